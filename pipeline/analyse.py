@@ -1,0 +1,56 @@
+"""Extraction and tagging of one fetched page, as events. Pure, and the code that runs
+in the extraction worker processes: it imports nothing that touches the store or the
+network, so a worker stays small."""
+
+from __future__ import annotations
+
+import resource
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import events as ev
+from .config import TopicsFile
+from .extract import MIN_WORDS, decode, extract_page
+from .tagging import Tagger
+
+
+@dataclass(frozen=True)
+class Page:
+    """A fetched page, as a worker receives it."""
+    article_id: str
+    attempt: int
+    url: str
+    body: bytes
+    charset: str | None
+    feed_title: str | None
+    feed_published: str | None
+
+
+def analyse(page: Page, tagger: Tagger, at: datetime) -> list[ev.Event]:
+    extraction = extract_page(decode(page.body, page.charset), page.url, page.feed_published)
+    if extraction is None:
+        return [ev.article_extraction_failed(page.article_id, page.attempt, at,
+                                             error_class="no_text",
+                                             detail=f"no main text of {MIN_WORDS} words or more")]
+    found = [ev.article_extracted(page.article_id, page.attempt, at, **vars(extraction))]
+    for match in tagger.tag(extraction.text, extraction.title or page.feed_title or ""):
+        found.append(ev.topic_matched(
+            page.article_id, match.topic, tagger.version, at, score=match.score,
+            terms=[h.as_dict() for h in match.hits], snippet=match.snippet))
+    return found
+
+
+_TAGGER: Tagger | None = None
+
+
+def start_worker(topics: dict, memory_bytes: int | None) -> None:
+    """Pool initializer: build the tagger once per worker, cap the worker's memory."""
+    global _TAGGER
+    _TAGGER = Tagger(TopicsFile.model_validate(topics))
+    if memory_bytes:
+        resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+
+
+def analyse_in_worker(page: Page, at: datetime) -> list[ev.Event]:
+    assert _TAGGER is not None, "worker started without its tagger"
+    return analyse(page, _TAGGER, at)

@@ -1,0 +1,233 @@
+"""The `newsmon` command (the shell): reads the environment, the clock and the
+arguments, and hands them to the pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import sys
+from datetime import date
+from pathlib import Path
+
+from rich.console import Console
+
+from . import demo
+from .config import ConfigError, load_alerts, load_feeds, load_topics
+from .cycle import Context, Report, alert_stage, poll_stage, process_stage, run_cycle, utc_now
+from .extract import decode, extract_page
+from .net import FetchError, fetch
+from .render import RichProgress, rows_as, summary, top_matches
+from .settings import Settings, from_env
+from .store import Store, StoreError
+from .tagging import Tagger
+
+EXPLORE = "SELECT topic, title, site, published, snippet FROM mentions ORDER BY topic, published"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console(stderr=False, soft_wrap=False)
+    errors = Console(stderr=True)
+    try:
+        settings = from_env().with_(db=args.db, feeds=getattr(args, "feeds", None),
+                                    topics=getattr(args, "topics", None),
+                                    alerts=getattr(args, "alerts", None))
+        return args.command(args, settings, console) or 0
+    except (ConfigError, StoreError, demo.DemoError) as error:
+        errors.print(f"[red]error:[/] {error}", highlight=False)
+        return 2
+    except KeyboardInterrupt:
+        errors.print("[yellow]interrupted[/]: events committed so far are kept")
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", type=Path, help="event store file (default: NEWSMON_DB or ./newsmon.duckdb)")
+    configs = argparse.ArgumentParser(add_help=False)
+    configs.add_argument("--feeds", type=Path, help="feeds file (default: bundled config/feeds.yaml)")
+    configs.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
+    configs.add_argument("--alerts", type=Path, help="alerts file (default: bundled config/alerts.yaml)")
+    configs.add_argument("--no-progress", action="store_true", help="no progress bars")
+    fmt = argparse.ArgumentParser(add_help=False)
+    fmt.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    parser = argparse.ArgumentParser(prog="newsmon", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, func, help: str, parents=(common,)) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help, description=help, parents=list(parents))
+        p.set_defaults(command=func)
+        return p
+
+    p = command("demo", _demo, "run the whole pipeline offline on the bundled sample corpus",
+                (common, configs))
+    p.add_argument("--port", type=int, default=demo.DEMO_PORT,
+                   help=f"loopback port of the demo site (default {demo.DEMO_PORT}; keep it the same across runs)")
+    p.add_argument("--mail-dir", type=Path, default=demo.DEMO_MAIL,
+                   help=f"where caught alert emails go (default ./{demo.DEMO_MAIL})")
+    command("run", _run, "one full cycle on the configured feeds: poll, fetch, extract, tag, alert",
+            (common, configs))
+    command("poll", _stage(poll_stage), "poll the configured feeds and record what they list",
+            (common, configs))
+    command("process", _stage(process_stage), "fetch, extract and tag the articles not fetched yet",
+            (common, configs))
+    command("alert", _stage(alert_stage), "send alerts for matches not yet sent",
+            (common, configs))
+    p = command("sql", _sql, "read-only SQL on the event log and its views", (common, fmt))
+    p.add_argument("query")
+    p.add_argument("--timeout", type=float, default=60.0, help="seconds before the query is stopped")
+    p = command("events", _events, "show the latest events of the log", (common, fmt))
+    p.add_argument("--type", help="only events of this type, e.g. TopicMatched")
+    p.add_argument("--stream", help="only events of this stream, e.g. feed:andina")
+    p.add_argument("--tail", type=int, default=20, help="how many (default 20)")
+    p = command("trends", _trends, "matching articles per topic per day or week", (common, fmt))
+    p.add_argument("--by", choices=("day", "week"), default="day")
+    p.add_argument("--since", type=date.fromisoformat, help="first day, YYYY-MM-DD")
+    p = command("tag", _tag, "JSON lines on stdin (text, title, lang, id) to the same lines with "
+                "topics and matches added")
+    p.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
+    p = command("extract", _extract, "one page (file or URL) to JSON: title, text, date, language...")
+    p.add_argument("target", help="an HTML file (may be gzipped) or an http(s) URL")
+    p.add_argument("--url", help="the page's own URL, when TARGET is a file")
+    return parser
+
+
+def _context(args, settings: Settings, progress) -> Context:
+    topics = load_topics(settings.topics)
+    return Context(settings=settings, store=Store(settings.db, settings.lock_wait),
+                   feeds=load_feeds(settings.feeds), topics=topics,
+                   alerts=load_alerts(settings.alerts, topics),
+                   run_id=f"cli__{utc_now():%Y-%m-%dT%H:%M:%SZ}", progress=progress)
+
+
+def _run(args, settings: Settings, console: Console) -> int:
+    with RichProgress(console, enabled=not args.no_progress) as progress:
+        ctx = _context(args, settings, progress)
+        report = run_cycle(ctx)
+    _finish(console, ctx.store, report)
+    return 0
+
+
+def _stage(stage):
+    def run(args, settings: Settings, console: Console) -> int:
+        with RichProgress(console, enabled=not args.no_progress) as progress:
+            ctx = _context(args, settings, progress)
+            report = Report()
+            stage(ctx, report)
+        summary(console, report)
+        return 0
+    return run
+
+
+def _demo(args, settings: Settings, console: Console) -> int:
+    settings = settings if args.db else settings.with_(db=demo.DEMO_DB)
+    console.print(f"newsmon demo: serving the sample corpus on 127.0.0.1:{args.port}, "
+                  f"recording into {settings.db}")
+    with RichProgress(console, enabled=not args.no_progress) as progress:
+        report = demo.run_demo(settings, args.port, args.mail_dir, progress)
+    store = Store(settings.db)
+    _finish(console, store, report)
+    trends = store.rows("trends", {"by": "day", "since": None})
+    if trends:
+        rows_as("table", ["day", "topic", "articles"],
+                [(r["period"], r["topic"], r["articles"]) for r in trends], console,
+                title="Matching articles per day (newsmon trends)")
+    mails = sorted(args.mail_dir.glob("*.eml"))
+    console.print(f"Alert emails caught by the demo's SMTP server: {len(mails)} in total, "
+                  f"in {args.mail_dir}/")
+    console.print("\nExplore the result:")
+    console.print(f"  {_self()} sql --db {shlex.quote(str(settings.db))} {shlex.quote(EXPLORE)}",
+                  highlight=False, soft_wrap=True)
+    return 0
+
+
+def _finish(console: Console, store: Store, report: Report) -> None:
+    summary(console, report)
+    top_matches(console, store.rows("top_matches", {"per_topic": 3}))
+
+
+def _self() -> str:
+    """How to call newsmon again from here: by name if on PATH, else by its path."""
+    found = shutil.which("newsmon")
+    program = Path(sys.argv[0])
+    if found and Path(found).resolve() == program.resolve():
+        return "newsmon"
+    try:
+        return str(program.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(program) if program.name == "newsmon" else "newsmon"
+
+
+def _sql(args, settings: Settings, console: Console) -> int:
+    columns, rows = Store(settings.db, settings.lock_wait).sql(args.query, timeout=args.timeout)
+    rows_as(args.format, columns, rows, console)
+    return 0
+
+
+def _events(args, settings: Settings, console: Console) -> int:
+    rows = Store(settings.db, settings.lock_wait).rows(
+        "events", {"type": args.type, "stream": args.stream, "limit": args.tail})
+    if not Path(settings.db).exists():
+        raise StoreError(f"no event store at {settings.db}")
+    columns = ["seq", "recorded_at", "type", "stream", "run_id", "payload"]
+    rows_as(args.format, columns, [tuple(r[c] for c in columns) for r in reversed(rows)], console)
+    return 0
+
+
+def _trends(args, settings: Settings, console: Console) -> int:
+    rows = Store(settings.db, settings.lock_wait).rows("trends", {"by": args.by, "since": args.since})
+    rows_as(args.format, [args.by, "topic", "articles"],
+            [(r["period"], r["topic"], r["articles"]) for r in rows], console)
+    return 0
+
+
+def _tag(args, settings: Settings, console: Console) -> int:
+    tagger = Tagger(load_topics(settings.topics))
+    status = 0
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("text", ""), str):
+                raise ValueError("expected an object with a string `text`")
+        except ValueError as error:
+            print(f"line {number}: skipped, not a JSON object with `text`: {error}", file=sys.stderr)
+            status = 1
+            continue
+        matches = tagger.tag(item.get("text") or "", item.get("title") or "")
+        item["topics"] = [m.topic for m in matches]
+        item["matches"] = [{"topic": m.topic, "ruleset_version": tagger.version, "score": m.score,
+                            "terms": [h.as_dict() for h in m.hits], "snippet": m.snippet}
+                           for m in matches]
+        sys.stdout.write(json.dumps(item, ensure_ascii=False) + "\n")
+    return status
+
+
+def _extract(args, settings: Settings, console: Console) -> int:
+    target = args.target
+    if target.startswith(("http://", "https://")):
+        try:
+            response = fetch(target, settings, max_bytes=settings.max_page_bytes)
+        except FetchError as error:
+            raise StoreError(f"cannot fetch {target}: {error}") from None
+        html, url = decode(response.body, response.charset), args.url or response.url
+    else:
+        try:
+            html, url = decode(Path(target).read_bytes(), None), args.url
+        except OSError as error:
+            raise StoreError(f"cannot read {target}: {error.strerror}") from None
+    extraction = extract_page(html, url)
+    if extraction is None:
+        print(f"{target}: no main text found", file=sys.stderr)
+        return 1
+    sys.stdout.write(json.dumps(vars(extraction), ensure_ascii=False, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

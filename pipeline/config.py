@@ -1,0 +1,182 @@
+"""The three configuration files (feeds, topics, alerts): loading and validation.
+
+A bad file is a `ConfigError` that names the file, the line and the field before any
+work starts. pydantic does the validation; PyYAML's node marks give the line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .resources import data_dir
+
+_ID = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+class ConfigError(Exception):
+    def __init__(self, path: Path | str, line: int | None, field: str, message: str):
+        self.path, self.line, self.field, self.message = str(path), line, field, message
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Feed(_Strict):
+    id: str = Field(pattern=_ID)
+    url: str
+    name: str | None = None
+    language: str | None = None
+    country: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise ValueError("must be an http:// or https:// URL")
+        return url
+
+
+class FeedsFile(_Strict):
+    feeds: list[Feed] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "FeedsFile":
+        _no_duplicates([f.id for f in self.feeds], "feed id")
+        return self
+
+
+class Topic(_Strict):
+    """Matches when every group in `all` has a term in the text and no `none` term does.
+
+    Terms are case and accent insensitive, whole words; `protest*` matches any word
+    that starts with `protest`.
+    """
+    id: str = Field(pattern=_ID)
+    name: str
+    all: list[list[str]] = Field(min_length=1)
+    none: list[str] = []
+
+    @field_validator("all")
+    @classmethod
+    def _groups_not_empty(cls, groups: list[list[str]]) -> list[list[str]]:
+        for group in groups:
+            if not group or any(not term.strip("* ") for term in group):
+                raise ValueError("each group needs at least one non-empty term")
+        return groups
+
+
+class TopicsFile(_Strict):
+    topics: list[Topic] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "TopicsFile":
+        _no_duplicates([t.id for t in self.topics], "topic id")
+        return self
+
+
+class Recipient(_Strict):
+    email: str = Field(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+    topics: list[str] = Field(min_length=1)
+    mode: Literal["immediate", "digest"] = "immediate"
+    digest_at: str = Field("07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str = "America/Lima"
+
+
+class AlertsFile(_Strict):
+    sender: str = Field(alias="from", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
+    recipients: list[Recipient] = []
+
+
+def _no_duplicates(ids: list[str], what: str) -> None:
+    seen = set()
+    for value in ids:
+        if value in seen:
+            raise ValueError(f"duplicate {what} {value!r}")
+        seen.add(value)
+
+
+def default_path(kind: str) -> Path:
+    return data_dir("config") / f"{kind}.yaml"
+
+
+def load_feeds(path: Path | None = None, origin: str | None = None) -> FeedsFile:
+    """The feeds file; `{{origin}}` in it becomes `origin` (the demo's loopback site)."""
+    path = path or default_path("feeds")
+    return _load(path, FeedsFile, {"{{origin}}": origin} if origin else None)
+
+
+def load_topics(path: Path | None = None) -> TopicsFile:
+    return _load(path or default_path("topics"), TopicsFile)
+
+
+def load_alerts(path: Path | None = None, topics: TopicsFile | None = None) -> AlertsFile:
+    path = path or default_path("alerts")
+    alerts = _load(path, AlertsFile)
+    if topics is not None:
+        known = {t.id for t in topics.topics}
+        for i, recipient in enumerate(alerts.recipients):
+            for topic in recipient.topics:
+                if topic not in known:
+                    node = _yaml_node(path)
+                    line = _line_of(node, ("recipients", i, "topics"))
+                    raise ConfigError(path, line, f"recipients[{i}].topics",
+                                      f"unknown topic {topic!r} (known: {', '.join(sorted(known))})")
+    return alerts
+
+
+def _load(path: Path, model: type[BaseModel], substitutions: dict[str, str] | None = None) -> Any:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(path, None, "", f"cannot read: {error.strerror or error}") from None
+    for placeholder, value in (substitutions or {}).items():
+        text = text.replace(placeholder, value)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ConfigError(path, mark.line + 1 if mark else None, "",
+                          f"not valid YAML: {getattr(error, 'problem', error)}") from None
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as error:
+        first = error.errors()[0]
+        loc = tuple(first["loc"])
+        field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+        line = _line_of(yaml.compose(text), loc)
+        raise ConfigError(path, line, field or "(top level)", first["msg"]) from None
+
+
+def _yaml_node(path: Path) -> yaml.Node | None:
+    return yaml.compose(Path(path).read_text(encoding="utf-8"))
+
+
+def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """The 1-based line of the YAML node at `loc`, or of its nearest existing parent."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    child = value
+                    line = key.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line

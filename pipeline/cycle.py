@@ -1,0 +1,156 @@
+"""One cycle of the pipeline in this process: poll, commit, fetch + extract + tag,
+commit, alert. The shell (CLI, demo) builds a `Context`; Airflow tasks call the same
+stage functions.
+
+The committer is the only writer: stages return events, and they are appended in
+batches, each one transaction, so a crash loses at most the work of a batch, never
+an event already recorded, and a rerun skips what was recorded.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable, Iterable, Protocol
+
+from . import events as ev
+from .alerts import compose, decide
+from .config import AlertsFile, FeedsFile, TopicsFile
+from .mail import MailError, SmtpServer, send
+from .poll import plan_polls, poll_feeds
+from .process import plan_articles, process_articles
+from .settings import Settings
+from .store import Store
+
+COMMIT_EVERY = 200  # articles
+
+
+class Progress(Protocol):
+    def start(self, stage: str, total: int) -> None: ...
+    def advance(self, stage: str, n: int = 1) -> None: ...
+
+
+class NoProgress:
+    def start(self, stage: str, total: int) -> None:
+        pass
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        pass
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Context:
+    settings: Settings
+    store: Store
+    feeds: FeedsFile
+    topics: TopicsFile
+    alerts: AlertsFile
+    run_id: str
+    clock: Callable[[], datetime] = utc_now
+    progress: Progress = field(default_factory=NoProgress)
+
+
+@dataclass
+class Report:
+    """What a run did: the events it appended, and what it left for later."""
+    appended: Counter = field(default_factory=Counter)      # type -> new events
+    errors: Counter = field(default_factory=Counter)        # (type, error class) -> new events
+    matches: Counter = field(default_factory=Counter)       # topic -> new matches
+    feeds_polled: int = 0
+    articles_planned: int = 0
+    held_offline: int = 0
+    alerts_pending: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def record(self, events: Iterable[ev.Event], new_ids: set[str]) -> None:
+        for e in events:
+            if e.event_id not in new_ids:
+                continue
+            new_ids = new_ids - {e.event_id}  # a batch may carry one event twice
+            self.appended[e.type] += 1
+            if "error_class" in e.payload:
+                self.errors[(e.type, e.payload["error_class"])] += 1
+            if e.type == ev.TOPIC_MATCHED:
+                self.matches[e.topic] += 1
+
+
+def commit(ctx: Context, events: list[ev.Event], report: Report) -> None:
+    report.record(events, ctx.store.append(events, ctx.run_id))
+
+
+def poll_stage(ctx: Context, report: Report) -> None:
+    plans = plan_polls(ctx.store, ctx.feeds.feeds)
+    ctx.progress.start("poll", len(plans))
+    events = poll_feeds(plans, ctx.settings, ctx.clock,
+                        lambda n: ctx.progress.advance("poll", n))
+    report.feeds_polled += len(plans)
+    commit(ctx, events, report)
+
+
+def process_stage(ctx: Context, report: Report) -> None:
+    plans, held = plan_articles(ctx.store, ctx.settings)
+    report.articles_planned += len(plans)
+    report.held_offline += len(held)
+    ctx.progress.start("process", len(plans))
+    pending: list[ev.Event] = []
+    articles = 0
+
+    def done(events: list[ev.Event]) -> None:
+        nonlocal articles
+        pending.extend(events)
+        articles += 1
+        ctx.progress.advance("process")
+        if articles % COMMIT_EVERY == 0:
+            commit(ctx, pending, report)
+            pending.clear()
+
+    process_articles(plans, ctx.settings, ctx.topics, ctx.clock, done)
+    commit(ctx, pending, report)
+
+
+def alert_stage(ctx: Context, report: Report) -> None:
+    server = SmtpServer.from_url(ctx.settings.smtp_url) if ctx.settings.smtp_url else None
+    for recipient in ctx.alerts.recipients:
+        pending = ctx.store.rows("pending_matches", {"recipient": recipient.email,
+                                                     "topics": recipient.topics})
+        alert = decide(recipient.email, pending)
+        if alert is None:
+            continue
+        if server is None:
+            report.alerts_pending += len(alert.matches)
+            continue
+        message = compose(alert, ctx.alerts.sender, ctx.clock())
+        try:
+            send(message, server)
+            event = ev.alert_sent(alert.alert_id, recipient.email, ctx.clock(),
+                                  topics=alert.topics, matches=alert.match_ids,
+                                  articles=sorted({m["article_id"] for m in alert.matches}),
+                                  message_id=message["Message-ID"], subject=message["Subject"])
+        except MailError as error:
+            failures = ctx.store.rows("alert_failures", {"stream": f"alert:{alert.alert_id}"})
+            event = ev.alert_failed(alert.alert_id, recipient.email,
+                                    failures[0]["failures"] + 1 if failures else 1, ctx.clock(),
+                                    topics=alert.topics, matches=alert.match_ids,
+                                    error_class=error.error_class, detail=error.detail,
+                                    retryable=error.retryable)
+            report.alerts_pending += len(alert.matches)
+        commit(ctx, [event], report)
+    if server is None and report.alerts_pending:
+        report.notes.append(f"{report.alerts_pending} matches wait for an alert: "
+                            "set NEWSMON_SMTP_URL to send them")
+
+
+def run_cycle(ctx: Context) -> Report:
+    report = Report()
+    poll_stage(ctx, report)
+    process_stage(ctx, report)
+    alert_stage(ctx, report)
+    if report.held_offline:
+        report.notes.append(f"{report.held_offline} articles on hosts outside "
+                            "NEWSMON_ALLOW_HOSTS wait for a run that is not offline")
+    return report

@@ -1,0 +1,56 @@
+"""`newsmon demo`: the whole pipeline, offline, on the bundled sample corpus (I/O).
+
+The corpus is served by a real HTTP server on loopback and the alert emails are
+caught by a real SMTP server on loopback; nothing leaves the machine. The site runs
+on a fixed port because article URLs, and so article identities, include it: a
+second demo run on the same database must find the same articles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from .config import load_alerts, load_feeds, load_topics
+from .cycle import Context, Progress, Report, run_cycle, utc_now
+from .mailcatcher import MailCatcher
+from .resources import data_dir
+from .settings import Settings
+from .siteserver import SiteServer
+from .store import Store
+
+DEMO_DB = Path("newsmon-demo.duckdb")
+DEMO_MAIL = Path("newsmon-demo-mail")
+DEMO_PORT = 8765
+
+
+class DemoError(Exception):
+    pass
+
+
+def run_demo(settings: Settings, port: int, mail_dir: Path, progress: Progress,
+             clock: Callable[[], datetime] = utc_now) -> Report:
+    root = data_dir("demo")
+    try:
+        site = SiteServer(root / "site", port)
+    except OSError as error:
+        raise DemoError(f"cannot serve the demo site on 127.0.0.1:{port} ({error.strerror}); "
+                        "pass --port N, and the same N on every run on this database "
+                        "(article URLs include it)") from None
+    with site, MailCatcher(mail_dir) as mail:
+        settings = replace(settings, allow_hosts=frozenset({site.host_port}), offline=True,
+                           smtp_url=mail.url)
+        topics = load_topics(settings.topics)
+        ctx = Context(
+            settings=settings,
+            store=Store(settings.db, settings.lock_wait),
+            feeds=load_feeds(root / "feeds.yaml", origin=site.origin),
+            topics=topics,
+            alerts=load_alerts(root / "alerts.yaml", topics),
+            run_id=f"demo__{clock():%Y-%m-%dT%H:%M:%SZ}",
+            clock=clock,
+            progress=progress,
+        )
+        return run_cycle(ctx)

@@ -1,0 +1,55 @@
+"""A real SMTP server on loopback that keeps what it receives as `.eml` files (I/O):
+the demo catches its alert emails with it, and the tests check delivery with it."""
+
+from __future__ import annotations
+
+import re
+import socket
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    # aiosmtpd's Controller cannot take port 0, so ask the kernel for a free port first.
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+class _Keeper:
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.received: list[bytes] = []
+
+    async def handle_DATA(self, server, session, envelope) -> str:
+        data = envelope.original_content or envelope.content
+        self.received.append(data)
+        match = re.search(rb"^Message-ID:\s*<([^>]+)>", data, re.IGNORECASE | re.MULTILINE)
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", match.group(1).decode()) if match else "message"
+        (self.folder / f"{len(self.received):03d}-{name}.eml").write_bytes(data)
+        return "250 OK"
+
+
+class MailCatcher:
+    def __init__(self, folder: Path | str, host: str = "127.0.0.1"):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.keeper = _Keeper(self.folder)
+        self.host, self.port = host, free_port(host)
+        self._controller = Controller(self.keeper, hostname=host, port=self.port)
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}?tls=none"
+
+    @property
+    def received(self) -> list[bytes]:
+        return self.keeper.received
+
+    def __enter__(self) -> "MailCatcher":
+        self._controller.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._controller.stop()

@@ -1,0 +1,121 @@
+"""The process stage: fetch each planned article, extract its text, tag it.
+
+Fetching is concurrent in the calling process (asyncio); extraction and tagging run in
+a pool of worker processes (pebble), one page at a time with a time limit, so every
+core extracts and one pathological page costs a killed worker, not the run. Workers
+never see the store: they get a page and return events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import multiprocessing
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+from pebble import ProcessExpired, ProcessPool
+
+from . import events as ev
+from .analyse import Page, analyse_in_worker, start_worker
+from .config import TopicsFile
+from .net import FetchError, Fetcher, refusal
+from .settings import Settings
+from .store import Store
+
+
+@dataclass(frozen=True)
+class ArticlePlan:
+    article_id: str
+    feed_id: str | None
+    url: str | None
+    title: str | None
+    published: str | None
+    attempt: int
+
+
+def plan_articles(store: Store, settings: Settings) -> tuple[list[ArticlePlan], list[ArticlePlan]]:
+    """Articles to fetch now, and those held back because offline mode forbids their host
+    (they stay pending for a run that may fetch them)."""
+    rows = store.rows("plan_articles", {"max_attempts": settings.max_fetch_attempts})
+    plans = [ArticlePlan(**row) for row in rows]
+    ready, held = [], []
+    for plan in plans:
+        offline = (settings.offline and plan.url and refusal(plan.url, settings) or "")
+        (held if offline.startswith("offline") else ready).append(plan)
+    return ready, held
+
+
+def _is_html(content_type: str) -> bool:
+    return not content_type or "html" in content_type
+
+
+# -- in the calling process -------------------------------------------------------
+
+async def _process_one(plan: ArticlePlan, fetcher: Fetcher, pool: ProcessPool,
+                       settings: Settings, clock: Callable[[], datetime]) -> list[ev.Event]:
+    if not plan.url:
+        return [ev.article_fetch_failed(plan.article_id, plan.attempt, clock(), url=None,
+                                        error_class="no_url", retryable=False,
+                                        detail="the feed entry names no URL")]
+    try:
+        response = await fetcher.get(plan.url, max_bytes=settings.max_page_bytes,
+                                     accept=_is_html)
+    except FetchError as error:
+        return [ev.article_fetch_failed(plan.article_id, plan.attempt, clock(), url=plan.url,
+                                        error_class=error.error_class, detail=error.detail,
+                                        status=error.status, retryable=error.retryable)]
+    fetched = ev.article_fetched(
+        plan.article_id, plan.attempt, clock(), url=plan.url, final_url=response.url,
+        status=response.status, content_sha256=hashlib.sha256(response.body).hexdigest(),
+        bytes=len(response.body), content_type=response.content_type,
+        encoding=response.charset, elapsed_ms=response.elapsed_ms,
+        redirects=response.redirects)
+    page = Page(plan.article_id, plan.attempt, response.url, response.body, response.charset,
+                plan.title, plan.published)
+    future = pool.schedule(analyse_in_worker, args=(page, clock()),
+                           timeout=settings.extract_timeout)
+    try:
+        return [fetched, *await asyncio.wrap_future(future)]
+    except FutureTimeout:
+        error_class, detail = "timeout", f"extraction took over {settings.extract_timeout:g} s"
+    except MemoryError:
+        error_class, detail = "too_large", "extraction ran out of its memory limit"
+    except ProcessExpired as error:
+        error_class, detail = "worker_died", f"the extraction worker died ({error})"
+    except Exception as error:  # a bug or a page the libraries choke on: record, go on
+        error_class, detail = "extractor_error", f"{type(error).__name__}: {error}"
+    return [fetched, ev.article_extraction_failed(plan.article_id, plan.attempt, clock(),
+                                                  error_class=error_class, detail=detail)]
+
+
+async def _process(plans: list[ArticlePlan], settings: Settings, pool: ProcessPool,
+                   clock: Callable[[], datetime],
+                   done: Callable[[list[ev.Event]], None]) -> None:
+    async with Fetcher(settings) as fetcher:
+        # Bounds the pages held in memory between fetch and extraction.
+        in_flight = asyncio.Semaphore(max(settings.concurrency, 2 * settings.workers))
+
+        async def one(plan: ArticlePlan) -> None:
+            async with in_flight:
+                done(await _process_one(plan, fetcher, pool, settings, clock))
+
+        await asyncio.gather(*(one(plan) for plan in plans))
+
+
+def process_articles(plans: list[ArticlePlan], settings: Settings, topics: TopicsFile,
+                     clock: Callable[[], datetime],
+                     done: Callable[[list[ev.Event]], None]) -> None:
+    """Fetch, extract and tag every planned article; `done` receives the events of each
+    article as it finishes (the caller commits them in batches)."""
+    if not plans:
+        return
+    memory = settings.extract_memory_mb * 2**20 if settings.extract_memory_mb else None
+    # Spawned, not forked: a fork would copy this process's threads and address space
+    # (DuckDB, the event loop) into every worker and count against its memory limit.
+    with ProcessPool(max_workers=settings.workers, initializer=start_worker,
+                     initargs=(topics.model_dump(mode="json"), memory),
+                     context=multiprocessing.get_context("spawn")) as pool:
+        asyncio.run(_process(plans, settings, pool, clock, done))

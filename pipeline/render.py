@@ -1,0 +1,120 @@
+"""How results look in a terminal: summaries, tables and progress bars (rich)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from typing import Any, Sequence
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from . import events as ev
+from .cycle import Report
+
+_STAGES = {"poll": "Polling feeds", "process": "Fetching, extracting, tagging"}
+
+
+class RichProgress:
+    """The cycle's progress as rich progress bars; use as a context manager."""
+
+    def __init__(self, console: Console, enabled: bool = True):
+        self._bars = Progress(TextColumn("{task.description:<32}"), BarColumn(),
+                              MofNCompleteColumn(), TimeElapsedColumn(),
+                              console=console, disable=not enabled, transient=False)
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> "RichProgress":
+        self._bars.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._bars.stop()
+
+    def start(self, stage: str, total: int) -> None:
+        self._tasks[stage] = self._bars.add_task(_STAGES.get(stage, stage), total=total)
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        self._bars.advance(self._tasks[stage], n)
+
+
+def summary(console: Console, report: Report, title: str = "Run summary") -> None:
+    a = report.appended
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row("feeds polled", str(report.feeds_polled))
+    table.add_row("  failed", str(a[ev.FEED_POLL_FAILED]))
+    table.add_row("articles discovered (new)", str(a[ev.ARTICLE_DISCOVERED]))
+    table.add_row("articles fetched", str(a[ev.ARTICLE_FETCHED]))
+    table.add_row("  fetch failed", str(a[ev.ARTICLE_FETCH_FAILED]))
+    table.add_row("articles extracted", str(a[ev.ARTICLE_EXTRACTED]))
+    table.add_row("  no text / extraction failed", str(a[ev.ARTICLE_EXTRACTION_FAILED]))
+    for topic, n in sorted(report.matches.items()):
+        table.add_row(f"matches: {topic}", str(n))
+    if not report.matches:
+        table.add_row("matches", "0")
+    table.add_row("alerts sent", str(a[ev.ALERT_SENT]))
+    if a[ev.ALERT_FAILED]:
+        table.add_row("  alerts failed", str(a[ev.ALERT_FAILED]))
+    console.print(table)
+    if report.errors:
+        errors = Table(title="Errors (recorded as events, the run went on)", title_justify="left")
+        errors.add_column("event")
+        errors.add_column("error class")
+        errors.add_column("count", justify="right")
+        for (type_, error_class), n in sorted(report.errors.items()):
+            errors.add_row(type_, error_class, str(n))
+        console.print(errors)
+    for note in report.notes:
+        console.print(f"[yellow]note:[/] {note}")
+
+
+def top_matches(console: Console, rows: list[dict]) -> None:
+    if not rows:
+        console.print("No matches yet.")
+        return
+    table = Table(title="Top matches", title_justify="left", show_lines=True)
+    for name in ("topic", "article", "snippet"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        when = row["published"].date().isoformat() if row["published"] else "date unknown"
+        if row["date_source"] == "guess":
+            when += " (guessed)"
+        article = f"[bold]{row['title'] or '(no title)'}[/]\n{row['site'] or row['feed_id']} · {when}"
+        table.add_row(row["topic"], article, row["snippet"] or "")
+    console.print(table)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return value
+
+
+def rows_as(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], console: Console,
+            title: str | None = None) -> None:
+    """Print rows as a table, CSV or JSON lines."""
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        writer.writerows([[_plain(v) for v in row] for row in rows])
+        console.file.write(out.getvalue())
+    elif fmt == "json":
+        for row in rows:
+            console.file.write(json.dumps({c: _plain(v) for c, v in zip(columns, row)},
+                                          ensure_ascii=False, default=str) + "\n")
+    else:
+        table = Table(title=title, title_justify="left")
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*("" if v is None else str(_plain(v)) for v in row))
+        console.print(table)
+        console.print(f"{len(rows)} rows", style="dim")

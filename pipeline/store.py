@@ -1,0 +1,173 @@
+"""The event store: the only module that talks to DuckDB (I/O).
+
+DuckDB takes one writing process per file, and while it holds the file no other
+process can open it, not even to read. So a connection is opened per operation and
+closed straight after: workers never hold it, a run holds it only to plan and to
+commit, and a second process waits (`lock_wait`) instead of failing at once.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from contextlib import contextmanager
+from datetime import timezone
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+import duckdb
+import pyarrow as pa
+
+from .events import SCHEMA_VERSION, Event
+from .resources import sql_text
+
+VIEWS = ("feed_polls", "feeds", "articles", "mentions", "daily_mentions", "alerted")
+
+_BATCH_SCHEMA = pa.schema([
+    ("ord", pa.int64()), ("event_id", pa.string()), ("type", pa.string()),
+    ("stream", pa.string()), ("occurred_at", pa.timestamp("us", tz="UTC")),
+    ("schema_version", pa.int32()), ("payload", pa.string()), ("feed_id", pa.string()),
+    ("article_id", pa.string()), ("topic", pa.string()),
+])
+
+
+class StoreError(Exception):
+    """A problem with the database file a user can act on."""
+
+
+class StoreBusy(StoreError):
+    pass
+
+
+def _is_lock_error(error: Exception) -> bool:
+    return "lock" in str(error).lower() and isinstance(error, (duckdb.IOException,
+                                                               duckdb.ConnectionException))
+
+
+class Store:
+    def __init__(self, path: Path | str, lock_wait: float = 60.0):
+        self.path = Path(path)
+        self.lock_wait = lock_wait
+
+    # -- connections -------------------------------------------------------------
+
+    def _open(self, read_only: bool, settings: tuple[str, ...] = ()) -> duckdb.DuckDBPyConnection:
+        if read_only and not self.path.exists():
+            raise StoreError(f"no event store at {self.path}: run `newsmon run` "
+                             "or `newsmon demo` first, or pass --db")
+        deadline = time.monotonic() + self.lock_wait
+        delay = 0.05
+        while True:
+            try:
+                con = duckdb.connect(str(self.path), read_only=read_only)
+                # UTC, so dates cut from timestamps do not depend on the machine's zone.
+                for statement in ("SET TimeZone = 'UTC'", *settings):
+                    con.execute(statement)
+                return con
+            except (duckdb.IOException, duckdb.ConnectionException) as error:
+                if not _is_lock_error(error):
+                    raise StoreError(f"cannot open {self.path}: {error}") from None
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(f"{self.path} is in use by another process and stayed "
+                                    f"locked for {self.lock_wait:g} s ({error})") from None
+            except duckdb.Error as error:
+                raise StoreError(f"cannot open {self.path}: {error}") from None
+            time.sleep(delay * (1 + random.random()))
+            delay = min(delay * 2, 1.0)
+
+    @contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write connection with the schema and views in place."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = self._open(read_only=False)
+        try:
+            con.execute(sql_text("schema"))
+            for view in VIEWS:
+                con.execute(sql_text(f"views/{view}"))
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        if not self.path.exists():
+            raise StoreError(f"no event store at {self.path}: run `newsmon run` "
+                             "or `newsmon demo` first, or pass --db")
+        con = self._open(read_only=True)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    # -- writing -----------------------------------------------------------------
+
+    def append(self, events: Sequence[Event], run_id: str) -> set[str]:
+        """Append the events not yet recorded, in one transaction. Returns the ids of
+        the events that were new."""
+        if not events:
+            return set()
+        batch = events_to_arrow(events)
+        with self.writer() as con:
+            con.register("batch", batch)
+            try:
+                con.execute("BEGIN")
+                rows = con.execute(sql_text("queries/append_events"), {"run_id": run_id}).fetchall()
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        return {row[0] for row in rows}
+
+    # -- reading -----------------------------------------------------------------
+
+    def rows(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The rows of the named query in `sql/queries`, as dicts. An absent store
+        has no rows."""
+        if not self.path.exists():
+            return []
+        with self.reader() as con:
+            cursor = con.execute(sql_text(f"queries/{query}"), params or {})
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def sql(self, statement: str, *, timeout: float = 60.0) -> tuple[list[str], list[tuple]]:
+        """Run an ad-hoc query read-only, with no file or network access, a memory limit
+        and a time limit."""
+        if not self.path.exists():
+            raise StoreError(f"no event store at {self.path}: run `newsmon run` "
+                             "or `newsmon demo` first, or pass --db")
+        con = self._open(read_only=True, settings=(
+            "SET enable_external_access = false", "SET memory_limit = '2GB'",
+            "SET lock_configuration = true"))
+        timer = threading.Timer(timeout, con.interrupt)
+        timer.start()
+        try:
+            cursor = con.execute(statement)
+            if cursor.description is None:
+                return [], []
+            return [d[0] for d in cursor.description], cursor.fetchall()
+        except duckdb.InterruptException:
+            raise StoreError(f"query stopped after {timeout:g} s") from None
+        except duckdb.Error as error:
+            raise StoreError(str(error).strip()) from None
+        finally:
+            timer.cancel()
+            con.close()
+
+
+def events_to_arrow(events: Sequence[Event]) -> pa.Table:
+    columns: dict[str, list] = {name: [] for name in _BATCH_SCHEMA.names}
+    for i, e in enumerate(events):
+        columns["ord"].append(i)
+        columns["event_id"].append(e.event_id)
+        columns["type"].append(e.type)
+        columns["stream"].append(e.stream)
+        columns["occurred_at"].append(e.occurred_at.astimezone(timezone.utc))
+        columns["schema_version"].append(SCHEMA_VERSION)
+        columns["payload"].append(json.dumps(e.payload, ensure_ascii=False, default=str))
+        columns["feed_id"].append(e.feed_id)
+        columns["article_id"].append(e.article_id)
+        columns["topic"].append(e.topic)
+    return pa.Table.from_pydict(columns, schema=_BATCH_SCHEMA)

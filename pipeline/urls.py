@@ -1,0 +1,51 @@
+"""Article identity from URLs. Pure.
+
+The same article reaches us under many URLs: with tracking parameters, over http and
+https, as an AMP page, on `www.` or `m.` hosts, with a fragment. `canonical_url` folds
+those variants into one key so the same article in two feeds is one article. courlan
+(trafilatura's own URL library) does the general normalisation and tracker removal;
+the folds on top of it are the news-specific ones it leaves alone.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from courlan import normalize_url
+
+from .events import stable_id
+
+_HOST_PREFIXES = ("www.", "m.", "amp.", "mobile.")
+_AMP_QUERY = {("outputtype", "amp"), ("amp", ""), ("amp", "1"), ("amp", "true"),
+              ("_amp", "true"), ("output", "amp")}
+_AMP_SUFFIX = re.compile(r"/amp/?$|\.amp$", re.IGNORECASE)
+_AMP_EXTENSION = re.compile(r"\.amp(\.html?)$", re.IGNORECASE)
+
+
+def canonical_url(url: str) -> str:
+    """The identity of the page behind `url`; not necessarily a URL to fetch."""
+    url = url.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return url
+    try:
+        normal = normalize_url(url, trailing_slash=False)
+    except ValueError:  # courlan refuses some malformed hosts and ports
+        normal = url
+    parts = urlsplit(normal)
+    host = parts.netloc.lower()
+    for prefix in _HOST_PREFIXES:
+        if host.startswith(prefix) and host.count(".") >= 2:
+            host = host[len(prefix):]
+            break
+    path = _AMP_EXTENSION.sub(r"\1", _AMP_SUFFIX.sub("", parts.path))
+    if len(path) > 1:
+        path = path.rstrip("/")
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if (k.lower(), v.lower()) not in _AMP_QUERY]
+    return urlunsplit(("https", host, path or "/", urlencode(sorted(query)), ""))
+
+
+def article_id(canonical: str) -> str:
+    return stable_id("article", canonical)
