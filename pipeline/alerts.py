@@ -61,7 +61,10 @@ def compose(alert: Alert, sender: str, now: datetime) -> EmailMessage:
     msg["Message-ID"] = message_id(alert)
     by_topic: dict[str, list[dict]] = defaultdict(list)
     for m in alert.matches:
-        by_topic[m["topic"]].append(m)
+        # Text from feeds and pages goes on one line each: a title with CR/LF in it
+        # must not look like the start of anything in the message.
+        by_topic[m["topic"]].append({k: " ".join(v.split()) if isinstance(v, str) and k != "terms"
+                                     else v for k, v in m.items()})
     msg.set_content(_plain(by_topic))
     msg.add_alternative(_html(by_topic), subtype="html")
     return msg

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .resources import data_dir
 
@@ -47,10 +47,11 @@ class Feed(_Strict):
 class FeedsFile(_Strict):
     feeds: list[Feed] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> "FeedsFile":
-        _no_duplicates([f.id for f in self.feeds], "feed id")
-        return self
+    @field_validator("feeds")
+    @classmethod
+    def _unique_ids(cls, feeds: list[Feed]) -> list[Feed]:
+        _no_duplicates([f.id for f in feeds], "feed id")
+        return feeds
 
 
 class Topic(_Strict):
@@ -76,10 +77,11 @@ class Topic(_Strict):
 class TopicsFile(_Strict):
     topics: list[Topic] = Field(min_length=1)
 
-    @model_validator(mode="after")
-    def _unique_ids(self) -> "TopicsFile":
-        _no_duplicates([t.id for t in self.topics], "topic id")
-        return self
+    @field_validator("topics")
+    @classmethod
+    def _unique_ids(cls, topics: list[Topic]) -> list[Topic]:
+        _no_duplicates([t.id for t in topics], "topic id")
+        return topics
 
 
 class Recipient(_Strict):
@@ -96,11 +98,11 @@ class AlertsFile(_Strict):
 
 
 def _no_duplicates(ids: list[str], what: str) -> None:
-    seen = set()
-    for value in ids:
+    seen: dict[str, int] = {}
+    for i, value in enumerate(ids):
         if value in seen:
-            raise ValueError(f"duplicate {what} {value!r}")
-        seen.add(value)
+            raise ValueError(f"duplicate {what} {value!r} (entries {seen[value]} and {i})")
+        seen[value] = i
 
 
 def default_path(kind: str) -> Path:

@@ -24,6 +24,8 @@ from .store import Store
 DEMO_DB = Path("newsmon-demo.duckdb")
 DEMO_MAIL = Path("newsmon-demo-mail")
 DEMO_PORT = 8765
+# A recipient in demo/alerts.yaml that the demo's mail server does not know.
+DEMO_UNKNOWN_MAILBOXES = frozenset({"buzon-inexistente@example.org"})
 
 
 class DemoError(Exception):
@@ -39,7 +41,8 @@ def run_demo(settings: Settings, port: int, mail_dir: Path, progress: Progress,
         raise DemoError(f"cannot serve the demo site on 127.0.0.1:{port} ({error.strerror}); "
                         "pass --port N, and the same N on every run on this database "
                         "(article URLs include it)") from None
-    with site, MailCatcher(mail_dir) as mail:
+    alerts_file = root / "alerts.yaml"
+    with site, MailCatcher(mail_dir, unknown=DEMO_UNKNOWN_MAILBOXES) as mail:
         settings = replace(settings, allow_hosts=frozenset({site.host_port}), offline=True,
                            smtp_url=mail.url)
         topics = load_topics(settings.topics)
@@ -48,7 +51,7 @@ def run_demo(settings: Settings, port: int, mail_dir: Path, progress: Progress,
             store=Store(settings.db, settings.lock_wait),
             feeds=load_feeds(root / "feeds.yaml", origin=site.origin),
             topics=topics,
-            alerts=load_alerts(root / "alerts.yaml", topics),
+            alerts=load_alerts(alerts_file, topics),
             run_id=f"demo__{clock():%Y-%m-%dT%H:%M:%SZ}",
             clock=clock,
             progress=progress,

@@ -18,9 +18,16 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class _Keeper:
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, unknown: frozenset[str]):
         self.folder = folder
+        self.unknown = unknown
         self.received: list[bytes] = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
+        if address.lower() in self.unknown:
+            return "550 5.1.1 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope) -> str:
         data = envelope.original_content or envelope.content
@@ -32,10 +39,13 @@ class _Keeper:
 
 
 class MailCatcher:
-    def __init__(self, folder: Path | str, host: str = "127.0.0.1"):
+    """`unknown`: addresses answered with 550 (no such mailbox), as a real server would."""
+
+    def __init__(self, folder: Path | str, host: str = "127.0.0.1",
+                 unknown: frozenset[str] = frozenset()):
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.keeper = _Keeper(self.folder)
+        self.keeper = _Keeper(self.folder, frozenset(a.lower() for a in unknown))
         self.host, self.port = host, free_port(host)
         self._controller = Controller(self.keeper, hostname=host, port=self.port)
 

@@ -112,12 +112,14 @@ async def _poll(plans: list[PollPlan], settings: Settings, clock: Callable[[], d
 def poll_feeds(plans: list[PollPlan], settings: Settings, clock: Callable[[], datetime],
                progress: Callable[[int], None] = lambda n: None) -> list[ev.Event]:
     """Poll every planned feed; one FeedPolled or FeedPollFailed per feed, plus an
-    ArticleDiscovered for each entry."""
-    collected: list[ev.Event] = []
+    ArticleDiscovered for each entry. Events come in the order of the plans, whatever
+    order the answers came in, so an article listed by two feeds is always credited to
+    the same one."""
+    collected: dict[int, list[ev.Event]] = {}
 
     def done(plan: PollPlan, events: list[ev.Event]) -> None:
-        collected.extend(events)
+        collected[id(plan)] = events
         progress(1)
 
     asyncio.run(_poll(plans, settings, clock, done))
-    return collected
+    return [e for plan in plans for e in collected[id(plan)]]

@@ -10,9 +10,10 @@ the folds on top of it are the news-specific ones it leaves alone.
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from courlan import normalize_url
+from courlan.clean import clean_query
 
 from .events import stable_id
 
@@ -30,21 +31,35 @@ def canonical_url(url: str) -> str:
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return url
     try:
-        normal = normalize_url(url, trailing_slash=False)
+        normal = urlsplit(normalize_url(urlunsplit(parts._replace(query="")),
+                                        trailing_slash=False))
     except ValueError:  # courlan refuses some malformed hosts and ports
-        normal = url
-    parts = urlsplit(normal)
-    host = parts.netloc.lower()
+        normal = parts
+    host = normal.netloc.lower()
     for prefix in _HOST_PREFIXES:
         if host.startswith(prefix) and host.count(".") >= 2:
             host = host[len(prefix):]
             break
-    path = _AMP_EXTENSION.sub(r"\1", _AMP_SUFFIX.sub("", parts.path))
+    path = _AMP_EXTENSION.sub(r"\1", _AMP_SUFFIX.sub("", normal.path))
     if len(path) > 1:
         path = path.rstrip("/")
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if (k.lower(), v.lower()) not in _AMP_QUERY]
-    return urlunsplit(("https", host, path or "/", urlencode(sorted(query)), ""))
+    return urlunsplit(("https", host, path or "/", _clean_query(parts.query), ""))
+
+
+def _clean_query(query: str) -> str:
+    """The query without trackers and AMP switches, sorted. A part with no `=`, as in
+    `redirect.mp3?http://host/file.mp3`, is kept whole: it can be the whole address."""
+    kept = []
+    for part in filter(None, query.split("&")):
+        key, sep, value = part.partition("=")
+        if sep and (key.lower(), value.lower()) in _AMP_QUERY:
+            continue
+        if not sep and part.lower() == "amp":
+            continue
+        if sep and not clean_query(part):  # courlan's tracker rules
+            continue
+        kept.append(part)
+    return "&".join(sorted(kept))
 
 
 def article_id(canonical: str) -> str:

@@ -1,5 +1,5 @@
 -- pending_matches: current matches on the given topics that the recipient has not been
--- sent yet, oldest first.
+-- sent yet, and that did not fail for good, oldest first.
 -- parameters: $recipient, $topics (list of topic ids)
 -- columns: match_event_id, article_id, topic, title, url, site, feed_id, published,
 --          date_source, snippet, score, terms (JSON text)

@@ -1,0 +1,63 @@
+"""Shared fixtures: real DuckDB files, a real HTTP server on loopback, the shared corpus."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from pipeline.mailcatcher import free_port
+from pipeline.settings import Settings
+from pipeline.siteserver import SiteServer
+from pipeline.store import Store
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("NEWSMON_SHARED_CORPUS", CHECKOUT.parent / "shared" / "corpus"))
+DEMO_SITE = CHECKOUT / "demo" / "site"
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    if not SHARED.is_dir():
+        pytest.skip(f"the shared development corpus is absent ({SHARED}); "
+                    "set NEWSMON_SHARED_CORPUS to run this test")
+    return SHARED
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "events.duckdb", lock_wait=5)
+
+
+@pytest.fixture
+def serve():
+    """serve(folder) -> a running SiteServer on a free loopback port."""
+    servers = []
+
+    def start(root: Path) -> SiteServer:
+        server = SiteServer(root, port=0).__enter__()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def settings_for(site: SiteServer, db: Path, **changes) -> Settings:
+    """Settings for a test run against one loopback site, offline, small and quick."""
+    base = Settings(db=db, allow_hosts=frozenset({site.host_port}), offline=True, workers=2,
+                    deadline=10.0, lock_wait=10.0)
+    return base.with_(**changes)
+
+
+def fixed_clock(when: str = "2026-11-28T12:00:00+00:00"):
+    moment = datetime.fromisoformat(when).astimezone(timezone.utc)
+    return lambda: moment
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()

@@ -1,0 +1,91 @@
+"""Loopback HTTP servers that misbehave on purpose, for the network tests."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
+
+Route = Callable[[BaseHTTPRequestHandler], None]
+
+
+class RouteServer:
+    """Serves `routes` (path -> function writing the response) on a free loopback port and
+    records every request it gets; a path not in `routes` is a 404."""
+
+    def __init__(self, routes: dict[str, Route] | None = None):
+        self.routes = routes or {}
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                server.requests.append(self.path)
+                route = server.routes.get(self.path.split("?")[0])
+                if route is None:
+                    return send(self, 404, b"not found")
+                try:
+                    route(self)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    @property
+    def host_port(self) -> str:
+        return "127.0.0.1:%d" % self._httpd.server_address[1]
+
+    @property
+    def origin(self) -> str:
+        return "http://" + self.host_port
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+
+def send(handler: BaseHTTPRequestHandler, status: int, body: bytes,
+         headers: dict[str, str] | None = None) -> None:
+    handler.send_response(status)
+    headers = {"Content-Type": "text/html; charset=utf-8", **(headers or {})}
+    for name, value in headers.items():
+        handler.send_header(name, value)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def page(body: bytes, content_type: str = "text/html; charset=utf-8") -> Route:
+    return lambda h: send(h, 200, body, {"Content-Type": content_type})
+
+
+def redirect(location: str, status: int = 302) -> Route:
+    return lambda h: send(h, status, b"", {"Location": location})
+
+
+def drip(seconds: int) -> Route:
+    """A body that arrives one byte a second."""
+    def route(h: BaseHTTPRequestHandler) -> None:
+        h.send_response(200)
+        h.send_header("Content-Type", "text/html")
+        h.send_header("Content-Length", str(seconds))
+        h.end_headers()
+        for _ in range(seconds):
+            h.wfile.write(b"x")
+            h.wfile.flush()
+            time.sleep(1)
+    return route
+
+
+def gzip_bomb(decoded_bytes: int) -> Route:
+    body = gzip.compress(b"\0" * decoded_bytes)
+    return lambda h: send(h, 200, body, {"Content-Encoding": "gzip"})

@@ -1,0 +1,110 @@
+"""The `newsmon` command as a user runs it: a real process, real files."""
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import DEMO_SITE, fixed_clock
+
+from pipeline import events as ev
+from pipeline.store import Store
+
+
+def newsmon(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], input=stdin,
+                          capture_output=True, text=True, timeout=120,
+                          env={**__import__("os").environ, "COLUMNS": "200", **(env or {})})
+
+
+def test_tag_adds_topics_and_matches_to_each_line():
+    lines = [{"id": 1, "text": "Bloquean la vía Ilave–Desaguadero en Puno por el paro", "lang": "es"},
+             {"id": "b", "title": "Raisi in Caracas", "text": "Iran signs deals with Venezuela."},
+             {"id": 3, "text": "Weather in Lima is mild."}]
+    result = newsmon("tag", stdin="\n".join(json.dumps(x) for x in lines) + "\n")
+    assert result.returncode == 0, result.stderr
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [{k: o[k] for k in x} for o, x in zip(out, lines)] == lines  # fields kept
+    assert [o["topics"] for o in out] == [["puno-protests"], ["iran-ties"], []]
+    match = out[0]["matches"][0]
+    assert set(match) == {"topic", "ruleset_version", "score", "terms", "snippet"}
+    for term in match["terms"]:
+        assert lines[0]["text"][term["start"]:term["end"]] == term["found"]
+
+
+def test_tag_reports_bad_lines_and_goes_on():
+    result = newsmon("tag", stdin='not json\n{"text": "Paro en Puno"}\n')
+    assert result.returncode == 1
+    assert "line 1" in result.stderr
+    assert json.loads(result.stdout)["topics"] == ["puno-protests"]
+
+
+def test_extract_a_file():
+    page = DEMO_SITE / "sur-andino/2023/01/09/juliaca-17-muertos.html"
+    result = newsmon("extract", str(page), "--url", "https://sur-andino.example/juliaca")
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert {"title", "text", "published", "date_source", "language", "author", "site",
+            "canonical_url"} <= set(out)
+    assert out["language"] == "es" and out["date_source"] == "page"
+    assert out["published"].startswith("2023-01-09")
+    assert "Juliaca" in out["title"] and "Inca Manco Cápac" in out["text"]
+    assert "LEA TAMBIÉN" not in out["text"]
+
+
+def test_extract_says_when_there_is_no_text():
+    result = newsmon("extract", str(DEMO_SITE / "prensa-regional/video/resumen-semanal.html"))
+    assert result.returncode == 1 and "no main text" in result.stderr
+
+
+@pytest.fixture
+def db(tmp_path):
+    store = Store(tmp_path / "cli.duckdb")
+    at = fixed_clock()()
+    store.append([ev.feed_polled("sur", 1, at, url="http://x/rss", status=200),
+                  ev.article_discovered("a1", "sur", at, url="http://x/1", title="Paro, en \"Puno\""),
+                  ev.topic_matched("a1", "puno-protests", "v1", at, score=3.0, snippet="Paro en Puno",
+                                   terms=[])], "cli-test")
+    return str(store.path)
+
+
+def test_sql_as_csv_and_json(db):
+    query = "SELECT topic, title, score FROM mentions"
+    as_csv = newsmon("sql", "--db", db, "--format", "csv", query)
+    assert list(csv.reader(io.StringIO(as_csv.stdout))) == [
+        ["topic", "title", "score"], ["puno-protests", 'Paro, en "Puno"', "3.0"]]
+    as_json = newsmon("sql", "--db", db, "--format", "json", query)
+    assert json.loads(as_json.stdout) == {"topic": "puno-protests", "title": 'Paro, en "Puno"', "score": 3.0}
+    table = newsmon("sql", "--db", db, query)
+    assert "puno-protests" in table.stdout and "1 rows" in table.stdout
+
+
+def test_sql_refuses_to_write(db):
+    result = newsmon("sql", "--db", db, "DELETE FROM events")
+    assert result.returncode == 2 and "error:" in result.stderr
+    assert newsmon("sql", "--db", db, "--format", "csv", "SELECT count(*) FROM events").stdout \
+        .splitlines()[1] == "3"
+
+
+def test_events_filters_by_type(db):
+    result = newsmon("events", "--db", db, "--type", "TopicMatched", "--format", "json")
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["type"] for r in rows] == ["TopicMatched"]
+    assert json.loads(rows[0]["payload"])["snippet"] == "Paro en Puno"
+
+
+def test_a_missing_database_is_a_clear_error(tmp_path):
+    result = newsmon("sql", "--db", str(tmp_path / "none.duckdb"), "SELECT 1")
+    assert result.returncode == 2 and "newsmon run" in result.stderr
+
+
+def test_a_bad_config_stops_before_any_work(tmp_path):
+    bad = tmp_path / "feeds.yaml"
+    bad.write_text("feeds:\n  - id: a\n    url: not-a-url\n")
+    result = newsmon("run", "--db", str(tmp_path / "x.duckdb"), "--feeds", str(bad), "--no-progress")
+    assert result.returncode == 2
+    assert f"{bad}:3: feeds[0].url" in result.stderr.replace("\n", "")
+    assert not (tmp_path / "x.duckdb").exists()

@@ -1,0 +1,59 @@
+import pytest
+
+from pipeline.config import ConfigError, load_alerts, load_feeds, load_topics
+from pipeline.settings import from_env
+
+
+def write(tmp_path, text: str):
+    path = tmp_path / "file.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_bundled_files_are_valid():
+    feeds, topics = load_feeds(), load_topics()
+    alerts = load_alerts(None, topics)
+    assert len(feeds.feeds) >= 20
+    assert {t.id for t in topics.topics} == {"china-acquisitions", "iran-ties", "puno-protests"}
+    assert alerts.recipients
+
+
+@pytest.mark.parametrize("text, line, field, words", [
+    ("feeds:\n  - id: andina\n    url: https://andina.pe/rss\n  - id: x\n    url: ftp://x/\n",
+     5, "feeds[1].url", "http"),
+    ("feeds:\n  - id: andina\n    url: https://a.pe/rss\n    colour: red\n", 4, "feeds[0].colour", "Extra"),
+    ("feeds:\n  - id: Bad Id\n    url: https://a.pe/rss\n", 2, "feeds[0].id", "pattern"),
+    ("feeds:\n  - {id: a, url: 'https://a/1'}\n  - {id: a, url: 'https://a/2'}\n", 1, "feeds", "duplicate"),
+    ("feeds: [\n", 2, "", "YAML"),
+])
+def test_a_bad_feeds_file_names_file_line_and_field(tmp_path, text, line, field, words):
+    with pytest.raises(ConfigError) as caught:
+        load_feeds(write(tmp_path, text))
+    error = caught.value
+    assert (error.line, error.field) == (line, field)
+    assert words.lower() in error.message.lower()
+    assert str(error).startswith(f"{tmp_path / 'file.yaml'}:{line}")
+
+
+def test_alerts_may_only_name_known_topics(tmp_path):
+    path = write(tmp_path, "from: n@example.org\nrecipients:\n  - email: a@example.org\n"
+                           "    topics: [puno-protests, mars]\n")
+    with pytest.raises(ConfigError, match="unknown topic 'mars'") as caught:
+        load_alerts(path, load_topics())
+    assert caught.value.line == 4
+
+
+def test_a_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="cannot read"):
+        load_topics(tmp_path / "nope.yaml")
+
+
+def test_environment_settings():
+    s = from_env({"NEWSMON_DB": "/data/x.duckdb", "NEWSMON_ALLOW_HOSTS": "127.0.0.1:8765, [::1]:99",
+                  "NEWSMON_WORKERS": "3", "NEWSMON_OFFLINE": "1"})
+    assert (str(s.db), s.workers, s.offline) == ("/data/x.duckdb", 3, True)
+    assert s.allow_hosts == {"127.0.0.1:8765", "::1:99"}
+    with pytest.raises(ConfigError, match="NEWSMON_WORKERS"):
+        from_env({"NEWSMON_WORKERS": "many"})
+    with pytest.raises(ConfigError, match="host:port"):
+        from_env({"NEWSMON_ALLOW_HOSTS": "127.0.0.1"})

@@ -1,0 +1,98 @@
+import pytest
+
+from servers import RouteServer, drip, gzip_bomb, page, redirect
+
+from pipeline.net import FetchError, fetch, refusal
+from pipeline.settings import Settings
+
+
+@pytest.fixture
+def servers():
+    started = []
+
+    def start(routes=None) -> RouteServer:
+        started.append(RouteServer(routes))
+        return started[-1]
+
+    yield start
+    for server in started:
+        server.close()
+
+
+def allowing(*servers, **changes) -> Settings:
+    return Settings(allow_hosts=frozenset(s.host_port for s in servers), deadline=5.0).with_(**changes)
+
+
+def get(url: str, settings: Settings, max_bytes: int = 1_000_000):
+    return fetch(url, settings, max_bytes=max_bytes)
+
+
+def failure(url: str, settings: Settings, max_bytes: int = 1_000_000) -> FetchError:
+    with pytest.raises(FetchError) as caught:
+        get(url, settings, max_bytes)
+    return caught.value
+
+
+def test_an_allowed_loopback_origin_is_fetched(servers):
+    site = servers({"/a": page(b"<html>hola</html>")})
+    response = get(site.origin + "/a", allowing(site))
+    assert (response.status, response.body, response.charset) == (200, b"<html>hola</html>", "utf-8")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "127.1", "2130706433", "[::1]"])
+def test_loopback_outside_the_allow_list_is_blocked_and_never_asked(servers, host):
+    allowed, canary = servers({"/": page(b"ok")}), servers({"/": page(b"secret")})
+    port = canary.host_port.split(":")[1]
+    error = failure(f"http://{host}:{port}/", allowing(allowed))
+    assert error.error_class in ("blocked", "connect")  # ::1 may not be served at all
+    assert canary.requests == []
+
+
+def test_a_redirect_to_a_private_address_is_blocked_at_the_hop(servers):
+    canary = servers({"/admin": page(b"secret")})
+    site = servers({"/go": redirect(canary.origin + "/admin")})
+    error = failure(site.origin + "/go", allowing(site))
+    assert error.error_class == "blocked"
+    assert site.requests == ["/go"] and canary.requests == []
+
+
+def test_redirect_chains_stop_after_five_hops(servers):
+    routes = {f"/{i}": redirect(f"/{i + 1}") for i in range(10)}
+    site = servers(routes)
+    assert failure(site.origin + "/0", allowing(site)).error_class == "redirects"
+    assert len(site.requests) == 6
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "file:///etc/passwd", "ftp://example.org/x",
+                                 "http://10.0.0.1/", "http://169.254.169.254/latest/meta-data/"])
+def test_refused_before_any_request(url):
+    assert refusal(url, Settings()) is not None
+    assert failure(url, Settings()).error_class == "blocked"
+
+
+def test_offline_mode_asks_nobody_outside_the_allow_list():
+    error = failure("https://andina.pe/agencia/rss.aspx", Settings(offline=True))
+    assert error.error_class == "blocked" and "offline" in error.detail
+
+
+def test_a_slow_body_stops_at_the_deadline(servers):
+    site = servers({"/slow": drip(20)})
+    error = failure(site.origin + "/slow", allowing(site, deadline=1.5))
+    assert error.error_class == "timeout"
+
+
+def test_decoded_size_is_capped(servers):
+    site = servers({"/big": page(b"x" * 200_000), "/bomb": gzip_bomb(50_000_000)})
+    assert failure(site.origin + "/big", allowing(site), max_bytes=100_000).error_class == "too_large"
+    assert failure(site.origin + "/bomb", allowing(site), max_bytes=1_000_000).error_class == "too_large"
+
+
+@pytest.mark.parametrize("status, error_class", [(404, "http_4xx"), (410, "http_4xx"),
+                                                 (429, "http_429"), (503, "http_5xx")])
+def test_http_errors_have_a_class(servers, status, error_class):
+    from servers import send
+    site = servers({"/x": lambda h: send(h, status, b"no", {"Retry-After": "120"})})
+    error = failure(site.origin + "/x", allowing(site))
+    assert (error.error_class, error.status) == (error_class, status)
+    assert error.retryable == (status >= 429)
+    assert error.headers.get("retry-after") == "120"

@@ -1,0 +1,142 @@
+import subprocess
+import sys
+import textwrap
+import time
+
+import duckdb
+import pytest
+
+from conftest import fixed_clock
+
+from pipeline import events as ev
+from pipeline.store import VIEWS, Store, StoreBusy, StoreError
+
+AT = fixed_clock()()
+
+
+def some_events(n: int = 3) -> list[ev.Event]:
+    found = [ev.feed_polled("f", 1, AT, url="http://x/feed", status=200, entries=n)]
+    for i in range(n):
+        found.append(ev.article_discovered(f"a{i}", "f", AT, poll=found[0].event_id,
+                                           url=f"http://x/{i}", title=f"título {i}"))
+    return found
+
+
+def count(store: Store, sql: str = "SELECT count(*) FROM events") -> int:
+    return store.sql(sql)[1][0][0]
+
+
+def test_append_is_idempotent(store):
+    batch = some_events()
+    assert len(store.append(batch, "run-1")) == 4
+    assert store.append(batch, "run-2") == set()
+    assert store.append(batch + batch, "run-3") == set()
+    assert count(store) == 4
+
+
+def test_a_batch_carrying_one_event_twice_appends_it_once(store):
+    batch = some_events(1)
+    new = store.append(batch + batch[1:], "run")
+    assert len(new) == 2 and count(store) == 2
+
+
+def test_seq_follows_append_order_across_batches(store):
+    first, second = some_events(2), [ev.feed_polled("g", 1, AT, url="http://y/feed")]
+    store.append(first, "r1")
+    store.append(second, "r2")
+    rows = store.sql("SELECT seq, event_id, run_id FROM events ORDER BY seq")[1]
+    assert [r[0] for r in rows] == [1, 2, 3, 4]
+    assert [r[1] for r in rows] == [e.event_id for e in first + second]
+    assert [r[2] for r in rows] == ["r1", "r1", "r1", "r2"]
+
+
+def test_payload_and_lifted_columns_round_trip(store):
+    e = ev.topic_matched("art", "puno-protests", "v1", AT, score=2.0, snippet="Bloqueo en Ilave ñ")
+    store.append([e], "r")
+    row = store.sql("SELECT type, stream, article_id, topic, payload->>'snippet', "
+                    "occurred_at FROM events")[1][0]
+    assert row[:5] == ("TopicMatched", "article:art", "art", "puno-protests", "Bloqueo en Ilave ñ")
+    assert row[5] == AT
+
+
+def test_views_are_disposable(store):
+    store.append(some_events(), "r")
+    before = {v: store.sql(f"SELECT * FROM {v} ORDER BY ALL")[1] for v in VIEWS}
+    con = duckdb.connect(str(store.path))
+    for view in VIEWS:
+        con.execute(f"DROP VIEW {view}")
+    con.close()
+    store.append([], "r")          # nothing to append: views stay dropped
+    with store.writer():           # any write connection puts them back
+        pass
+    after = {v: store.sql(f"SELECT * FROM {v} ORDER BY ALL")[1] for v in VIEWS}
+    assert after == before
+
+
+HOLD_LOCK = textwrap.dedent("""
+    import sys, time, duckdb
+    con = duckdb.connect(sys.argv[1])
+    print("locked", flush=True)
+    time.sleep(float(sys.argv[2]))
+    con.close()
+""")
+
+
+def hold_lock(path, seconds: float) -> subprocess.Popen:
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path), str(seconds)],
+                              stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "locked"
+    return holder
+
+
+def test_a_second_process_waits_for_the_lock(store):
+    store.append(some_events(1), "r1")
+    holder = hold_lock(store.path, 1.5)
+    try:
+        assert store.append(some_events(2), "r2")   # waits, then appends
+        assert holder.poll() is not None            # only once the holder had let go
+    finally:
+        holder.wait()
+    assert count(store) == 3
+
+
+def test_a_lock_that_stays_is_a_clear_error(tmp_path):
+    store = Store(tmp_path / "busy.duckdb", lock_wait=0.5)
+    store.append(some_events(1), "r")
+    holder = hold_lock(store.path, 5)
+    try:
+        with pytest.raises(StoreBusy, match="in use by another process"):
+            store.append(some_events(2), "r2")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+@pytest.mark.parametrize("statement", [
+    "INSERT INTO events SELECT * FROM events",
+    "DELETE FROM events",
+    "CREATE TABLE x AS SELECT 1",
+    "COPY events TO '/tmp/newsmon-leak.csv'",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "ATTACH '/tmp/other.duckdb' AS other",
+    "INSTALL httpfs",
+    "SET enable_external_access = true",
+])
+def test_adhoc_sql_cannot_write_or_reach_files(store, statement):
+    store.append(some_events(), "r")
+    with pytest.raises(StoreError):
+        store.sql(statement)
+    assert count(store) == 4
+
+
+def test_adhoc_sql_stops_at_its_time_limit(store):
+    store.append(some_events(), "r")
+    started = time.monotonic()
+    with pytest.raises(StoreError, match="stopped"):
+        store.sql("SELECT count(*) FROM range(100000000000) a", timeout=0.5)
+    assert time.monotonic() - started < 30
+
+
+def test_reading_a_missing_store_says_what_to_do(tmp_path):
+    with pytest.raises(StoreError, match="newsmon run"):
+        Store(tmp_path / "nothing.duckdb").sql("SELECT 1")
