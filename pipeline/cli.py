@@ -151,15 +151,15 @@ def _finish(console: Console, store: Store, report: Report) -> None:
 
 
 def _self() -> str:
-    """How to call newsmon again from here: by name if on PATH, else by its path."""
-    found = shutil.which("newsmon")
-    program = Path(sys.argv[0])
-    if found and Path(found).resolve() == program.resolve():
-        return "newsmon"
+    """How to call newsmon again from here: by its path when it lives under this folder
+    (the checkout's .venv, which `uv run` puts on PATH only for its own child), else by
+    name if PATH finds this same program."""
+    program = Path(sys.argv[0]).resolve()
     try:
-        return str(program.resolve().relative_to(Path.cwd()))
+        return str(program.relative_to(Path.cwd().resolve()))
     except ValueError:
-        return str(program) if program.name == "newsmon" else "newsmon"
+        found = shutil.which("newsmon")
+        return "newsmon" if found and Path(found).resolve() == program else str(program)
 
 
 def _sql(args, settings: Settings, console: Console) -> int:
