@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import shlex
 import shutil
 import sys
@@ -24,6 +23,10 @@ from .settings import Settings, from_env
 from .store import Store, StoreError
 from .tagging import Tagger
 
+class CommandError(Exception):
+    """A command that cannot do what was asked, for a reason the user can act on."""
+
+
 EXPLORE = "SELECT topic, title, site, published, snippet FROM mentions ORDER BY topic, published"
 
 
@@ -36,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
                                     topics=getattr(args, "topics", None),
                                     alerts=getattr(args, "alerts", None))
         return args.command(args, settings, console) or 0
-    except (ConfigError, StoreError, demo.DemoError) as error:
+    except (ConfigError, StoreError, CommandError, demo.DemoError) as error:
         errors.print(f"[red]error:[/] {error}", highlight=False)
         return 2
     except KeyboardInterrupt:
@@ -170,16 +173,15 @@ def _sql(args, settings: Settings, console: Console) -> int:
 
 def _events(args, settings: Settings, console: Console) -> int:
     rows = Store(settings.db, settings.lock_wait).rows(
-        "events", {"type": args.type, "stream": args.stream, "limit": args.tail})
-    if not Path(settings.db).exists():
-        raise StoreError(f"no event store at {settings.db}")
+        "events", {"type": args.type, "stream": args.stream, "limit": args.tail}, missing_ok=False)
     columns = ["seq", "recorded_at", "type", "stream", "run_id", "payload"]
     rows_as(args.format, columns, [tuple(r[c] for c in columns) for r in reversed(rows)], console)
     return 0
 
 
 def _trends(args, settings: Settings, console: Console) -> int:
-    rows = Store(settings.db, settings.lock_wait).rows("trends", {"by": args.by, "since": args.since})
+    rows = Store(settings.db, settings.lock_wait).rows(
+        "trends", {"by": args.by, "since": args.since}, missing_ok=False)
     rows_as(args.format, [args.by, "topic", "articles"],
             [(r["period"], r["topic"], r["articles"]) for r in rows], console)
     return 0
@@ -214,13 +216,13 @@ def _extract(args, settings: Settings, console: Console) -> int:
         try:
             response = fetch(target, settings, max_bytes=settings.max_page_bytes)
         except FetchError as error:
-            raise StoreError(f"cannot fetch {target}: {error}") from None
+            raise CommandError(f"cannot fetch {target}: {error}") from None
         html, url = decode(response.body, response.charset), args.url or response.url
     else:
         try:
             html, url = decode(Path(target).read_bytes(), None), args.url
         except OSError as error:
-            raise StoreError(f"cannot read {target}: {error.strerror}") from None
+            raise CommandError(f"cannot read {target}: {error.strerror}") from None
     extraction = extract_page(html, url)
     if extraction is None:
         print(f"{target}: no main text found", file=sys.stderr)

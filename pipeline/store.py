@@ -92,9 +92,6 @@ class Store:
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        if not self.path.exists():
-            raise StoreError(f"no event store at {self.path}: run `newsmon run` "
-                             "or `newsmon demo` first, or pass --db")
         con = self._open(read_only=True)
         try:
             yield con
@@ -122,10 +119,11 @@ class Store:
 
     # -- reading -----------------------------------------------------------------
 
-    def rows(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        """The rows of the named query in `sql/queries`, as dicts. An absent store
-        has no rows."""
-        if not self.path.exists():
+    def rows(self, query: str, params: dict[str, Any] | None = None, *,
+             missing_ok: bool = True) -> list[dict[str, Any]]:
+        """The rows of the named query in `sql/queries`, as dicts. An absent store has no
+        rows, unless `missing_ok` is false: then it is a StoreError."""
+        if missing_ok and not self.path.exists():
             return []
         with self.reader() as con:
             cursor = con.execute(sql_text(f"queries/{query}"), params or {})
@@ -135,9 +133,6 @@ class Store:
     def sql(self, statement: str, *, timeout: float = 60.0) -> tuple[list[str], list[tuple]]:
         """Run an ad-hoc query read-only, with no file or network access, a memory limit
         and a time limit."""
-        if not self.path.exists():
-            raise StoreError(f"no event store at {self.path}: run `newsmon run` "
-                             "or `newsmon demo` first, or pass --db")
         con = self._open(read_only=True, settings=(
             "SET enable_external_access = false", "SET memory_limit = '2GB'",
             "SET lock_configuration = true"))
