@@ -31,6 +31,11 @@ class Alert:
         return [m["match_event_id"] for m in self.matches]
 
     @property
+    def items(self) -> list[dict]:
+        """What the alert is about: one article and topic each."""
+        return [{"article_id": m["article_id"], "topic": m["topic"]} for m in self.matches]
+
+    @property
     def topics(self) -> list[str]:
         return sorted({m["topic"] for m in self.matches})
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from . import events as ev
 from .config import TopicsFile
 from .extract import MIN_WORDS, decode, extract_page
-from .tagging import Tagger
+from .tagging import Tagger, TopicMatch
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,19 @@ def analyse(page: Page, tagger: Tagger, at: datetime) -> list[ev.Event]:
                                              detail=f"no main text of {MIN_WORDS} words or more")]
     found = [ev.article_extracted(page.article_id, page.attempt, at, **vars(extraction))]
     for match in tagger.tag(extraction.text, extraction.title or page.feed_title or ""):
-        found.append(ev.topic_matched(
-            page.article_id, match.topic, tagger.version, at, score=match.score,
-            terms=[h.as_dict() for h in match.hits], snippet=match.snippet))
+        found.append(match_event(page.article_id, match, tagger, at))
     return found
+
+
+def match_event(article_id: str, match: TopicMatch, tagger: Tagger, at: datetime,
+                retag: bool = False) -> ev.Event:
+    """A TopicMatched that explains itself: the rule, the terms found with their
+    offsets, and the sentence that shows it."""
+    return ev.topic_matched(
+        article_id, match.topic, tagger.version, at, score=match.score,
+        terms=[h.as_dict() for h in match.hits], snippet=match.snippet,
+        sentence=list(match.sentence) if match.sentence else None,
+        rule=tagger.rule(match.topic), retag=retag)
 
 
 _TAGGER: Tagger | None = None

@@ -18,7 +18,10 @@ from .config import ConfigError, load_alerts, load_feeds, load_topics
 from .cycle import Context, Report, alert_stage, poll_stage, process_stage, run_cycle, utc_now
 from .extract import decode, extract_page
 from .net import FetchError, fetch
-from .render import RichProgress, rows_as, summary, top_matches
+from .render import (RichProgress, render_diff, render_scores, rows_as, summary,
+                     top_matches)
+from .retag import retag
+from .scoring import score
 from .settings import Settings, from_env
 from .store import Store, StoreError
 from .tagging import Tagger
@@ -93,6 +96,21 @@ def _parser() -> argparse.ArgumentParser:
     p = command("tag", _tag, "JSON lines on stdin (text, title, lang, id) to the same lines with "
                 "topics and matches added")
     p.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
+    p = command("retag", _retag, "replay stored articles through the current topic rules",
+                (common,))
+    p.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
+    topics = sub.add_parser("topics", help="check topic rules against labelled texts, or "
+                            "backtest them on the stored articles")
+    topic_commands = topics.add_subparsers(required=True, metavar="ACTION")
+    p = topic_commands.add_parser("check", parents=[common], help="precision, recall and F1 per "
+                                  "topic on labelled JSON lines (text, topics, id, title)")
+    p.set_defaults(command=_topics_check)
+    p.add_argument("file", type=Path)
+    p.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
+    p = topic_commands.add_parser("backtest", parents=[common], help="what the rules in --topics "
+                                  "would add and drop among the stored articles; changes nothing")
+    p.set_defaults(command=_topics_backtest)
+    p.add_argument("--topics", type=Path, help="the rules to try (default: bundled config/topics.yaml)")
     p = command("extract", _extract, "one page (file or URL) to JSON: title, text, date, language...")
     p.add_argument("target", help="an HTML file (may be gzipped) or an http(s) URL")
     p.add_argument("--url", help="the page's own URL, when TARGET is a file")
@@ -208,6 +226,42 @@ def _tag(args, settings: Settings, console: Console) -> int:
                            for m in matches]
         sys.stdout.write(json.dumps(item, ensure_ascii=False) + "\n")
     return status
+
+
+def _retag(args, settings: Settings, console: Console) -> int:
+    tagger = Tagger(load_topics(settings.topics))
+    diff = retag(Store(settings.db, settings.lock_wait), tagger,
+                 f"retag__{utc_now():%Y-%m-%dT%H:%M:%SZ}", utc_now())
+    render_diff(console, diff, f"Re-tagged {diff.articles} stored articles with ruleset {tagger.version}")
+    return 0
+
+
+def _topics_backtest(args, settings: Settings, console: Console) -> int:
+    tagger = Tagger(load_topics(settings.topics))
+    diff = retag(Store(settings.db, settings.lock_wait), tagger, "backtest", utc_now(), apply=False)
+    render_diff(console, diff, f"Ruleset {tagger.version} on {diff.articles} stored articles "
+                "(nothing was changed)", samples=True)
+    return 0
+
+
+def _topics_check(args, settings: Settings, console: Console) -> int:
+    tagger = Tagger(load_topics(settings.topics))
+    labelled = []
+    try:
+        for number, line in enumerate(args.file.open(encoding="utf-8"), 1):
+            if line.strip():
+                item = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                    raise ValueError("expected an object with a string `text`")
+                item.setdefault("id", f"line {number}")
+                labelled.append(item)
+    except OSError as error:
+        raise CommandError(f"cannot read {args.file}: {error.strerror}") from None
+    except ValueError as error:
+        raise CommandError(f"{args.file}:{number}: {error}") from None
+    scores = score(tagger, labelled)
+    render_scores(console, scores, {str(item["id"]): item for item in labelled}, tagger)
+    return 0
 
 
 def _extract(args, settings: Settings, console: Console) -> int:

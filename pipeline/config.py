@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import rules
 from .resources import data_dir
 
 _ID = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -55,27 +56,40 @@ class FeedsFile(_Strict):
 
 
 class Topic(_Strict):
-    """Matches when every group in `all` has a term in the text and no `none` term does.
-
-    Terms are case and accent insensitive, whole words; `protest*` matches any word
-    that starts with `protest`.
-    """
+    """A topic and the query that decides whether an article is about it (the query
+    language is described in `rules.py` and the README)."""
     id: str = Field(pattern=_ID)
     name: str
-    all: list[list[str]] = Field(min_length=1)
-    none: list[str] = []
+    query: str
+    description: str | None = None
 
-    @field_validator("all")
+    @field_validator("query")
     @classmethod
-    def _groups_not_empty(cls, groups: list[list[str]]) -> list[list[str]]:
-        for group in groups:
-            if not group or any(not term.strip("* ") for term in group):
-                raise ValueError("each group needs at least one non-empty term")
-        return groups
+    def _parses(cls, query: str) -> str:
+        rules.parse(query)  # a QueryError is a ValueError: pydantic reports it
+        return query
 
 
 class TopicsFile(_Strict):
+    # name -> the names of one entity (terms or phrases, `prefix*`, or `@other-alias`)
+    aliases: dict[str, list[str]] = {}
     topics: list[Topic] = Field(min_length=1)
+
+    @field_validator("aliases")
+    @classmethod
+    def _alias_terms(cls, aliases: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, entries in aliases.items():
+            if not re.match(_ID, name):
+                raise ValueError(f"alias name {name!r} must be lower case letters, digits, - or _")
+            if not entries:
+                raise ValueError(f"alias @{name} is empty")
+            for entry in entries:
+                if entry.startswith("@"):
+                    if entry[1:] not in aliases:
+                        raise ValueError(f"alias @{name} includes unknown alias {entry}")
+                else:
+                    rules.term(entry)
+        return aliases
 
     @field_validator("topics")
     @classmethod
@@ -116,7 +130,15 @@ def load_feeds(path: Path | None = None, origin: str | None = None) -> FeedsFile
 
 
 def load_topics(path: Path | None = None) -> TopicsFile:
-    return _load(path or default_path("topics"), TopicsFile)
+    path = path or default_path("topics")
+    topics = _load(path, TopicsFile)
+    for i, topic in enumerate(topics.topics):
+        unknown = sorted(rules.aliases_used(rules.parse(topic.query)) - set(topics.aliases))
+        if unknown:
+            raise ConfigError(path, _line_of(_yaml_node(path), ("topics", i, "query")),
+                              f"topics[{i}].query", f"topic {topic.id!r} uses unknown alias "
+                              f"@{unknown[0]} (defined: {', '.join(sorted(topics.aliases)) or 'none'})")
+    return topics
 
 
 def load_alerts(path: Path | None = None, topics: TopicsFile | None = None) -> AlertsFile:
@@ -155,7 +177,23 @@ def _load(path: Path, model: type[BaseModel], substitutions: dict[str, str] | No
         loc = tuple(first["loc"])
         field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
         line = _line_of(yaml.compose(text), loc)
-        raise ConfigError(path, line, field or "(top level)", first["msg"]) from None
+        message = first["msg"].removeprefix("Value error, ")
+        owner = _owner_id(data, loc)
+        raise ConfigError(path, line, field or "(top level)",
+                          f"{owner!r}: {message}" if owner else message) from None
+
+
+def _owner_id(data: Any, loc: tuple) -> str | None:
+    """The id of the innermost entry along `loc` that has one (the feed or topic at fault)."""
+    owner = None
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            owner = data["id"]
+    return owner
 
 
 def _yaml_node(path: Path) -> yaml.Node | None:

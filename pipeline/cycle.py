@@ -125,17 +125,15 @@ def alert_stage(ctx: Context, report: Report) -> None:
             report.alerts_pending += len(alert.matches)
             continue
         message = compose(alert, ctx.alerts.sender, ctx.clock())
+        about = {"topics": alert.topics, "matches": alert.match_ids, "items": alert.items}
         try:
             send(message, server)
-            event = ev.alert_sent(alert.alert_id, recipient.email, ctx.clock(),
-                                  topics=alert.topics, matches=alert.match_ids,
-                                  articles=sorted({m["article_id"] for m in alert.matches}),
+            event = ev.alert_sent(alert.alert_id, recipient.email, ctx.clock(), **about,
                                   message_id=message["Message-ID"], subject=message["Subject"])
         except MailError as error:
             failures = ctx.store.rows("alert_failures", {"stream": f"alert:{alert.alert_id}"})
-            event = ev.alert_failed(alert.alert_id, recipient.email,
-                                    failures[0]["failures"] + 1 if failures else 1, ctx.clock(),
-                                    topics=alert.topics, matches=alert.match_ids,
+            attempt = failures[0]["failures"] + 1 if failures else 1
+            event = ev.alert_failed(alert.alert_id, recipient.email, attempt, ctx.clock(), **about,
                                     error_class=error.error_class, detail=error.detail,
                                     retryable=error.retryable)
             report.alerts_pending += len(alert.matches)

@@ -14,6 +14,9 @@ from rich.table import Table
 
 from . import events as ev
 from .cycle import Report
+from .retag import Diff
+from .scoring import TopicScore, macro_f1
+from .tagging import Tagger
 
 _STAGES = {"poll": "Polling feeds", "process": "Fetching, extracting, tagging"}
 
@@ -118,3 +121,41 @@ def rows_as(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], con
             table.add_row(*("" if v is None else str(_plain(v)) for v in row))
         console.print(table)
         console.print(f"{len(rows)} rows", style="dim")
+
+
+def render_diff(console: Console, diff: Diff, title: str, samples: bool = False) -> None:
+    table = Table(title=title, title_justify="left")
+    for name in ("topic", "added", "dropped", "unchanged"):
+        table.add_column(name, justify="left" if name == "topic" else "right")
+    for topic in sorted(set(diff.added) | set(diff.dropped) | set(diff.kept)):
+        table.add_row(topic, str(diff.added[topic]), str(diff.dropped[topic]), str(diff.kept[topic]))
+    console.print(table)
+    if samples:
+        for (kind, topic), titles in sorted(diff.samples.items()):
+            console.print(f"[bold]{kind} · {topic}[/] (up to 5)")
+            for title in titles:
+                console.print(f"  - {title}", highlight=False)
+
+
+def render_scores(console: Console, scores: dict[str, TopicScore], items: dict[str, dict],
+                  tagger: Tagger) -> None:
+    table = Table(title=f"Ruleset {tagger.version} on {len(items)} labelled texts",
+                  title_justify="left")
+    for name in ("topic", "precision", "recall", "F1", "false +", "false -"):
+        table.add_column(name, justify="left" if name == "topic" else "right")
+    for topic, s in scores.items():
+        table.add_row(topic, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
+                      str(len(s.false_positives)), str(len(s.false_negatives)))
+    table.add_row("macro", "", "", f"{macro_f1(scores):.3f}", "", "", style="bold")
+    console.print(table)
+    for topic, s in scores.items():
+        for kind, ids in (("false match", s.false_positives), ("missed", s.false_negatives)):
+            for item_id in ids:
+                item = items[item_id]
+                console.print(f"[bold]{kind}[/] · {topic} · {item_id}: "
+                              f"{(item.get('text') or '')[:160]}…", highlight=False)
+                if kind == "false match":
+                    match = next(m for m in tagger.tag(item["text"], item.get("title") or "")
+                                 if m.topic == topic)
+                    console.print(f"  matched: {', '.join(sorted({h.found for h in match.hits}))}"
+                                  f" in \"{match.snippet[:160]}\"", highlight=False)

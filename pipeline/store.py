@@ -23,7 +23,8 @@ import pyarrow as pa
 from .events import SCHEMA_VERSION, Event
 from .resources import sql_text
 
-VIEWS = ("feed_polls", "feeds", "articles", "mentions", "daily_mentions", "alerted")
+VIEWS = ("feed_polls", "feeds", "articles", "mentions", "mentions_as_tagged", "daily_mentions",
+         "alerted")
 
 _BATCH_SCHEMA = pa.schema([
     ("ord", pa.int64()), ("event_id", pa.string()), ("type", pa.string()),

@@ -3,8 +3,9 @@ offsets and the sentence that shows it. Pure.
 
 Text is folded once (lower case, accents removed: Irán = Iran, Azángaro = Azangaro)
 into a string of the same length, so offsets found in the folded text are offsets in
-the original. One Aho-Corasick pass finds every term of every topic; word boundaries
-are checked on the hits.
+the original. One Aho-Corasick pass finds every term of every topic (aliases
+included); word boundaries are checked on the hits, and each topic's query tree
+(`rules.py`) is then evaluated on the hits alone.
 """
 
 from __future__ import annotations
@@ -13,17 +14,19 @@ import bisect
 import json
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import ahocorasick
 
+from . import rules
 from .config import TopicsFile
 from .events import stable_id
 
 # Bump when matching behaves differently for the same definitions: it is part of the
 # ruleset version, so a re-tag can tell old decisions from new ones.
-MATCHER_VERSION = 1
+MATCHER_VERSION = 2
 SNIPPET_CHARS = 400
+FIELDS = ("title", "text")
 
 
 def _fold_table() -> dict[int, str]:
@@ -50,7 +53,7 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class Hit:
-    term: str       # the term as the topic defines it
+    term: str       # the term as the rule writes it
     field: str      # title or text
     start: int
     end: int
@@ -67,14 +70,7 @@ class TopicMatch:
     score: float
     hits: tuple[Hit, ...]
     snippet: str
-
-
-@dataclass(frozen=True)
-class _Term:
-    topic: int
-    group: int      # index in `all`, or -1 for a `none` term
-    term: str
-    prefix: bool
+    sentence: tuple[int, int] | None    # where the snippet stands in the text
 
 
 def ruleset_version(topics: TopicsFile) -> str:
@@ -82,73 +78,201 @@ def ruleset_version(topics: TopicsFile) -> str:
     return stable_id("ruleset", MATCHER_VERSION, definitions, size=6)
 
 
+class _Doc:
+    """One text being tagged: its fields, and their word and sentence starts, worked out
+    only when a NEAR asks for them."""
+
+    _WORD = re.compile(r"\w+")
+    _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”»)]*\s+(?=[^a-z])|\n+")
+
+    def __init__(self, title: str, text: str):
+        self.text = {"title": title, "text": text}
+        self._words: dict[str, list[int]] = {}
+        self._sentences: dict[str, list[int]] = {}
+
+    def word_index(self, field: str, offset: int) -> int:
+        if field not in self._words:
+            self._words[field] = [m.start() for m in self._WORD.finditer(self.text[field])]
+        return bisect.bisect_right(self._words[field], offset) - 1
+
+    def sentence_starts(self, field: str) -> list[int]:
+        if field not in self._sentences:
+            text = self.text[field]
+            self._sentences[field] = [0] + [m.end() for m in self._SENTENCE_END.finditer(text)]
+        return self._sentences[field]
+
+    def sentence_index(self, field: str, offset: int) -> int:
+        return bisect.bisect_right(self.sentence_starts(field), offset) - 1
+
+    def sentence(self, field: str, index: int) -> tuple[int, int]:
+        starts = self.sentence_starts(field)
+        end = starts[index + 1] if index + 1 < len(starts) else len(self.text[field])
+        return starts[index], end
+
+
+@dataclass
+class _Topic:
+    id: str
+    query: object                       # the tree, aliases expanded, terms as leaf ids
+    leaves: set[int] = field(default_factory=set)
+
+
 class Tagger:
     def __init__(self, topics: TopicsFile):
-        self.topics = topics.topics
+        self.definitions = topics
         self.version = ruleset_version(topics)
+        self._leaves: dict[tuple[tuple[str, ...], bool], int] = {}
+        self._terms: list[rules.Term] = []
+        self._topics = [self._compile(t.id, rules.parse(t.query), topics.aliases)
+                        for t in topics.topics]
         self._automaton = ahocorasick.Automaton()
-        entries: dict[str, list[_Term]] = {}
-        for t, topic in enumerate(self.topics):
-            terms = [(g, term) for g, group in enumerate(topic.all) for term in group]
-            terms += [(-1, term) for term in topic.none]
-            for group, term in terms:
-                key = fold(" ".join(term.rstrip("*").split()))
-                entries.setdefault(key, []).append(_Term(t, group, term, term.endswith("*")))
-        for key, value in entries.items():
+        by_key: dict[str, list[tuple[int, bool]]] = {}
+        for (words, prefix), leaf in self._leaves.items():
+            by_key.setdefault(" ".join(words), []).append((leaf, prefix))
+        for key, value in by_key.items():
             self._automaton.add_word(key, (len(key), value))
         self._automaton.make_automaton()
 
-    def hits(self, text: str, field: str) -> list[tuple[_Term, Hit]]:
+    def rule(self, topic: str) -> str:
+        """The query of a topic, as written."""
+        return next(t.query for t in self.definitions.topics if t.id == topic)
+
+    # -- compiling ---------------------------------------------------------------
+
+    def _leaf(self, term: rules.Term) -> int:
+        key = (tuple(fold(w) for w in term.words), term.prefix)
+        if key not in self._leaves:
+            self._leaves[key] = len(self._terms)
+            self._terms.append(term)
+        return self._leaves[key]
+
+    def _compile(self, topic_id: str, tree, aliases: dict[str, list[str]]) -> _Topic:
+        topic = _Topic(topic_id, None)
+
+        def expand(node, seen: tuple[str, ...] = ()):
+            if isinstance(node, rules.Term):
+                leaf = self._leaf(node)
+                topic.leaves.add(leaf)
+                return leaf
+            if isinstance(node, rules.Alias):
+                if node.name in seen:
+                    raise rules.QueryError(f"alias @{node.name} includes itself")
+                entries = [rules.Alias(e[1:]) if e.startswith("@") else rules.term(e)
+                           for e in aliases[node.name]]
+                return rules.Or(tuple(expand(e, seen + (node.name,)) for e in entries))
+            if isinstance(node, (rules.And, rules.Or)):
+                return type(node)(tuple(expand(p, seen) for p in node.parts))
+            if isinstance(node, rules.Not):
+                return rules.Not(expand(node.part, seen))
+            if isinstance(node, rules.Field):
+                return rules.Field(node.name, expand(node.part, seen))
+            return rules.Near(expand(node.left, seen), expand(node.right, seen), node.distance)
+
+        topic.query = expand(tree)
+        return topic
+
+    # -- matching ----------------------------------------------------------------
+
+    def scan(self, text: str, field_name: str, found: dict[int, list[Hit]]) -> None:
+        """Add every whole-word hit of every term in `text` to `found` (by leaf)."""
         folded = fold(text)
-        found = []
-        for last, (length, terms) in self._automaton.iter(folded):
+        for last, (length, leaves) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
             if start > 0 and folded[start - 1].isalnum():
                 continue
             word_end = end
             while word_end < len(folded) and folded[word_end].isalnum():
                 word_end += 1
-            for term in terms:
-                if not term.prefix and word_end != end:
+            for leaf, prefix in leaves:
+                if not prefix and word_end != end:
                     continue
-                stop = word_end if term.prefix else end
-                found.append((term, Hit(term.term, field, start, stop, text[start:stop])))
-        return found
+                stop = word_end if prefix else end
+                found.setdefault(leaf, []).append(
+                    Hit(str(self._terms[leaf]), field_name, start, stop, text[start:stop]))
 
     def tag(self, text: str, title: str = "") -> list[TopicMatch]:
-        hits = self.hits(title or "", "title") + self.hits(text or "", "text")
+        found: dict[int, list[Hit]] = {}
+        self.scan(title or "", "title", found)
+        self.scan(text or "", "text", found)
+        if not found:
+            return []
+        doc = _Doc(title or "", text or "")
         matches = []
-        for t, topic in enumerate(self.topics):
-            mine = [(term, hit) for term, hit in hits if term.topic == t]
-            if any(term.group < 0 for term, _ in mine):
+        for topic in self._topics:
+            if not topic.leaves.intersection(found):
                 continue
-            if {term.group for term, _ in mine} != set(range(len(topic.all))):
-                continue
-            score = sum(2 if hit.field == "title" else 1 for _, hit in mine)
-            matches.append(TopicMatch(topic.id, float(score), tuple(h for _, h in mine),
-                                      snippet(text, title, mine)))
+            ok, hits = _evaluate(topic.query, found, doc, None)
+            if ok and hits:
+                matches.append(_match(topic.id, hits, doc))
         return matches
 
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[^a-z])|\n+")
+def _evaluate(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None):
+    """(true?, the hits that make it so) for a compiled tree."""
+    if isinstance(node, int):
+        hits = [h for h in found.get(node, ()) if only is None or h.field == only]
+        return bool(hits), hits
+    if isinstance(node, rules.Or):
+        results = [_evaluate(p, found, doc, only) for p in node.parts]
+        return any(ok for ok, _ in results), [h for ok, hs in results if ok for h in hs]
+    if isinstance(node, rules.And):
+        hits = []
+        for part in node.parts:
+            ok, part_hits = _evaluate(part, found, doc, only)
+            if not ok:
+                return False, []
+            hits += part_hits
+        return True, hits
+    if isinstance(node, rules.Not):
+        ok, _ = _evaluate(node.part, found, doc, only)
+        return not ok, []
+    if isinstance(node, rules.Field):
+        return _evaluate(node.part, found, doc, node.name)
+    left_ok, left = _evaluate(node.left, found, doc, only)
+    right_ok, right = _evaluate(node.right, found, doc, only)
+    if not (left_ok and right_ok):
+        return False, []
+    near = set()
+    for a in left:
+        for b in right:
+            if a.field == b.field and _close(a, b, node.distance, doc):
+                near.update((a, b))
+    return bool(near), sorted(near, key=lambda h: (h.field, h.start))
 
 
-def snippet(text: str, title: str, hits: list[tuple[_Term, Hit]]) -> str:
-    """The sentence of the text that holds the most groups of the topic (a sentence
-    that only repeats the title counts last), or the title."""
-    in_text = [(term, hit) for term, hit in hits if hit.field == "text"]
+def _close(a: Hit, b: Hit, distance: int | None, doc: _Doc) -> bool:
+    if distance is None:
+        return doc.sentence_index(a.field, a.start) == doc.sentence_index(b.field, b.start)
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    between = doc.word_index(second.field, second.start) - doc.word_index(first.field, first.end - 1) - 1
+    return between <= distance
+
+
+def _match(topic: str, hits: list[Hit], doc: _Doc) -> TopicMatch:
+    unique = sorted(set(hits), key=lambda h: (FIELDS.index(h.field), h.start))
+    score = float(sum(2 if h.field == "title" else 1 for h in unique))
+    in_text = [h for h in unique if h.field == "text"]
     if not in_text:
-        return title
-    starts = [0] + [m.end() for m in _SENTENCE_END.finditer(text)]
-    groups: dict[int, set[int]] = {}
-    for term, hit in in_text:
-        groups.setdefault(bisect.bisect_right(starts, hit.start) - 1, set()).add(term.group)
-    def sentence_at(i: int) -> str:
-        end = starts[i + 1] if i + 1 < len(starts) else len(text)
-        return text[starts[i]:end].strip()
+        return TopicMatch(topic, score, tuple(unique), doc.text["title"], None)
+    # The sentence with the most different terms of the match; one that only repeats
+    # the title counts last.
+    terms: dict[int, set[str]] = {}
+    for h in in_text:
+        terms.setdefault(doc.sentence_index("text", h.start), set()).add(h.term)
+    title = doc.text["title"].strip()
 
-    best = max(sorted(groups), key=lambda i: (len(groups[i]), sentence_at(i) != title.strip()))
-    sentence = sentence_at(best)
+    def rank(i: int) -> tuple[int, bool]:
+        start, end = doc.sentence("text", i)
+        return len(terms[i]), doc.text["text"][start:end].strip() != title
+
+    best = max(sorted(terms), key=rank)
+    start, end = doc.sentence("text", best)
+    return TopicMatch(topic, score, tuple(unique), _snippet(doc.text["text"], start, end),
+                      (start, end))
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    sentence = text[start:end].strip()
     if len(sentence) > SNIPPET_CHARS:
         sentence = sentence[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
     return sentence

@@ -108,3 +108,34 @@ def test_a_bad_config_stops_before_any_work(tmp_path):
     assert result.returncode == 2
     assert f"{bad}:3: feeds[0].url" in result.stderr.replace("\n", "")
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_topics_check_scores_labelled_lines(tmp_path):
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text("\n".join(json.dumps(x) for x in [
+        {"id": "ok", "text": "Bloquean la vía Ilave-Desaguadero en Puno.", "topics": ["puno-protests"]},
+        {"id": "missed", "text": "Juliaca amaneció sin transporte.", "topics": ["puno-protests"]},
+        {"id": "quiet", "text": "Feria gastronómica en Lima.", "topics": []},
+    ]) + "\n")
+    result = newsmon("topics", "check", str(labelled))
+    assert result.returncode == 0, result.stderr
+    line = next(l for l in result.stdout.splitlines() if "puno-protests" in l and "│" in l)
+    assert [c.strip() for c in line.split("│")[2:7]] == ["1.000", "0.500", "0.667", "0", "1"]
+    assert "missed · puno-protests · missed" in result.stdout
+
+
+def test_a_syntax_error_in_a_rule_is_reported_before_anything_runs(tmp_path):
+    topics = tmp_path / "topics.yaml"
+    topics.write_text("topics:\n  - id: puno\n    name: Puno\n    query: Puno NEAR/s (paro OR\n")
+    result = newsmon("tag", "--topics", str(topics), stdin='{"text": "x"}\n')
+    assert result.returncode == 2
+    assert "topics.yaml:4: topics[0].query: 'puno': syntax error at the end" in result.stderr.replace("\n", "")
+
+
+def test_retag_and_backtest_on_a_store(db, tmp_path):
+    rules = tmp_path / "topics.yaml"
+    rules.write_text("topics:\n  - id: puno-protests\n    name: P\n    query: Juliaca\n")
+    backtest = newsmon("topics", "backtest", "--db", db, "--topics", str(rules))
+    assert backtest.returncode == 0 and "nothing was changed" in backtest.stdout.replace("\n", " ")
+    retag = newsmon("retag", "--db", db, "--topics", str(rules))
+    assert retag.returncode == 0 and "Re-tagged 0 stored articles" in retag.stdout.replace("\n", " ")

@@ -3,16 +3,23 @@ import json
 import pytest
 
 from pipeline.config import TopicsFile, load_topics
-from pipeline.tagging import Tagger, fold, ruleset_version
+from pipeline.extract import decode, extract_page
+from pipeline.feeds import parse_feed
+from pipeline.scoring import macro_f1, score
+from pipeline.tagging import Tagger, fold
 
 
-def tagger(*topics: dict) -> Tagger:
-    return Tagger(TopicsFile.model_validate({"topics": list(topics)}))
+def tagger(*topics: dict, aliases: dict | None = None) -> Tagger:
+    return Tagger(TopicsFile.model_validate({"aliases": aliases or {}, "topics": list(topics)}))
 
 
-IRAN = {"id": "iran", "name": "Iran", "all": [["irán", "teherán"], ["venezuel*", "bolivia"]]}
-PUNO = {"id": "puno", "name": "Puno", "all": [["puno", "azángaro"], ["protest*", "paro", "road blockade"]],
-        "none": ["candelaria"]}
+def topic(query: str, id: str = "t") -> dict:
+    return {"id": id, "name": id, "query": query}
+
+
+def matches(query: str, text: str, title: str = "", **aliases) -> bool:
+    return bool(tagger(topic(query), aliases={k.replace("_", "-"): v for k, v in aliases.items()})
+                .tag(text, title))
 
 
 def test_fold_keeps_length_and_removes_case_and_accents():
@@ -22,64 +29,95 @@ def test_fold_keeps_length_and_removes_case_and_accents():
     assert folded == "iran, azangaro, peru, nunoa, istanbul, sao paulo x"
 
 
-@pytest.mark.parametrize("text", ["Irán y VENEZUELA", "iran and Venezuela's government",
-                                  "TEHERAN, Bolivia", "Teherán firma con Venezuela"])
-def test_case_and_accent_insensitive(text):
-    assert [m.topic for m in tagger(IRAN).tag(text)] == ["iran"]
+@pytest.mark.parametrize("query, text, expected", [
+    ("Irán AND Venezuela", "IRAN y VENEZUELA firman", True),           # case and accents
+    ("Azangaro", "Paro en Azángaro", True),
+    ("Irán AND Venezuela", "Iranian firms in Venezuela", False),     # whole words only
+    ("Puno", "Apuno y Punoxx", False),
+    ("protest*", "los protestantes", True),                          # prefix
+    ("adquiri* AND China", "China adquirió Chilquinta", True),
+    ('"road blockade"', "a road\nblockade", True),                   # phrases over any space
+    ('"road blockade"', "a blockade on the road", False),
+    ("Puno NOT Candelaria", "Paro en Puno durante la Candelaria", False),
+    ("Puno OR Juliaca", "Marcha en Juliaca", True),
+    ("(Puno OR Juliaca) AND (paro OR marcha)", "Juliaca: paro de 48 horas", True),
+])
+def test_boolean_queries(query, text, expected):
+    assert matches(query, text) is expected
 
 
-@pytest.mark.parametrize("text", ["Iranian firms in Venezuela",   # iranian is not the term irán
-                                  "Kirán visita Venezuela",        # inside a word
-                                  "Irán condena a Israel"])         # second group missing
-def test_whole_words_and_every_group(text):
-    assert tagger(IRAN).tag(text) == []
+@pytest.mark.parametrize("text, near2, same_sentence", [
+    ("Bloqueo cerca de Puno.", True, True),                          # 2 words between
+    ("Bloqueo total en la nueva vía a Puno.", False, True),        # 6 words between
+    ("Hubo un bloqueo. En Puno hace frío.", True, False),            # near, but another sentence
+    ("Hubo un bloqueo ayer en la tarde. En Puno hace frío.", False, False),
+    ("Puno: bloqueo.", True, True),                                  # order does not matter
+])
+def test_proximity(text, near2, same_sentence):
+    assert matches("bloqueo NEAR/2 Puno", text) is near2
+    assert matches("bloqueo NEAR/s Puno", text) is same_sentence
 
 
-def test_prefix_terms_take_the_whole_word_and_offsets_point_into_the_original():
-    text = "En Azángaro, los protestantes y manifestantes protestaron ayer."
-    match, = tagger(PUNO).tag(text)
-    found = {(h.term, h.found) for h in match.hits}
-    assert ("protest*", "protestantes") in found and ("protest*", "protestaron") in found
+def test_field_scope():
+    assert matches("title:Puno AND paro", "Un paro de transportistas.", title="Puno hoy")
+    assert not matches("title:Puno AND paro", "Un paro en Puno.", title="Noticias")
+    assert not matches("Puno NEAR/s paro", "Un paro de transportistas.", title="Puno hoy")
+
+
+def test_aliases_nest_and_are_shared():
+    aliases = {"places": ["Puno", "@towns"], "towns": ["Juliaca", "Ilave"],
+               "protest": ["protest*", "paro"]}
+    t = tagger(topic("@places NEAR/s @protest", "a"), topic("@towns", "b"), aliases=aliases)
+    assert [m.topic for m in t.tag("Paro en Ilave.")] == ["a", "b"]
+    assert [m.topic for m in t.tag("Feria en Puno.")] == []
+
+
+def test_hits_explain_the_match():
+    text = "El clima fue templado en Lima. En Azángaro, los gremios acataron un paro de 48 horas. Mañana habrá lluvias."
+    match, = tagger(topic("Azangaro NEAR/s paro")).tag(text, title="Paro en Azángaro")
+    assert match.snippet == "En Azángaro, los gremios acataron un paro de 48 horas."
+    assert text[slice(*match.sentence)].strip() == match.snippet
     for hit in match.hits:
-        assert text[hit.start:hit.end] == hit.found
-    assert ("azángaro", "Azángaro") in found
-
-
-def test_phrases_match_across_any_whitespace():
-    match, = tagger(PUNO).tag("A road\nblockade near Puno")
-    assert "road\nblockade" in {h.found for h in match.hits}
-
-
-def test_exclusion_terms():
-    assert tagger(PUNO).tag("Paro en Puno durante la Candelaria") == []
-
-
-def test_title_counts_and_snippet_is_the_sentence_that_matched():
-    text = ("El clima fue templado en Lima. En Puno, los gremios acataron un paro de 48 horas. "
-            "Mañana habrá lluvias.")
-    match, = tagger(PUNO).tag(text, title="Paro en Puno")
-    assert match.snippet == "En Puno, los gremios acataron un paro de 48 horas."
-    assert {h.field for h in match.hits} == {"title", "text"}
-    assert match.score == 2 * 2 + 2   # two title hits count double, two text hits
+        source = text if hit.field == "text" else "Paro en Azángaro"
+        assert source[hit.start:hit.end] == hit.found
+    assert {(h.term, h.field) for h in match.hits} == {
+        ("Azangaro", "text"), ("paro", "text"), ("Azangaro", "title"), ("paro", "title")}
+    assert match.score == 2 + 2 + 1 + 1   # title hits count double
 
 
 def test_ruleset_version_follows_the_definitions():
-    one, same = tagger(PUNO), tagger(dict(PUNO))
-    other = tagger({**PUNO, "none": []})
+    one, same, other = tagger(topic("Puno")), tagger(topic("Puno")), tagger(topic("Puno OR Juliaca"))
     assert one.version == same.version != other.version
-    assert ruleset_version(load_topics()) == Tagger(load_topics()).version
 
+
+# -- quality of the bundled rules, pinned -------------------------------------------
 
 def test_default_topics_on_the_labelled_passages(shared):
-    """A floor for the bundled rules on the labelled development passages, so a change
-    that makes them worse cannot land silently."""
     rows = [json.loads(line) for line in (shared / "tagging/dev.jsonl").open()]
+    scores = score(Tagger(load_topics()), rows)
+    assert macro_f1(scores) >= 0.95, {t: (s.false_positives, s.false_negatives) for t, s in scores.items()}
+    assert all(s.f1 >= 0.90 for s in scores.values())
+
+
+def long_documents(shared):
+    """Every article page and feed entry of the shared corpus: long, real, off-topic."""
+    pages = sorted((shared / "articles/zyte-aeb/html").glob("*.html.gz"))
+    pages += sorted((shared / "articles/es-dev").glob("*.html.gz"))
+    for page in pages:
+        extraction = extract_page(decode(page.read_bytes(), None))
+        if extraction:
+            yield page.name, extraction.title or "", extraction.text
+    for line in (shared / "feeds/manifest.jsonl").open():
+        item = json.loads(line)
+        feed = parse_feed((shared / "feeds" / item["file"]).read_bytes(), "http://127.0.0.1:1/")
+        for i, entry in enumerate(feed.entries):
+            yield f"{item['file']}#{i}", entry.title, entry.summary
+
+
+def test_false_alarms_on_long_real_documents(shared):
     t = Tagger(load_topics())
-    predicted = [{m.topic for m in t.tag(r["text"])} for r in rows]
-    scores = []
-    for topic in ("china-acquisitions", "iran-ties", "puno-protests"):
-        tp = sum(topic in p and topic in r["topics"] for p, r in zip(predicted, rows))
-        fp = sum(topic in p and topic not in r["topics"] for p, r in zip(predicted, rows))
-        fn = sum(topic not in p and topic in r["topics"] for p, r in zip(predicted, rows))
-        scores.append(2 * tp / (2 * tp + fp + fn))
-    assert sum(scores) / len(scores) >= 0.94, scores
+    documents = list(long_documents(shared))
+    alarms = [(name, [m.topic for m in t.tag(text, title)]) for name, title, text in documents]
+    alarms = [a for a in alarms if a[1]]
+    assert len(documents) > 1500
+    assert len(alarms) <= len(documents) / 1000, alarms

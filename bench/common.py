@@ -1,0 +1,42 @@
+"""Shared helpers for the benchmarks: the corpus, timing, the machine."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import platform
+import statistics
+import time
+from pathlib import Path
+from typing import Callable
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("NEWSMON_SHARED_CORPUS", CHECKOUT.parent / "shared" / "corpus"))
+
+
+def pages() -> list[tuple[str, bytes]]:
+    """Real news pages: the Zyte benchmark set and the Spanish pages of the shared
+    corpus, or the demo's sample of them when the shared corpus is absent."""
+    folders = [SHARED / "articles/zyte-aeb/html", SHARED / "articles/es-dev"]
+    if not folders[0].is_dir():
+        folders = [CHECKOUT / "demo/site/real/zyte", CHECKOUT / "demo/site/real/es"]
+    return [(p.name, gzip.decompress(p.read_bytes())) for folder in folders
+            for p in sorted(folder.glob("*.html.gz"))]
+
+
+def best_of(repeat: int, work: Callable[[], object]) -> float:
+    """The median of `repeat` timings of `work`, in seconds."""
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def machine() -> str:
+    import duckdb, trafilatura, feedparser, httpx, ahocorasick  # noqa: E401 - versions only
+    return (f"{platform.python_implementation()} {platform.python_version()}, "
+            f"{os.cpu_count()} cores, {platform.machine()}; duckdb {duckdb.__version__}, "
+            f"trafilatura {trafilatura.__version__}, feedparser {feedparser.__version__}, "
+            f"httpx {httpx.__version__}, pyahocorasick {getattr(ahocorasick, '__version__', '?')}")

@@ -1,0 +1,189 @@
+"""The topic query language: text to a tree. Pure.
+
+The language analysts know from Meltwater, Talkwalker or GDELT:
+
+    china-acquisitions:  @chinese-buyer NEAR/s @acquisition NEAR/s @latin-america
+    iran-ties:           (Iran OR Irán OR "Quds Force") NEAR/s (Venezuela OR Bolivia*)
+                         AND NOT "nuclear programme"
+
+- `AND`, `OR`, `NOT` (upper case; words side by side are joined by AND), parentheses;
+- `"quoted phrases"`; `protest*` for any word that starts with `protest`;
+- `a NEAR/5 b`: a and b at most 5 words apart; `a NEAR/s b`: in the same sentence;
+- `title:(...)`, `text:(...)`: only in that field;
+- `@name`: a named alias set (an entity with all its names), defined once, shared.
+
+lark parses it (LALR), so a syntax error knows its column and what could come next.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+_GRAMMAR = r"""
+?start: or_expr
+?or_expr: and_expr (_OR and_expr)*
+?and_expr: not_expr (_AND? not_expr)*
+?not_expr: _NOT not_expr -> not_
+         | near_expr
+?near_expr: atom (NEAR atom)*
+?atom: "(" or_expr ")"
+     | FIELD atom -> field
+     | PHRASE -> phrase
+     | ALIAS -> alias
+     | WORD -> word
+NEAR.3: /NEAR\/(\d+|s)\b/
+FIELD.2: /(title|text):/
+PHRASE: /"[^"]*"\*?/
+ALIAS: /@[a-z0-9][a-z0-9_-]*/
+_AND.2: /AND\b/
+_OR.2: /OR\b/
+_NOT.2: /NOT\b/
+WORD: /[^\s()"@:]+/
+%ignore /\s+/
+"""
+
+_NAMES = {"WORD": "a word", "PHRASE": "a \"phrase\"", "ALIAS": "an @alias", "LPAR": "(",
+          "RPAR": ")", "_NOT": "NOT", "_AND": "AND", "_OR": "OR", "NEAR": "NEAR/n",
+          "FIELD": "title: or text:", "$END": "the end of the query"}
+
+
+class QueryError(ValueError):
+    def __init__(self, message: str, column: int | None = None):
+        super().__init__(message)
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Term:
+    words: tuple[str, ...]      # as written; one word, or the words of a phrase
+    prefix: bool = False        # the last word is a prefix (`protest*`)
+
+    def __str__(self) -> str:
+        text = " ".join(self.words) + ("*" if self.prefix else "")
+        return f'"{text}"' if len(self.words) > 1 else text
+
+
+@dataclass(frozen=True)
+class Alias:
+    name: str
+
+
+@dataclass(frozen=True)
+class And:
+    parts: tuple
+
+
+@dataclass(frozen=True)
+class Or:
+    parts: tuple
+
+
+@dataclass(frozen=True)
+class Not:
+    part: object
+
+
+@dataclass(frozen=True)
+class Near:
+    left: object
+    right: object
+    distance: int | None        # words between them at most; None: the same sentence
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str                   # title or text
+    part: object
+
+
+def term(text: str) -> Term:
+    """A term from its written form: `word`, `prefix*`, or the words of a phrase."""
+    prefix = text.endswith("*")
+    words = tuple(text.rstrip("*").split())
+    if not words or any("*" in w for w in words):
+        raise QueryError(f"{text!r}: a term needs letters, and * only at its end")
+    return Term(words, prefix)
+
+
+@v_args(inline=True)
+class _Build(Transformer):
+    def word(self, token: Token) -> Term:
+        return term(str(token))
+
+    def phrase(self, token: Token) -> Term:
+        text = str(token)
+        return term(text[1:-2] + "*" if text.endswith("*") else text[1:-1])
+
+    def alias(self, token: Token) -> Alias:
+        return Alias(str(token)[1:])
+
+    def field(self, token: Token, part) -> Field:
+        return Field(str(token)[:-1], part)
+
+    def not_(self, part) -> Not:
+        return Not(part)
+
+    def or_expr(self, *parts) -> Or:
+        return Or(parts)
+
+    def and_expr(self, *parts) -> And:
+        return And(parts)
+
+    def near_expr(self, *items):
+        node = items[0]
+        for op, right in zip(items[1::2], items[2::2]):
+            kind = str(op).split("/")[1]
+            for side in (node, right):
+                if isinstance(side, (Not, And)) or (isinstance(side, Or) and _has_not(side)):
+                    raise QueryError("NEAR needs words, phrases, aliases or OR-groups of "
+                                     "them on both sides")
+            node = Near(node, right, None if kind == "s" else int(kind))
+        return node
+
+
+def _has_not(node) -> bool:
+    if isinstance(node, Not):
+        return True
+    return any(_has_not(p) for p in getattr(node, "parts", ()))
+
+
+_PARSER = Lark(_GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False)
+
+
+def parse(query: str):
+    """The tree of a query; a QueryError says where and what was expected."""
+    try:
+        return _Build().transform(_PARSER.parse(query))
+    except UnexpectedInput as error:
+        raise QueryError(_explain(error, query), getattr(error, "column", None)) from None
+    except Exception as error:  # lark wraps errors raised by the transformer
+        cause = getattr(error, "orig_exc", error)
+        if isinstance(cause, QueryError):
+            raise cause from None
+        raise
+
+
+def _explain(error: UnexpectedInput, query: str) -> str:
+    column = getattr(error, "column", None)
+    if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken)
+                                            and error.token.type == "$END"):
+        where, found = "at the end", "the end of the query"
+    elif isinstance(error, UnexpectedCharacters):
+        where, found = f"at column {column}", repr(query[error.pos_in_stream])
+    else:
+        where, found = f"at column {column}", repr(str(error.token))
+    expected = sorted({_NAMES.get(name, name) for name in getattr(error, "expected", set()) or
+                       getattr(error, "allowed", set()) or set()})
+    wanted = f"expected {', '.join(expected)}" if expected else "unexpected input"
+    return f"syntax error {where}: {wanted}; found {found}"
+
+
+def aliases_used(node) -> set[str]:
+    if isinstance(node, Alias):
+        return {node.name}
+    children = getattr(node, "parts", None) or [getattr(node, n) for n in ("part", "left", "right")
+                                               if hasattr(node, n)]
+    return set().union(*(aliases_used(c) for c in children)) if children else set()
