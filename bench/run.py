@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.common import machine
 
-BENCHES = ["tagging"]
+BENCHES = ["tagging", "airflow"]
 RESULTS = Path(__file__).resolve().parent / "results.md"
 
 

@@ -8,30 +8,21 @@ commit, and a second process waits (`lock_wait`) instead of failing at once.
 
 from __future__ import annotations
 
-import json
 import random
 import threading
 import time
 from contextlib import contextmanager
-from datetime import timezone
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import duckdb
-import pyarrow as pa
 
-from .events import SCHEMA_VERSION, Event
+from .events import Event
 from .resources import sql_text
+from .staging import to_arrow
 
 VIEWS = ("feed_polls", "feeds", "articles", "mentions", "mentions_as_tagged", "daily_mentions",
          "alerted")
-
-_BATCH_SCHEMA = pa.schema([
-    ("ord", pa.int64()), ("event_id", pa.string()), ("type", pa.string()),
-    ("stream", pa.string()), ("occurred_at", pa.timestamp("us", tz="UTC")),
-    ("schema_version", pa.int32()), ("payload", pa.string()), ("feed_id", pa.string()),
-    ("article_id", pa.string()), ("topic", pa.string()),
-])
 
 
 class StoreError(Exception):
@@ -106,7 +97,7 @@ class Store:
         the events that were new."""
         if not events:
             return set()
-        batch = events_to_arrow(events)
+        batch = to_arrow(events)
         with self.writer() as con:
             con.register("batch", batch)
             try:
@@ -151,19 +142,3 @@ class Store:
         finally:
             timer.cancel()
             con.close()
-
-
-def events_to_arrow(events: Sequence[Event]) -> pa.Table:
-    columns: dict[str, list] = {name: [] for name in _BATCH_SCHEMA.names}
-    for i, e in enumerate(events):
-        columns["ord"].append(i)
-        columns["event_id"].append(e.event_id)
-        columns["type"].append(e.type)
-        columns["stream"].append(e.stream)
-        columns["occurred_at"].append(e.occurred_at.astimezone(timezone.utc))
-        columns["schema_version"].append(SCHEMA_VERSION)
-        columns["payload"].append(json.dumps(e.payload, ensure_ascii=False, default=str))
-        columns["feed_id"].append(e.feed_id)
-        columns["article_id"].append(e.article_id)
-        columns["topic"].append(e.topic)
-    return pa.Table.from_pydict(columns, schema=_BATCH_SCHEMA)

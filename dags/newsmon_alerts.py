@@ -1,0 +1,49 @@
+"""newsmon alerts: send the alert emails that are due."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+
+NEW_MATCHES = Asset("newsmon_new_matches")
+
+DOC = """
+### newsmon alerts
+
+Sends the alerts that are due to the recipients in `config/alerts.yaml` (or the
+`newsmon_alerts` Variable): right after an ingest run commits new matches (the
+`newsmon_new_matches` Asset) for recipients in `immediate` mode, and every hour for
+digests, which go out at each recipient's `digest_at` in their time zone.
+
+Mail goes through the Airflow connection `smtp_default` (or the one named by the
+`newsmon_smtp_conn_id` Variable). Every send is recorded as an `AlertSent` event before
+the next is decided, so a retry never sends the same alert twice; a failed send is an
+`AlertFailed` event, retried on the next run when the failure was temporary.
+"""
+
+
+@dag(
+    dag_id="newsmon_alerts",
+    schedule=AssetOrTimeSchedule(timetable=CronTriggerTimetable("5 * * * *", timezone="UTC"),
+                                 assets=[NEW_MATCHES]),
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["newsmon", "alerts"],
+    doc_md=DOC,
+    # Retries wait 30 s, then twice as long each time. (Set here: a delay left to
+    # [core] default_task_retry_delay is lost when the scheduler reads the DAG back.)
+    default_args={"retries": 3, "retry_delay": timedelta(seconds=30),
+                  "retry_exponential_backoff": 2.0, "max_retry_delay": timedelta(minutes=15)},
+)
+def newsmon_alerts():
+    @task
+    def send_alerts() -> dict:
+        from pipeline import airflow_tasks
+        return airflow_tasks.alerts()
+
+    send_alerts()
+
+
+dag = newsmon_alerts()

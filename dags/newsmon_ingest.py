@@ -1,0 +1,84 @@
+"""newsmon ingest: poll feeds, fetch, extract and tag new articles, commit the events."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import Asset, dag, task
+
+NEW_MATCHES = Asset("newsmon_new_matches")
+
+DOC = """
+### newsmon ingest
+
+Polls the feeds in `config/feeds.yaml` (or the `newsmon_feeds` Variable) in parallel
+batches, records what they list, then fetches, extracts and tags the new articles in
+parallel batches, and appends every fact to the event store (`NEWSMON_DB` or the
+`newsmon_db` Variable).
+
+- Mapped tasks never open the database: each stages its events in a Parquet file;
+  one `commit_*` task appends them in one transaction. Commits skip events already
+  recorded, so retries and overlapping runs add no duplicates.
+- Failed feeds and pages are events (see the `feeds` and `articles` views), not task
+  failures; a task fails only when the run itself cannot go on.
+- When new matches are committed, the Asset `newsmon_new_matches` is updated and the
+  alerts DAG sends immediate alerts.
+"""
+
+
+@dag(
+    dag_id="newsmon_ingest",
+    schedule="@hourly",  # busy feeds drop items off their end between daily polls
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["newsmon", "ingest"],
+    doc_md=DOC,
+    # Retries wait 30 s, then twice as long each time. (Set here: a delay left to
+    # [core] default_task_retry_delay is lost when the scheduler reads the DAG back.)
+    default_args={"retries": 3, "retry_delay": timedelta(seconds=30),
+                  "retry_exponential_backoff": 2.0, "max_retry_delay": timedelta(minutes=15)},
+)
+def newsmon_ingest():
+    @task
+    def plan_polls() -> list[list[dict]]:
+        from pipeline import airflow_tasks
+        return airflow_tasks.plan_polls()
+
+    @task
+    def poll(batch: list[dict]) -> str:
+        from pipeline import airflow_tasks
+        return airflow_tasks.poll(batch)
+
+    @task
+    def commit_polls(paths) -> dict:
+        from pipeline import airflow_tasks
+        return airflow_tasks.commit(paths)
+
+    @task
+    def plan_articles() -> list[list[dict]]:
+        from pipeline import airflow_tasks
+        return airflow_tasks.plan_articles()
+
+    @task
+    def process(batch: list[dict]) -> str:
+        from pipeline import airflow_tasks
+        return airflow_tasks.process(batch)
+
+    @task
+    def commit_articles(paths) -> dict:
+        from pipeline import airflow_tasks
+        return airflow_tasks.commit(paths)
+
+    @task(outlets=[NEW_MATCHES])
+    def announce_matches(committed: dict) -> dict:
+        from pipeline import airflow_tasks
+        return airflow_tasks.announce(committed)
+
+    polls = commit_polls(poll.expand(batch=plan_polls()))
+    articles = plan_articles()
+    polls >> articles
+    announce_matches(commit_articles(process.expand(batch=articles)))
+
+
+dag = newsmon_ingest()

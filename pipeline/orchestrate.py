@@ -1,0 +1,94 @@
+"""The pipeline in batches, for orchestrators (I/O): plan the work as small batches of
+identifiers and URLs, do one batch and stage its events in a Parquet file, commit the
+staged files in one transaction. No Airflow here: `airflow_tasks.py` adapts these to
+task context, and the tests call them directly.
+
+Staged files are named by run and batch, so a retried task overwrites its own file;
+commits skip events already recorded, so a retried commit adds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from . import staging
+from .config import load_alerts, load_feeds, load_topics
+from .cycle import Context, Report, alert_stage, utc_now
+from .poll import PollPlan, plan_polls, poll_feeds
+from .process import ArticlePlan, plan_articles, process_articles
+from .retag import retag
+from .settings import Settings
+from .store import Store
+from .tagging import Tagger
+
+Clock = Callable[[], datetime]
+
+
+def _batches(items: list[dict], size: int) -> list[list[dict]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+def stage_path(settings: Settings, run_id: str, name: str) -> Path:
+    folder = settings.staging or settings.db.with_name(settings.db.name + ".staging")
+    return folder / re.sub(r"[^A-Za-z0-9_.-]", "_", run_id) / f"{name}.parquet"
+
+
+def plan_poll_batches(settings: Settings, size: int = 50) -> list[list[dict]]:
+    plans = plan_polls(Store(settings.db, settings.lock_wait), load_feeds(settings.feeds).feeds)
+    return _batches([asdict(p) for p in plans], size)
+
+
+def poll_batch(plans: list[dict], settings: Settings, stage: Path, clock: Clock = utc_now) -> str:
+    events = poll_feeds([PollPlan(**p) for p in plans], settings, clock)
+    return str(staging.write(stage, events))
+
+
+def plan_article_batches(settings: Settings, size: int = 100) -> list[list[dict]]:
+    ready, _held = plan_articles(Store(settings.db, settings.lock_wait), settings)
+    return _batches([asdict(p) for p in ready], size)
+
+
+def process_batch(plans: list[dict], settings: Settings, stage: Path, clock: Clock = utc_now) -> str:
+    events: list = []
+    process_articles([ArticlePlan(**p) for p in plans], settings, load_topics(settings.topics),
+                     clock, events.extend)
+    return str(staging.write(stage, events))
+
+
+def commit_staged(paths: list[str], settings: Settings, run_id: str) -> dict:
+    """Append every staged event in one transaction, then remove the files. A file that
+    is gone was committed by an earlier try of this task."""
+    present = [Path(p) for p in paths if Path(p).exists()]
+    events = [e for path in present for e in staging.read(path)]
+    report = Report()
+    report.record(events, Store(settings.db, settings.lock_wait).append(events, run_id))
+    for path in present:
+        path.unlink(missing_ok=True)
+    return summary(report, staged_files=len(present), missing_files=len(paths) - len(present))
+
+
+def send_alerts(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:
+    topics = load_topics(settings.topics)
+    ctx = Context(settings, Store(settings.db, settings.lock_wait), load_feeds(settings.feeds),
+                  topics, load_alerts(settings.alerts, topics), run_id, clock)
+    report = Report()
+    alert_stage(ctx, report)
+    return summary(report, pending=report.alerts_pending)
+
+
+def retag_stored(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:
+    tagger = Tagger(load_topics(settings.topics))
+    diff = retag(Store(settings.db, settings.lock_wait), tagger, run_id, clock())
+    return {"ruleset_version": tagger.version, "articles": diff.articles,
+            "added": dict(diff.added), "dropped": dict(diff.dropped)}
+
+
+def summary(report: Report, **extra) -> dict:
+    """A report as plain data (it travels through XCom and logs)."""
+    return {"appended": dict(report.appended), "matches": dict(report.matches),
+            "errors": {f"{t}:{c}": n for (t, c), n in report.errors.items()},
+            "notes": list(report.notes), **extra}

@@ -1,0 +1,228 @@
+"""The Airflow DAGs, run for real: `dag.test()` with a throwaway AIRFLOW_HOME and SQLite
+metadata, against the demo corpus on a loopback site, a real DuckDB file and a real
+SMTP server on loopback."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import CHECKOUT, DEMO_SITE
+
+from pipeline import events as ev
+from pipeline.config import load_alerts, load_feeds, load_topics
+from pipeline.cycle import Context, run_cycle
+from pipeline.mailcatcher import MailCatcher
+from pipeline.settings import from_env
+from pipeline.siteserver import SiteServer
+from pipeline.store import Store
+
+DAGS = CHECKOUT / "dags"
+# Airflow reads its configuration when first imported: set it before any test does.
+AIRFLOW_HOME = tempfile.mkdtemp(prefix="newsmon-airflow-")
+AIRFLOW_ENV = {
+    "AIRFLOW_HOME": AIRFLOW_HOME,
+    "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{AIRFLOW_HOME}/airflow.db",
+    "AIRFLOW__CORE__PARALLELISM": "4",
+}
+os.environ.update(AIRFLOW_ENV)
+
+pytest.importorskip("airflow", reason="Airflow is not installed (uv sync --group airflow)")
+
+
+
+def migrate(env: dict) -> None:
+    result = subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"],
+                            env={**os.environ, **env}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+
+
+def load_dag(name: str):
+    spec = importlib.util.spec_from_file_location(name, DAGS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.dag
+
+
+@pytest.fixture(scope="module")
+def airflow_ready():
+    migrate(AIRFLOW_ENV)
+
+
+@pytest.fixture(scope="module")
+def site():
+    with SiteServer(DEMO_SITE, port=0) as server:
+        yield server
+
+
+@pytest.fixture
+def newsmon_env(tmp_path, site, monkeypatch):
+    """NEWSMON_* for the tasks (read when they run), pointing at the loopback site."""
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text((CHECKOUT / "demo/feeds.yaml").read_text().replace("{{origin}}", site.origin))
+    env = {"NEWSMON_DB": str(tmp_path / "airflow.duckdb"), "NEWSMON_FEEDS": str(feeds),
+           "NEWSMON_ALERTS": str(CHECKOUT / "demo/alerts.yaml"), "NEWSMON_OFFLINE": "1",
+           "NEWSMON_ALLOW_HOSTS": site.host_port, "NEWSMON_WORKERS": "1",
+           "NEWSMON_LOCK_WAIT": "30"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def event_ids(db: str, where: str = "type NOT LIKE 'Alert%'") -> list[str]:
+    return [r[0] for r in Store(db).sql(f"SELECT event_id FROM events WHERE {where}")[1]]
+
+
+def run_in_process(db: Path, feeds: Path) -> None:
+    """`newsmon run`, the in-process pipeline, on the same input."""
+    settings = from_env().with_(db=db, feeds=feeds)
+    topics = load_topics()
+    run_cycle(Context(settings, Store(db), load_feeds(feeds), topics,
+                      load_alerts(CHECKOUT / "demo/alerts.yaml", topics), "cli"))
+
+
+# -- parsing ------------------------------------------------------------------------
+
+DAGBAG_CHECK = textwrap.dedent("""
+    import json, sys, time
+    import airflow.sdk  # Airflow's own start-up is not the DAG files' cost
+    from airflow.dag_processing.dagbag import DagBag
+    started = time.perf_counter()
+    bag = DagBag(dag_folder=sys.argv[1])
+    heavy = sorted(m for m in ("pipeline", "duckdb", "trafilatura", "feedparser", "ahocorasick")
+                   if m in sys.modules)
+    print(json.dumps({
+        "errors": {k: str(v) for k, v in bag.import_errors.items()},
+        "seconds": {s.file: s.duration.total_seconds() for s in bag.dagbag_stats},
+        "heavy": heavy,
+        "dags": {d.dag_id: {"tags": sorted(d.tags), "catchup": d.catchup, "doc": bool(d.doc_md),
+                            "retries": sorted({t.retries for t in d.tasks})}
+                 for d in bag.dags.values()}}))
+""")
+
+
+def test_dags_import_fast_and_follow_the_policy(airflow_ready):
+    result = subprocess.run([sys.executable, "-c", DAGBAG_CHECK, str(DAGS)],
+                            capture_output=True, text=True, env={**os.environ, **AIRFLOW_ENV})
+    assert result.returncode == 0, result.stderr[-2000:]
+    found = json.loads(result.stdout.splitlines()[-1])
+    assert found["errors"] == {}
+    assert set(found["dags"]) == {"newsmon_ingest", "newsmon_alerts", "newsmon_retag"}
+    assert all(seconds < 1.0 for seconds in found["seconds"].values()), found["seconds"]
+    assert found["heavy"] == []  # task code is imported when a task runs, not at parse time
+    for dag_id, dag in found["dags"].items():
+        assert "newsmon" in dag["tags"] and dag["doc"] and dag["catchup"] is False, dag_id
+        assert min(dag["retries"]) >= 1, dag_id
+
+
+# -- runs ---------------------------------------------------------------------------
+
+def test_ingest_commits_what_newsmon_run_commits_and_a_rerun_adds_no_article(
+        airflow_ready, newsmon_env, tmp_path):
+    dag = load_dag("newsmon_ingest")
+    run = dag.test()
+    assert run.state == "success"
+    db = newsmon_env["NEWSMON_DB"]
+    first = event_ids(db)
+
+    run_in_process(tmp_path / "cli.duckdb", Path(newsmon_env["NEWSMON_FEEDS"]))
+    assert sorted(first) == sorted(event_ids(str(tmp_path / "cli.duckdb")))
+    assert len(first) == len(set(first))
+
+    announce = {ti.task_id: ti.state for ti in run.get_task_instances()}["announce_matches"]
+    assert announce == "success"  # new matches: the Asset is updated
+
+    rerun = load_dag("newsmon_ingest").test()
+    assert rerun.state == "success"
+    added = Store(db).sql("SELECT run_id, type FROM events")[1]
+    assert {t for run_id, t in added if run_id == rerun.run_id} == {ev.FEED_POLLED, ev.FEED_POLL_FAILED}
+    states = {ti.task_id: ti.state for ti in rerun.get_task_instances()}
+    assert states["announce_matches"] == "skipped"  # nothing new: no Asset event
+    assert not any(Path(db + ".staging").rglob("*.parquet"))  # staged files are cleaned up
+
+
+def test_a_mapped_task_that_fails_once_leaves_no_duplicate(airflow_ready, newsmon_env,
+                                                           tmp_path, monkeypatch):
+    from pipeline import orchestrate
+    real, calls = orchestrate.process_batch, []
+
+    def crash_after_staging(*args, **kwargs):
+        path = real(*args, **kwargs)  # the work is done and staged...
+        calls.append(path)
+        if len(calls) == 1:
+            raise RuntimeError("worker lost")  # ...and then the task dies
+        return path
+
+    monkeypatch.setattr(orchestrate, "process_batch", crash_after_staging)
+    run = load_dag("newsmon_ingest").test()
+    assert run.state == "success"
+    tries = {(ti.task_id, ti.map_index): ti.try_number for ti in run.get_task_instances()}
+    assert 2 in [n for (task, _), n in tries.items() if task == "process"]
+    ids = event_ids(newsmon_env["NEWSMON_DB"])
+    assert len(ids) == len(set(ids))
+    run_in_process(tmp_path / "cli.duckdb", Path(newsmon_env["NEWSMON_FEEDS"]))
+    assert sorted(ids) == sorted(event_ids(str(tmp_path / "cli.duckdb")))
+
+
+OVERLAP = textwrap.dedent("""
+    import importlib.util, sys
+    spec = importlib.util.spec_from_file_location("newsmon_ingest", sys.argv[1])
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    print(module.dag.test().state)
+""")
+
+
+def test_two_overlapping_runs_neither_fail_nor_duplicate(airflow_ready, newsmon_env, tmp_path):
+    envs = []
+    for name in ("a", "b"):  # each its own Airflow (SQLite takes one writer); one DuckDB
+        home = tmp_path / f"airflow-{name}"
+        home.mkdir()
+        envs.append({**os.environ, **AIRFLOW_ENV, "AIRFLOW_HOME": str(home),
+                     "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db"})
+        migrate(envs[-1])
+    runs = [subprocess.Popen([sys.executable, "-c", OVERLAP, str(DAGS / "newsmon_ingest.py")],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for env in envs]
+    outcomes = [run.communicate(timeout=600) for run in runs]
+    assert [out.strip().splitlines()[-1] for out, _ in outcomes] == ["success", "success"], \
+        [err[-3000:] for _, err in outcomes]
+    ids = event_ids(newsmon_env["NEWSMON_DB"])
+    assert len(ids) == len(set(ids))
+    run_in_process(tmp_path / "cli.duckdb", Path(newsmon_env["NEWSMON_FEEDS"]))
+    articles = "type NOT LIKE 'Alert%' AND type NOT LIKE 'FeedPoll%'"
+    assert sorted(event_ids(newsmon_env["NEWSMON_DB"], articles)) == \
+        sorted(event_ids(str(tmp_path / "cli.duckdb"), articles))
+
+
+def test_alerts_dag_delivers_once_through_the_airflow_connection(airflow_ready, newsmon_env,
+                                                                 tmp_path, monkeypatch):
+    assert load_dag("newsmon_ingest").test().state == "success"
+    with MailCatcher(tmp_path / "mail", unknown=frozenset({"buzon-inexistente@example.org"})) as mail:
+        monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({
+            "conn_type": "smtp", "host": mail.host, "port": mail.port,
+            "extra": {"disable_ssl": True, "disable_tls": True}}))
+        assert load_dag("newsmon_alerts").test().state == "success"
+        assert len(mail.received) == 2
+        assert load_dag("newsmon_alerts").test().state == "success"
+        assert len(mail.received) == 2  # nothing is sent twice
+    sent = Store(newsmon_env["NEWSMON_DB"]).sql(
+        "SELECT count(*) FROM events WHERE type = 'AlertSent'")[1][0][0]
+    assert sent == 2
+
+
+def test_retag_dag_adds_nothing_under_unchanged_rules(airflow_ready, newsmon_env):
+    assert load_dag("newsmon_ingest").test().state == "success"
+    before = len(event_ids(newsmon_env["NEWSMON_DB"]))
+    assert load_dag("newsmon_retag").test().state == "success"
+    assert len(event_ids(newsmon_env["NEWSMON_DB"])) == before
