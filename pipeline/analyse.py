@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import resource
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from . import events as ev
 from .config import TopicsFile
@@ -32,10 +32,26 @@ def analyse(page: Page, tagger: Tagger, at: datetime) -> list[ev.Event]:
         return [ev.article_extraction_failed(page.article_id, page.attempt, at,
                                              error_class="no_text",
                                              detail=f"no main text of {MIN_WORDS} words or more")]
-    found = [ev.article_extracted(page.article_id, page.attempt, at, **vars(extraction))]
+    found = [ev.article_extracted(page.article_id, page.attempt, at, **vars(extraction),
+                                  date_flag=date_flag(extraction.published, at))]
     for match in tagger.tag(extraction.text, extraction.title or page.feed_title or ""):
         found.append(match_event(page.article_id, match, tagger, at))
     return found
+
+
+def date_flag(published: str | None, at: datetime) -> str | None:
+    """Why a publication date is not to be trusted as it stands: none was found, it cannot
+    be read, or it is in the future. The date is kept as given either way; ordering and
+    "new" go by when newsmon saw the article."""
+    if not published:
+        return "missing"
+    try:
+        when = datetime.fromisoformat(published)
+    except ValueError:
+        return "unreadable"
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return "future" if when > at + timedelta(days=1) else None
 
 
 def match_event(article_id: str, match: TopicMatch, tagger: Tagger, at: datetime,

@@ -15,7 +15,8 @@ from rich.console import Console
 
 from . import demo
 from .config import ConfigError, load_alerts, load_feeds, load_topics
-from .cycle import Context, Report, alert_stage, poll_stage, process_stage, run_cycle, utc_now
+from .cycle import (Context, Report, alert_stage, poll_stage, process_stage, run_cycle, run_id,
+                    utc_now)
 from .extract import decode, extract_page
 from .net import FetchError, fetch
 from .render import (RichProgress, render_diff, render_scores, rows_as, summary,
@@ -85,7 +86,8 @@ def _parser() -> argparse.ArgumentParser:
             (common, configs))
     p = command("sql", _sql, "read-only SQL on the event log and its views", (common, fmt))
     p.add_argument("query")
-    p.add_argument("--timeout", type=float, default=60.0, help="seconds before the query is stopped")
+    p.add_argument("--timeout", type=float, default=30.0,
+                   help="seconds before the query is stopped (default 30; a commit waits for it)")
     p = command("events", _events, "show the latest events of the log", (common, fmt))
     p.add_argument("--type", help="only events of this type, e.g. TopicMatched")
     p.add_argument("--stream", help="only events of this stream, e.g. feed:andina")
@@ -119,10 +121,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _context(args, settings: Settings, progress) -> Context:
     topics = load_topics(settings.topics)
-    return Context(settings=settings, store=Store(settings.db, settings.lock_wait),
+    return Context(settings=settings, store=Store.of(settings),
                    feeds=load_feeds(settings.feeds), topics=topics,
                    alerts=load_alerts(settings.alerts, topics),
-                   run_id=f"cli__{utc_now():%Y-%m-%dT%H:%M:%SZ}", progress=progress)
+                   run_id=run_id("cli", utc_now()), progress=progress)
 
 
 def _run(args, settings: Settings, console: Console) -> int:
@@ -184,13 +186,13 @@ def _self() -> str:
 
 
 def _sql(args, settings: Settings, console: Console) -> int:
-    columns, rows = Store(settings.db, settings.lock_wait).sql(args.query, timeout=args.timeout)
+    columns, rows = Store.of(settings).sql(args.query, timeout=args.timeout)
     rows_as(args.format, columns, rows, console)
     return 0
 
 
 def _events(args, settings: Settings, console: Console) -> int:
-    rows = Store(settings.db, settings.lock_wait).rows(
+    rows = Store.of(settings).rows(
         "events", {"type": args.type, "stream": args.stream, "limit": args.tail}, missing_ok=False)
     columns = ["seq", "recorded_at", "type", "stream", "run_id", "payload"]
     rows_as(args.format, columns, [tuple(r[c] for c in columns) for r in reversed(rows)], console)
@@ -198,7 +200,7 @@ def _events(args, settings: Settings, console: Console) -> int:
 
 
 def _trends(args, settings: Settings, console: Console) -> int:
-    rows = Store(settings.db, settings.lock_wait).rows(
+    rows = Store.of(settings).rows(
         "trends", {"by": args.by, "since": args.since}, missing_ok=False)
     rows_as(args.format, [args.by, "topic", "articles"],
             [(r["period"], r["topic"], r["articles"]) for r in rows], console)
@@ -230,15 +232,15 @@ def _tag(args, settings: Settings, console: Console) -> int:
 
 def _retag(args, settings: Settings, console: Console) -> int:
     tagger = Tagger(load_topics(settings.topics))
-    diff = retag(Store(settings.db, settings.lock_wait), tagger,
-                 f"retag__{utc_now():%Y-%m-%dT%H:%M:%SZ}", utc_now())
+    diff = retag(Store.of(settings), tagger,
+                 run_id("retag", utc_now()), utc_now())
     render_diff(console, diff, f"Re-tagged {diff.articles} stored articles with ruleset {tagger.version}")
     return 0
 
 
 def _topics_backtest(args, settings: Settings, console: Console) -> int:
     tagger = Tagger(load_topics(settings.topics))
-    diff = retag(Store(settings.db, settings.lock_wait), tagger, "backtest", utc_now(), apply=False)
+    diff = retag(Store.of(settings), tagger, "backtest", utc_now(), apply=False)
     render_diff(console, diff, f"Ruleset {tagger.version} on {diff.articles} stored articles "
                 "(nothing was changed)", samples=True)
     return 0

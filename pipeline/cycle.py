@@ -9,7 +9,9 @@ an event already recorded, and a rerun skips what was recorded.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Protocol
@@ -41,6 +43,12 @@ class NoProgress:
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def run_id(kind: str, now: datetime) -> str:
+    """A name for one run of the command line: what, when, which process. Only a label on
+    the events a run records, never part of their ids."""
+    return f"{kind}__{now:%Y-%m-%dT%H:%M:%S}Z__{os.getpid()}"
 
 
 @dataclass
@@ -84,7 +92,10 @@ def commit(ctx: Context, events: list[ev.Event], report: Report) -> None:
 
 
 def poll_stage(ctx: Context, report: Report) -> None:
-    plans = plan_polls(ctx.store, ctx.feeds.feeds)
+    plans, waiting = plan_polls(ctx.store, ctx.feeds.feeds, ctx.clock())
+    for feed in waiting:
+        report.notes.append(f"feed {feed.feed_id} waits until {feed.until:%Y-%m-%d %H:%M} UTC: "
+                            f"{feed.reason}")
     ctx.progress.start("poll", len(plans))
     events = poll_feeds(plans, ctx.settings, ctx.clock,
                         lambda n: ctx.progress.advance("poll", n))
@@ -97,20 +108,44 @@ def process_stage(ctx: Context, report: Report) -> None:
     report.articles_planned += len(plans)
     report.held_offline += len(held)
     ctx.progress.start("process", len(plans))
-    pending: list[ev.Event] = []
-    articles = 0
+    with Committer(ctx, report) as committer:
+        def done(events: list[ev.Event]) -> None:
+            committer.add(events)
+            ctx.progress.advance("process")
 
-    def done(events: list[ev.Event]) -> None:
-        nonlocal articles
-        pending.extend(events)
-        articles += 1
-        ctx.progress.advance("process")
-        if articles % COMMIT_EVERY == 0:
-            commit(ctx, pending, report)
-            pending.clear()
+        process_articles(plans, ctx.settings, ctx.topics, ctx.clock, done)
 
-    process_articles(plans, ctx.settings, ctx.topics, ctx.clock, done)
-    commit(ctx, pending, report)
+
+class Committer:
+    """Commits the events of every COMMIT_EVERY articles in a thread of its own, one batch
+    after another, so fetching goes on while a commit waits for the database (another
+    process reading it, say); the first error stops the stage when it ends."""
+
+    def __init__(self, ctx: Context, report: Report):
+        self.ctx, self.report = ctx, report
+        self.pending: list[ev.Event] = []
+        self.articles = 0
+        self.futures: list[Future] = []
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="newsmon-commit")
+
+    def add(self, events: list[ev.Event]) -> None:
+        self.pending.extend(events)
+        self.articles += 1
+        if self.articles % COMMIT_EVERY == 0:
+            self._submit()
+
+    def _submit(self) -> None:
+        batch, self.pending = self.pending, []
+        self.futures.append(self.thread.submit(commit, self.ctx, batch, self.report))
+
+    def __enter__(self) -> "Committer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._submit()  # what is done is committed, even when the stage was interrupted
+        self.thread.shutdown(wait=True)
+        for future in self.futures:
+            future.result()
 
 
 def alert_stage(ctx: Context, report: Report) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from .config import load_alerts, load_feeds, load_topics
-from .cycle import Context, Progress, Report, run_cycle, utc_now
+from .cycle import Context, Progress, Report, run_cycle, run_id, utc_now
 from .mailcatcher import MailCatcher
 from .resources import data_dir
 from .settings import Settings
@@ -48,11 +48,11 @@ def run_demo(settings: Settings, port: int, mail_dir: Path, progress: Progress,
         topics = load_topics(settings.topics)
         ctx = Context(
             settings=settings,
-            store=Store(settings.db, settings.lock_wait),
+            store=Store.of(settings),
             feeds=load_feeds(root / "feeds.yaml", origin=site.origin),
             topics=topics,
             alerts=load_alerts(alerts_file, topics),
-            run_id=f"demo__{clock():%Y-%m-%dT%H:%M:%SZ}",
+            run_id=run_id("demo", clock()),
             clock=clock,
             progress=progress,
         )

@@ -50,6 +50,8 @@ class Response:
     body: bytes = b""
     elapsed_ms: int = 0
     redirects: int = 0
+    moved_to: str | None = None     # where a permanent redirect (301, 308) led
+
 
     @property
     def content_type(self) -> str:
@@ -183,8 +185,9 @@ class Fetcher:
         assert self._client is not None, "use Fetcher as an async context manager"
         async with self._client.stream("GET", url, headers=dict(headers)) as r:
             head = {k.lower(): v for k, v in r.headers.items()}
+            moved = str(r.url) if any(h.status_code in (301, 308) for h in r.history) else None
             if r.status_code == 304:
-                return Response(str(r.url), 304, head, b"", _ms(started), len(r.history))
+                return Response(str(r.url), 304, head, b"", _ms(started), len(r.history), moved)
             if r.status_code >= 400 or r.status_code < 200:
                 kind = "http_429" if r.status_code == 429 else f"http_{r.status_code // 100}xx"
                 raise FetchError(kind, f"HTTP {r.status_code} {r.reason_phrase}", r.status_code, head)
@@ -204,7 +207,7 @@ class Fetcher:
                                      r.status_code)
                 chunks.append(chunk)
             return Response(str(r.url), r.status_code, head, b"".join(chunks), _ms(started),
-                            len(r.history))
+                            len(r.history), moved)
 
 
 def _ms(started: float) -> int:

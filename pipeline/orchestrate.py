@@ -37,8 +37,8 @@ def stage_path(settings: Settings, run_id: str, name: str) -> Path:
     return folder / re.sub(r"[^A-Za-z0-9_.-]", "_", run_id) / f"{name}.parquet"
 
 
-def plan_poll_batches(settings: Settings, size: int = 50) -> list[list[dict]]:
-    plans = plan_polls(Store(settings.db, settings.lock_wait), load_feeds(settings.feeds).feeds)
+def plan_poll_batches(settings: Settings, size: int = 50, clock: Clock = utc_now) -> list[list[dict]]:
+    plans, _waiting = plan_polls(Store.of(settings), load_feeds(settings.feeds).feeds, clock())
     return _batches([asdict(p) for p in plans], size)
 
 
@@ -48,7 +48,7 @@ def poll_batch(plans: list[dict], settings: Settings, stage: Path, clock: Clock 
 
 
 def plan_article_batches(settings: Settings, size: int = 100) -> list[list[dict]]:
-    ready, _held = plan_articles(Store(settings.db, settings.lock_wait), settings)
+    ready, _held = plan_articles(Store.of(settings), settings)
     return _batches([asdict(p) for p in ready], size)
 
 
@@ -65,7 +65,7 @@ def commit_staged(paths: list[str], settings: Settings, run_id: str) -> dict:
     present = [Path(p) for p in paths if Path(p).exists()]
     events = [e for path in present for e in staging.read(path)]
     report = Report()
-    report.record(events, Store(settings.db, settings.lock_wait).append(events, run_id))
+    report.record(events, Store.of(settings).append(events, run_id))
     for path in present:
         path.unlink(missing_ok=True)
     return summary(report, staged_files=len(present), missing_files=len(paths) - len(present))
@@ -73,7 +73,7 @@ def commit_staged(paths: list[str], settings: Settings, run_id: str) -> dict:
 
 def send_alerts(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:
     topics = load_topics(settings.topics)
-    ctx = Context(settings, Store(settings.db, settings.lock_wait), load_feeds(settings.feeds),
+    ctx = Context(settings, Store.of(settings), load_feeds(settings.feeds),
                   topics, load_alerts(settings.alerts, topics), run_id, clock)
     report = Report()
     alert_stage(ctx, report)
@@ -82,7 +82,7 @@ def send_alerts(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict
 
 def retag_stored(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:
     tagger = Tagger(load_topics(settings.topics))
-    diff = retag(Store(settings.db, settings.lock_wait), tagger, run_id, clock())
+    diff = retag(Store.of(settings), tagger, run_id, clock())
     return {"ruleset_version": tagger.version, "articles": diff.articles,
             "added": dict(diff.added), "dropped": dict(diff.dropped)}
 

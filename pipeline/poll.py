@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Callable, Iterable
 
 from . import events as ev
@@ -23,6 +24,17 @@ from .store import Store
 SUMMARY_CHARS = 1000
 
 
+FIRST_BACKOFF = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    feed_id: str
+    until: datetime
+    reason: str
+
+
 @dataclass(frozen=True)
 class PollPlan:
     feed_id: str
@@ -31,26 +43,65 @@ class PollPlan:
     etag: str | None = None
     last_modified: str | None = None
     content_sha256: str | None = None
+    feed_url: str | None = None     # as the feeds file says, when `url` is where it moved
 
 
-def plan_polls(store: Store, feeds: Iterable[Feed]) -> list[PollPlan]:
+def plan_polls(store: Store, feeds: Iterable[Feed], now: datetime) -> tuple[list[PollPlan], list[Waiting]]:
+    """The polls due now, and the feeds that wait (backing off, or retired)."""
     history = {row["feed_id"]: row for row in store.rows("plan_polls")}
-    plans = []
+    plans, waiting = [], []
     for feed in feeds:
         row = history.get(feed.id, {})
-        # Validators belong to the URL they were answered for.
-        same_url = row.get("url") == feed.url
+        until, reason = next_poll(row, now)
+        if until is not None and until > now:
+            waiting.append(Waiting(feed.id, until, reason))
+            continue
+        # A permanent redirect is followed from then on, until the feeds file changes.
+        moved = row.get("moved_to") if row.get("feed_url") == feed.url else None
+        url = moved or feed.url
+        # Validators belong to the URL that gave them.
+        same_url = url in (row.get("url"), row.get("final_url"))
         plans.append(PollPlan(
-            feed.id, feed.url, (row.get("polls") or 0) + 1,
+            feed.id, url, (row.get("polls") or 0) + 1,
             row.get("etag") if same_url else None,
             row.get("last_modified") if same_url else None,
-            row.get("content_sha256") if same_url else None))
-    return plans
+            row.get("content_sha256") if same_url else None, feed_url=feed.url))
+    return plans, waiting
+
+
+def next_poll(row: dict, now: datetime) -> tuple[datetime | None, str]:
+    """When a feed may be polled again, as HTTP said and its failures suggest: after a
+    429 when Retry-After says; after a 410 once a week (retired, but looked at again);
+    after other failures later and later (5 minutes, doubling, at most a day). A feed is
+    never given up for good."""
+    if not row or row.get("last_ok") or not row.get("failure_streak"):
+        return None, ""
+    last, streak = row["last_at"], row["failure_streak"]
+    if row.get("last_status") == 410:
+        return last + timedelta(days=7), "retired: the server says 410 Gone"
+    if row.get("last_status") in (429, 503) and row.get("last_retry_after"):
+        wait = _retry_after(row["last_retry_after"], last)
+        if wait is not None:
+            return last + min(wait, MAX_BACKOFF), f"the server asked to wait (HTTP {row['last_status']})"
+    backoff = min(FIRST_BACKOFF * 2 ** (streak - 1), MAX_BACKOFF)
+    return last + backoff, f"{streak} failed poll{'s' if streak > 1 else ''} in a row"
+
+
+def _retry_after(value: str, since: datetime) -> timedelta | None:
+    value = value.strip()
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        return max(parsedate_to_datetime(value) - since, timedelta(0))
+    except (TypeError, ValueError):
+        return None
 
 
 def poll_events(plan: PollPlan, response: Response, at: datetime) -> list[ev.Event]:
     """The events one answer to a poll means."""
-    common = {"url": plan.url, "final_url": response.url, "status": response.status,
+    common = {"url": plan.url, "feed_url": plan.feed_url or plan.url,
+              "final_url": response.url, "moved_to": response.moved_to,
+              "status": response.status,
               "elapsed_ms": response.elapsed_ms,
               "etag": response.headers.get("etag") or plan.etag,
               "last_modified": response.headers.get("last-modified") or plan.last_modified}
@@ -105,6 +156,9 @@ async def _poll(plans: list[PollPlan], settings: Settings, clock: Callable[[], d
                 events = poll_events(plan, response, clock())
             except FetchError as error:
                 events = [failure_event(plan, error, clock())]
+            except Exception as error:  # a document no parser expected: record it, go on
+                events = [failure_event(plan, FetchError("feed_error", f"{type(error).__name__}: "
+                                                         f"{error}"), clock())]
             done(plan, events)
         await asyncio.gather(*(one(plan) for plan in plans))
 

@@ -56,6 +56,17 @@ def _is_html(content_type: str) -> bool:
 
 async def _process_one(plan: ArticlePlan, fetcher: Fetcher, pool: ProcessPool,
                        settings: Settings, clock: Callable[[], datetime]) -> list[ev.Event]:
+    """The events of one article; whatever goes wrong ends as an event with a class."""
+    try:
+        return await _fetch_and_analyse(plan, fetcher, pool, settings, clock)
+    except Exception as error:  # a fault nobody foresaw: recorded, retried on a later run
+        return [ev.article_fetch_failed(plan.article_id, plan.attempt, clock(), url=plan.url,
+                                        error_class="internal", retryable=True,
+                                        detail=f"{type(error).__name__}: {error}")]
+
+
+async def _fetch_and_analyse(plan: ArticlePlan, fetcher: Fetcher, pool: ProcessPool,
+                             settings: Settings, clock: Callable[[], datetime]) -> list[ev.Event]:
     if not plan.url:
         return [ev.article_fetch_failed(plan.article_id, plan.attempt, clock(), url=None,
                                         error_class="no_url", retryable=False,
@@ -73,6 +84,10 @@ async def _process_one(plan: ArticlePlan, fetcher: Fetcher, pool: ProcessPool,
         bytes=len(response.body), content_type=response.content_type,
         encoding=response.charset, elapsed_ms=response.elapsed_ms,
         redirects=response.redirects)
+    if len(response.body) > settings.max_extract_bytes:
+        return [fetched, ev.article_extraction_failed(
+            plan.article_id, plan.attempt, clock(), error_class="too_large",
+            detail=f"{len(response.body)} bytes of HTML, over {settings.max_extract_bytes}")]
     page = Page(plan.article_id, plan.attempt, response.url, response.body, response.charset,
                 plan.title, plan.published)
     future = pool.schedule(analyse_in_worker, args=(page, clock()),

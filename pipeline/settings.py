@@ -33,7 +33,9 @@ class Settings:
     max_fetch_attempts: int = 3
     extract_timeout: float = 30.0       # seconds per page, then the worker is killed
     extract_memory_mb: int = 2048       # address space of an extraction worker; 0: no limit
-    lock_wait: float = 60.0             # seconds to wait for another process's lock
+    lock_wait: float = 120.0            # seconds to wait for another process's lock: longer
+                                        # than an ad-hoc query may run (`newsmon sql`, 30 s)
+    max_extract_bytes: int = 5_000_000  # bigger pages are not handed to the extractor
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -49,7 +51,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
                           ("max_feed_bytes", int), ("max_page_bytes", int),
                           ("concurrency", int), ("per_host", int), ("workers", int),
                           ("max_fetch_attempts", int), ("extract_timeout", float),
-                          ("extract_memory_mb", int),
+                          ("extract_memory_mb", int), ("max_extract_bytes", int),
                           ("lock_wait", float)):
         raw = env.get(f"NEWSMON_{name.upper()}")
         if raw:

@@ -33,15 +33,42 @@ class StoreBusy(StoreError):
     pass
 
 
+def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:  # a failed COMMIT has already ended the transaction
+        pass
+
+
+_READING = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+
+
+def _one_select(statement: str) -> None:
+    """Refuse anything but one query, using DuckDB's own parser."""
+    try:
+        statements = duckdb.connect().extract_statements(statement)
+    except duckdb.Error as error:
+        raise StoreError(str(error).strip()) from None
+    if len(statements) != 1:
+        raise StoreError(f"one statement at a time, please ({len(statements)} given)")
+    if statements[0].type not in _READING:
+        raise StoreError(f"only queries are allowed here, not {statements[0].type.name}")
+
+
 def _is_lock_error(error: Exception) -> bool:
     return "lock" in str(error).lower() and isinstance(error, (duckdb.IOException,
                                                                duckdb.ConnectionException))
 
 
 class Store:
-    def __init__(self, path: Path | str, lock_wait: float = 60.0):
+    def __init__(self, path: Path | str, lock_wait: float = 120.0):
         self.path = Path(path)
         self.lock_wait = lock_wait
+
+    @classmethod
+    def of(cls, settings) -> "Store":
+        """The store a `Settings` names."""
+        return cls(settings.db, settings.lock_wait)
 
     # -- connections -------------------------------------------------------------
 
@@ -104,8 +131,14 @@ class Store:
                 con.execute("BEGIN")
                 rows = con.execute(sql_text("queries/append_events"), {"run_id": run_id}).fetchall()
                 con.execute("COMMIT")
+            except duckdb.Error as error:
+                _roll_back(con)
+                full = "no space left" in str(error).lower()
+                raise StoreError(f"{'the disk is full: ' if full else ''}could not record "
+                                 f"{len(events)} events in {self.path}; none of them was "
+                                 f"recorded, earlier events are intact ({error})") from None
             except BaseException:
-                con.execute("ROLLBACK")
+                _roll_back(con)
                 raise
         return {row[0] for row in rows}
 
@@ -122,9 +155,11 @@ class Store:
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
 
-    def sql(self, statement: str, *, timeout: float = 60.0) -> tuple[list[str], list[tuple]]:
-        """Run an ad-hoc query read-only, with no file or network access, a memory limit
-        and a time limit."""
+    def sql(self, statement: str, *, timeout: float = 30.0) -> tuple[list[str], list[tuple]]:
+        """Run one ad-hoc SELECT read-only, with no file or network access, a memory limit
+        and a time limit. While it runs, a commit waits for the file (DuckDB lets no one
+        write while anyone reads), so the time limit is kept below writers' lock wait."""
+        _one_select(statement)
         con = self._open(read_only=True, settings=(
             "SET enable_external_access = false", "SET memory_limit = '2GB'",
             "SET lock_configuration = true"))

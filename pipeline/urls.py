@@ -27,7 +27,11 @@ _AMP_EXTENSION = re.compile(r"\.amp(\.html?)$", re.IGNORECASE)
 def canonical_url(url: str) -> str:
     """The identity of the page behind `url`; not necessarily a URL to fetch."""
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError:  # not a URL we could fetch anyway: it is its own identity
+        return url
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
         return url
     try:

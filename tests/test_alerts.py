@@ -91,3 +91,98 @@ def test_without_smtp_matches_wait(store):
     alert_stage(ctx, report := Report())
     assert report.appended == {} and report.alerts_pending == 5
     assert "NEWSMON_SMTP_URL" in report.notes[0]
+
+
+class Flaky:
+    """An SMTP server that answers DATA as told: `plan` is a list of replies, one per
+    message; "drop" receives the message and hangs up without answering."""
+
+    def __init__(self, plan: list[str]):
+        self.plan, self.received = list(plan), []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.received.append(envelope.content)
+        reply = self.plan.pop(0) if self.plan else "250 OK"
+        if reply == "drop":
+            server.transport.close()
+            return "250 OK"  # never reaches the client
+        return reply
+
+
+def flaky_server(plan: list[str]):
+    from aiosmtpd.controller import Controller
+    handler = Flaky(plan)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return handler, controller, f"smtp://127.0.0.1:{controller.port}?tls=none"
+
+
+@pytest.mark.parametrize("reply, retried", [("451 4.3.0 try later", True),
+                                            ("554 5.7.1 rejected", False)])
+def test_temporary_and_permanent_refusals(store, reply, retried):
+    handler, controller, url = flaky_server([reply, reply])
+    try:
+        ctx = seeded_context(store, url)
+        alert_stage(ctx, first := Report())
+        assert first.appended[ev.ALERT_FAILED] == 2
+        alert_stage(ctx, second := Report())
+        # a 4xx is tried again on the next run; a 5xx is recorded and not repeated
+        assert (second.appended[ev.ALERT_SENT] == 2) is retried
+        assert len(handler.received) == (4 if retried else 2)
+    finally:
+        controller.stop()
+    failed = store.sql("SELECT DISTINCT payload->>'error_class' FROM events WHERE type = 'AlertFailed'")[1]
+    assert failed == [("smtp_4xx" if retried else "smtp_5xx",)]
+
+
+def test_a_connection_dropped_after_data_resends_once_with_the_same_message_id(store):
+    handler, controller, url = flaky_server(["drop"])
+    try:
+        ctx = seeded_context(store, url)
+        ctx.alerts = ctx.alerts.model_copy(update={"recipients": ctx.alerts.recipients[:1]})
+        alert_stage(ctx, Report())
+        alert_stage(ctx, Report())
+        alert_stage(ctx, Report())
+    finally:
+        controller.stop()
+    ids = [email.message_from_bytes(m, policy=default)["Message-ID"] for m in handler.received]
+    assert len(ids) == 2 and ids[0] == ids[1]  # at worst once more, and recognisably the same
+
+
+def test_one_article_on_three_topics_is_one_alert_per_topic_and_no_more(store, tmp_path):
+    events = [ev.article_discovered("a", "f", AT, url="https://e.org/a", title="t")]
+    events += [ev.topic_matched("a", t, "v1", AT, score=1.0, snippet="s", terms=[])
+               for t in ("puno-protests", "iran-ties", "china-acquisitions")]
+    store.append(events + events, "seed")  # and again, as a retried task would
+    alerts = AlertsFile.model_validate({"from": "n@example.org", "recipients": [
+        {"email": "a@example.org", "topics": ["puno-protests", "iran-ties", "china-acquisitions"]}]})
+    with MailCatcher(tmp_path / "mail") as mail:
+        ctx = Context(Settings(db=store.path, smtp_url=mail.url), store,
+                      FeedsFile(feeds=[{"id": "f", "url": "http://x/f"}]), load_topics(), alerts,
+                      "run", fixed_clock())
+        alert_stage(ctx, Report())
+        alert_stage(ctx, Report())
+    assert len(mail.received) == 1
+    assert b"Subject: 3 new:" in mail.received[0]
+    assert store.sql("SELECT count(*) FROM alerted")[1][0][0] == 3
+
+
+def test_500_new_matches_make_one_message_and_lose_none(store, tmp_path):
+    events = []
+    for i in range(500):
+        events.append(ev.article_discovered(f"a{i}", "f", AT, url=f"https://e.org/{i}", title=f"n{i}"))
+        events.append(ev.topic_matched(f"a{i}", "puno-protests", "v1", AT, score=1.0,
+                                       snippet=f"s{i}", terms=[]))
+    store.append(events, "seed")
+    alerts = AlertsFile.model_validate({"from": "n@example.org", "recipients": [
+        {"email": "a@example.org", "topics": ["puno-protests"]}]})
+    with MailCatcher(tmp_path / "mail") as mail:
+        ctx = Context(Settings(db=store.path, smtp_url=mail.url), store,
+                      FeedsFile(feeds=[{"id": "f", "url": "http://x/f"}]), load_topics(), alerts,
+                      "run", fixed_clock())
+        alert_stage(ctx, Report())
+    assert len(mail.received) == 1
+    body = email.message_from_bytes(mail.received[0], policy=default).get_body(("plain",)).get_content()
+    lines = {line.strip() for line in body.splitlines()}
+    assert all(f"https://e.org/{i}" in lines for i in range(500))
+    assert store.sql("SELECT count(*) FROM alerted")[1][0][0] == 500

@@ -1,6 +1,7 @@
 import hashlib
 import json
 from collections import Counter
+from datetime import timedelta
 from urllib.parse import urldefrag
 
 from conftest import fixed_clock, settings_for
@@ -12,6 +13,11 @@ from pipeline.net import Response
 from pipeline.poll import PollPlan, plan_polls, poll_events, poll_feeds
 
 CLOCK = fixed_clock()
+
+
+def due(store, feeds, now=None):
+    plans, _waiting = plan_polls(store, feeds, now or CLOCK())
+    return plans
 
 
 def duplicates(entries) -> int:
@@ -32,7 +38,7 @@ def test_real_feeds_over_loopback_yield_every_entry(shared, serve, store):
     items = [json.loads(line) for line in (shared / "feeds/manifest.jsonl").open()]
     feeds = [Feed(id=f"f{i}", url=f"{site.origin}/{item['file']}") for i, item in enumerate(items)]
     settings = settings_for(site, store.path)
-    events = poll_feeds(plan_polls(store, feeds), settings, CLOCK)
+    events = poll_feeds(due(store, feeds), settings, CLOCK)
 
     polled = {e.feed_id for e in events if e.type == ev.FEED_POLLED}
     assert polled == {f.id for f in feeds}, [e.payload for e in events if e.type == ev.FEED_POLL_FAILED]
@@ -48,7 +54,7 @@ def test_real_feeds_over_loopback_yield_every_entry(shared, serve, store):
     assert len(new) == len({e.event_id for e in events})
 
     # Polled again: every feed answers 304 and nothing new is discovered.
-    again = poll_feeds(plan_polls(store, feeds), settings, CLOCK)
+    again = poll_feeds(due(store, feeds), settings, CLOCK)
     assert {e.type for e in again} == {ev.FEED_POLLED}
     assert all(e.payload["not_modified"] and e.payload["status"] == 304 for e in again)
     assert all(e.payload["poll_no"] == 2 for e in again)
@@ -62,8 +68,8 @@ def test_conditional_headers_are_sent(serve, store, tmp_path):
     site = serve(tmp_path / "site")
     feeds = [Feed(id="one", url=f"{site.origin}/feed.xml")]
     settings = settings_for(site, store.path)
-    store.append(poll_feeds(plan_polls(store, feeds), settings, CLOCK), "run-1")
-    poll_feeds(plan_polls(store, feeds), settings, CLOCK)
+    store.append(poll_feeds(due(store, feeds), settings, CLOCK), "run-1")
+    poll_feeds(due(store, feeds), settings, CLOCK)
     first, second = [headers for path, headers in site.requests]
     assert "if-none-match" not in first
     assert second["if-none-match"].startswith('"')
@@ -73,7 +79,7 @@ def test_conditional_headers_are_sent(serve, store, tmp_path):
 def test_relative_links_resolve_against_the_feed(shared, serve, store):
     site = serve(shared / "feeds")
     feeds = [Feed(id="gulp", url=f"{site.origin}/rbren__rss-parser/gulp-atom.atom")]
-    events = poll_feeds(plan_polls(store, feeds), settings_for(site, store.path), CLOCK)
+    events = poll_feeds(due(store, feeds), settings_for(site, store.path), CLOCK)
     urls = [e.payload["url"] for e in events if e.type == ev.ARTICLE_DISCOVERED]
     assert urls and all(u.startswith(site.origin + "/gulpjs/gulp/releases/tag/") for u in urls)
 
@@ -98,7 +104,7 @@ def test_poll_failures_are_events_and_the_others_go_on(serve, store, tmp_path, p
              Feed(id="ok", url=f"{site.origin}/ok.xml")]
     settings = settings_for(site, store.path).with_(
         allow_hosts=frozenset({site.host_port, f"127.0.0.1:{port}"}))
-    events = poll_feeds(plan_polls(store, feeds), settings, CLOCK)
+    events = poll_feeds(due(store, feeds), settings, CLOCK)
     failed = {e.feed_id: e.payload["error_class"] for e in events if e.type == ev.FEED_POLL_FAILED}
     assert failed == {"missing": "http_4xx", "html": "not_a_feed", "refused": "connect"}
     assert [e.feed_id for e in events if e.type == ev.FEED_POLLED] == ["ok"]
@@ -107,7 +113,68 @@ def test_poll_failures_are_events_and_the_others_go_on(serve, store, tmp_path, p
 def test_validators_are_not_reused_for_a_new_url(store):
     store.append([ev.feed_polled("f", 1, CLOCK(), url="http://a/feed", etag='"x"',
                                  last_modified="y", content_sha256="z")], "run")
-    same, = plan_polls(store, [Feed(id="f", url="http://a/feed")])
-    moved, = plan_polls(store, [Feed(id="f", url="http://b/feed")])
+    same, = due(store, [Feed(id="f", url="http://a/feed")])
+    moved, = due(store, [Feed(id="f", url="http://b/feed")])
     assert (same.poll_no, same.etag) == (2, '"x"')
     assert (moved.poll_no, moved.etag, moved.content_sha256) == (2, None, None)
+
+
+def test_a_failing_feed_backs_off_but_is_never_abandoned(store):
+    feed = [Feed(id="f", url="http://a/feed")]
+    at = CLOCK()
+    for n in range(1, 4):
+        store.append([ev.feed_poll_failed("f", n, at, url="http://a/feed", status=503,
+                                          error_class="http_5xx", detail="x")], "r")
+    plans, waiting = plan_polls(store, feed, at + timedelta(minutes=10))
+    assert plans == [] and waiting[0].until == at + timedelta(minutes=20)  # 5, 10, 20...
+    assert "3 failed polls" in waiting[0].reason
+    plans, _ = plan_polls(store, feed, at + timedelta(minutes=21))
+    assert [p.poll_no for p in plans] == [4]
+    for n in range(4, 30):
+        store.append([ev.feed_poll_failed("f", n, at, url="http://a/feed", status=503,
+                                          error_class="http_5xx", detail="x")], "r")
+    _, waiting = plan_polls(store, feed, at)
+    assert waiting[0].until == at + timedelta(days=1)  # capped, not given up
+
+
+def test_429_waits_as_long_as_retry_after_says(store):
+    at = CLOCK()
+    store.append([ev.feed_poll_failed("f", 1, at, url="http://a/feed", status=429,
+                                      error_class="http_429", detail="x", retry_after="3600")], "r")
+    _, waiting = plan_polls(store, [Feed(id="f", url="http://a/feed")], at)
+    assert waiting[0].until == at + timedelta(hours=1)
+
+
+def test_410_retires_a_feed_visibly_for_a_week(store):
+    at = CLOCK()
+    store.append([ev.feed_poll_failed("f", 1, at, url="http://a/feed", status=410,
+                                      error_class="http_4xx", detail="HTTP 410 Gone")], "r")
+    _, waiting = plan_polls(store, [Feed(id="f", url="http://a/feed")], at + timedelta(days=1))
+    assert "retired" in waiting[0].reason and waiting[0].until == at + timedelta(days=7)
+    assert store.sql("SELECT state, failure_streak, last_error FROM feeds")[1] == [
+        ("retired", 1, "http_4xx: HTTP 410 Gone")]
+
+
+def test_a_permanent_redirect_is_followed_from_then_on(serve, store, tmp_path):
+    from servers import RouteServer, redirect
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site/new.xml").write_text(
+        '<rss version="2.0"><channel><item><link>https://e.org/a</link></item></channel></rss>')
+    site = serve(tmp_path / "site")
+    old = RouteServer({"/old.xml": redirect(site.origin + "/new.xml", 301)})
+    try:
+        feeds = [Feed(id="f", url=old.origin + "/old.xml")]
+        settings = settings_for(site, store.path).with_(
+            allow_hosts=frozenset({site.host_port, old.host_port}))
+        events = poll_feeds(due(store, feeds), settings, CLOCK)
+        assert events[0].payload["moved_to"] == site.origin + "/new.xml"
+        store.append(events, "r")
+        plan, = due(store, feeds)
+        assert plan.url == site.origin + "/new.xml" and plan.etag  # the new address, conditionally
+        assert old.requests == ["/old.xml"]
+        store.append(poll_feeds([plan], settings, CLOCK), "r2")
+        assert store.sql("SELECT state, moved_to FROM feeds")[1] == [("ok", site.origin + "/new.xml")]
+        again, = due(store, feeds)
+        assert again.url == site.origin + "/new.xml" and again.poll_no == 3
+    finally:
+        old.close()

@@ -40,3 +40,9 @@ def test_query_order_does_not_matter_but_values_do():
 def test_non_http_urls_are_kept_as_they_are():
     assert canonical_url("javascript:alert(1)") == "javascript:alert(1)"
     assert canonical_url("tag:example.org,2024:1") == "tag:example.org,2024:1"
+
+
+def test_malformed_urls_are_their_own_identity():
+    for url in ("http://[::1", "http://host:99999999/x", "https://exa mple.org/a"):
+        assert canonical_url(url)  # no exception, a stable key
+        assert canonical_url(url) == canonical_url(url)

@@ -1,6 +1,7 @@
 -- articles: the current state of every discovered article.
 -- columns: article_id, feed_id, url, canonical_url, title, summary, published (from the
---          feed, the page, or a guess: see date_source), date_source, language, author,
+--          feed, the page, or a guess: see date_source), date_source, date_flag (missing,
+--          unreadable, future: the date is kept as given, but not to be trusted), language, author,
 --          site, word_count, text, state (discovered, fetched, fetch_failed, extracted,
 --          extraction_failed), error_class, error_detail, fetch_attempts,
 --          discovered_at, fetched_at, extracted_at
@@ -32,6 +33,7 @@ SELECT d.article_id,
        TRY_CAST(coalesce(x.payload->>'published', d.payload->>'published') AS TIMESTAMPTZ) AS published,
        CASE WHEN x.payload->>'date_source' IS NOT NULL THEN x.payload->>'date_source'
             WHEN d.payload->>'published' IS NOT NULL THEN 'feed' END AS date_source,
+       x.payload->>'date_flag' AS date_flag,
        x.payload->>'language' AS language,
        x.payload->>'author' AS author,
        x.payload->>'site' AS site,

@@ -1,7 +1,7 @@
 -- feed_polls: one row per poll of a feed, successful or not.
 -- columns: feed_id, poll_no, polled_at, ok, http_status, not_modified, entries,
 --          new_entries (articles first discovered by this poll), error_class, detail,
---          elapsed_ms, url, run_id, event_id
+--          elapsed_ms, url, moved_to, run_id, event_id
 CREATE OR REPLACE VIEW feed_polls AS
 SELECT p.feed_id,
        (p.payload->>'poll_no')::INTEGER AS poll_no,
@@ -15,6 +15,7 @@ SELECT p.feed_id,
        p.payload->>'detail' AS detail,
        (p.payload->>'elapsed_ms')::INTEGER AS elapsed_ms,
        p.payload->>'url' AS url,
+       p.payload->>'moved_to' AS moved_to,
        p.run_id,
        p.event_id
 FROM events AS p

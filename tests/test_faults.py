@@ -1,0 +1,133 @@
+"""RELIABILITY.md, faults: processes killed mid-commit, two runs at once, a full disk, a
+corrupt file, careless queries. Real processes, real files."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CHECKOUT, DEMO_SITE, fixed_clock
+
+from pipeline import events as ev
+from pipeline.mailcatcher import free_port
+from pipeline.siteserver import SiteServer
+from pipeline.store import Store, StoreError
+
+AT = fixed_clock()()
+
+
+def discovered(n: int, offset: int = 0) -> list[ev.Event]:
+    return [ev.article_discovered(f"a{i}", "f", AT, url=f"https://e.org/{i}", title="t" * 200)
+            for i in range(offset, offset + n)]
+
+
+APPEND_FOREVER = textwrap.dedent("""
+    import sys
+    from datetime import datetime, timezone
+    from pipeline import events as ev
+    from pipeline.store import Store
+    at = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    store = Store(sys.argv[1])
+    batch = [ev.article_discovered(f"b{i}", "f", at, url=f"https://e.org/b{i}", title="t" * 200)
+             for i in range(300_000)]
+    print("appending", flush=True)
+    store.append(batch, "doomed")
+""")
+
+
+def test_a_process_killed_mid_commit_loses_and_duplicates_nothing(store):
+    store.append(discovered(100), "before")
+    doomed = subprocess.Popen([sys.executable, "-c", APPEND_FOREVER, str(store.path)],
+                              stdout=subprocess.PIPE, text=True, cwd=CHECKOUT)
+    assert doomed.stdout.readline().strip() == "appending"
+    time.sleep(1.0)  # inside the big transaction by now
+    doomed.send_signal(signal.SIGKILL)
+    doomed.wait()
+    count = store.sql("SELECT count(*), count(DISTINCT event_id) FROM events")[1][0]
+    assert count in ((100, 100), (300_100, 300_100))  # all of the batch or none of it
+    store.append(discovered(100) + discovered(50, 100), "after")  # the retry of the work
+    total, distinct = store.sql("SELECT count(*), count(DISTINCT event_id) FROM events")[1][0]
+    assert total == distinct and total in (150, 300_150)
+
+
+def test_two_runs_at_once_both_finish_and_record_each_fact_once(tmp_path):
+    port = free_port()
+    db = tmp_path / "shared.duckdb"
+    env = {**os.environ, "NEWSMON_LOCK_WAIT": "120", "NEWSMON_WORKERS": "1"}
+    command = [sys.executable, "-m", "pipeline.cli", "demo", "--db", str(db), "--port", "{port}",
+               "--mail-dir", "{mail}", "--no-progress"]
+    runs = []
+    for name, p in (("a", port), ("b", free_port())):
+        # Two demo sites (ports differ), one database: the second run's articles differ
+        # by URL, so both runs write a full set of facts at the same time.
+        args = [a.format(port=p, mail=tmp_path / f"mail-{name}") for a in command]
+        runs.append(subprocess.Popen(args, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True))
+    results = [r.communicate(timeout=300) for r in runs]
+    assert [r.returncode for r in runs] == [0, 0], [err[-2000:] for _, err in results]
+    store = Store(db)
+    total, distinct = store.sql("SELECT count(*), count(DISTINCT event_id) FROM events")[1][0]
+    assert total == distinct
+    per_run = store.sql("SELECT run_id, count(*) FILTER (WHERE type = 'ArticleExtracted') "
+                        "FROM events GROUP BY 1")[1]
+    assert sorted(n for _, n in per_run) == [46, 46]
+
+
+def test_a_full_disk_is_a_clear_error_and_earlier_data_stays(tmp_path):
+    disk = tmp_path / "small"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)],
+                             capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (needs root): " + mounted.stderr.decode()[:200])
+    try:
+        store = Store(disk / "events.duckdb", lock_wait=5)
+        store.append(discovered(100), "before")
+        with pytest.raises(StoreError, match="the disk is full") as caught:
+            for n in range(1, 50):
+                store.append(discovered(20_000, 1000 * n * 20), f"fill-{n}")
+        assert "earlier events are intact" in str(caught.value)
+        total = store.sql("SELECT count(*) FROM events WHERE run_id = 'before'")[1][0][0]
+        assert total == 100
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_a_corrupt_database_file_is_a_clear_error(tmp_path):
+    path = tmp_path / "corrupt.duckdb"
+    path.write_bytes(os.urandom(1 << 16))
+    with pytest.raises(StoreError, match="cannot open"):
+        Store(path).append(discovered(1), "r")
+    with pytest.raises(StoreError, match="cannot open"):
+        Store(path).sql("SELECT 1")
+    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "events", "--db", str(path)],
+                            capture_output=True, text=True, cwd=CHECKOUT)
+    assert result.returncode == 2 and "cannot open" in result.stderr
+
+
+def test_careless_queries_are_stopped_and_ingestion_goes_on(store):
+    store.append(discovered(100), "before")
+    with pytest.raises(StoreError):
+        store.sql("SELECT 1; DELETE FROM events")
+    with pytest.raises(StoreError, match="memory|stopped"):
+        store.sql("SELECT list(range) FROM range(2000000000)", timeout=20)
+    # A query that would run for ever holds the file until its time limit; a commit that
+    # comes meanwhile waits for it and then goes through.
+    slow = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "sql", "--db", str(store.path),
+                             "--timeout", "3", "SELECT count(*) FROM range(100000000000)"],
+                            stderr=subprocess.PIPE, text=True, cwd=CHECKOUT)
+    time.sleep(2.0)  # the query has the file by now
+    started = time.monotonic()
+    assert len(store.append(discovered(10, 100), "during")) == 10
+    waited = time.monotonic() - started
+    _, err = slow.communicate(timeout=60)
+    assert slow.returncode == 2 and "stopped" in err
+    assert waited >= 0.3
+    assert store.sql("SELECT count(*) FROM events")[1][0][0] == 110
