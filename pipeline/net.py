@@ -12,6 +12,7 @@ timeouts are per read and a small gzip body can inflate without bound.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -123,6 +124,8 @@ class Fetcher:
         self._client: httpx.AsyncClient | None = None
         self._total = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
+        self._resolved: dict[tuple[str, int], bool] = {}
+        self._admit = _address_policy(settings.allow_hosts)
 
     async def __aenter__(self) -> "Fetcher":
         client = httpx.AsyncClient(
@@ -134,7 +137,7 @@ class Fetcher:
         )
         self._client = httpx_ssrf_protection(
             client, check_globally_reachable=False,
-            custom_validator=_address_policy(self.settings.allow_hosts))
+            custom_validator=self._admit)
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -142,9 +145,26 @@ class Fetcher:
             await self._client.aclose()
 
     async def _check_hop(self, request: httpx.Request) -> None:
-        reason = refusal(str(request.url), self.settings)
+        url = str(request.url)
+        reason = refusal(url, self.settings)
         if reason:
             raise FetchError("blocked", reason)
+        host, port = request.url.host, request.url.port or (443 if request.url.scheme == "https" else 80)
+        if origin(url) not in self.settings.allow_hosts and not await self._resolves_public(host, port):
+            raise FetchError("blocked", f"{host} resolves to a non-public address")
+
+    async def _resolves_public(self, host: str, port: int) -> bool:
+        """Whether every address `host` resolves to may be fetched. httpx-secure checks the
+        address it connects to, but it may open a TCP probe to a denied one first: asking
+        DNS here means a denied address is not even knocked on."""
+        if (host, port) not in self._resolved:
+            try:
+                infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            except OSError as error:
+                raise FetchError("connect", f"cannot resolve {host}: {error}") from None
+            self._resolved[(host, port)] = all(
+                self._admit(host, ip_address(info[4][0].split("%")[0]), port) for info in infos)
+        return self._resolved[(host, port)]
 
     async def get(self, url: str, *, max_bytes: int, headers: Mapping[str, str] | None = None,
                   accept: Callable[[str], bool] | None = None) -> Response:

@@ -18,6 +18,7 @@ class RouteServer:
     def __init__(self, routes: dict[str, Route] | None = None):
         self.routes = routes or {}
         self.requests: list[str] = []
+        self.connections = 0      # TCP connections, whether or not a request followed
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -25,6 +26,10 @@ class RouteServer:
 
             def log_message(self, *args) -> None:
                 pass
+
+            def setup(self) -> None:
+                server.connections += 1
+                super().setup()
 
             def do_GET(self) -> None:
                 server.requests.append(self.path)

@@ -143,7 +143,7 @@ def test_links_to_private_places_are_blocked_and_never_asked(servers):
     assert outcome(found["ok"]) == "TopicMatched:"
     for name in links.keys() - {"ok"}:
         assert outcome(found[name]) == "ArticleFetchFailed:blocked", name
-    assert canary.requests == []
+    assert canary.requests == [] and canary.connections == 0
 
 
 class _Silent(ThreadingHTTPServer):

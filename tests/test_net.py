@@ -45,7 +45,7 @@ def test_loopback_outside_the_allow_list_is_blocked_and_never_asked(servers, hos
     port = canary.host_port.split(":")[1]
     error = failure(f"http://{host}:{port}/", allowing(allowed))
     assert error.error_class in ("blocked", "connect")  # ::1 may not be served at all
-    assert canary.requests == []
+    assert canary.requests == [] and canary.connections == 0
 
 
 def test_a_redirect_to_a_private_address_is_blocked_at_the_hop(servers):
@@ -53,7 +53,7 @@ def test_a_redirect_to_a_private_address_is_blocked_at_the_hop(servers):
     site = servers({"/go": redirect(canary.origin + "/admin")})
     error = failure(site.origin + "/go", allowing(site))
     assert error.error_class == "blocked"
-    assert site.requests == ["/go"] and canary.requests == []
+    assert site.requests == ["/go"] and canary.requests == [] and canary.connections == 0
 
 
 def test_redirect_chains_stop_after_five_hops(servers):
