@@ -21,6 +21,8 @@ parallel batches, and appends every fact to the event store (`NEWSMON_DB` or the
   recorded, so retries and overlapping runs add no duplicates.
 - Failed feeds and pages are events (see the `feeds` and `articles` views), not task
   failures; a task fails only when the run itself cannot go on.
+- New articles are put into stories (copies of one wire story across outlets count
+  once); each assignment is a `StoryClustered` event.
 - When new matches are committed, the Asset `newsmon_new_matches` is updated and the
   alerts DAG sends immediate alerts.
 """
@@ -70,6 +72,11 @@ def newsmon_ingest():
         from pipeline import airflow_tasks
         return airflow_tasks.commit(paths)
 
+    @task
+    def cluster_stories() -> dict:
+        from pipeline import airflow_tasks
+        return airflow_tasks.cluster()
+
     @task(outlets=[NEW_MATCHES])
     def announce_matches(committed: dict) -> dict:
         from pipeline import airflow_tasks
@@ -78,7 +85,8 @@ def newsmon_ingest():
     polls = commit_polls(poll.expand(batch=plan_polls()))
     articles = plan_articles()
     polls >> articles
-    announce_matches(commit_articles(process.expand(batch=articles)))
+    committed = commit_articles(process.expand(batch=articles))
+    committed >> cluster_stories() >> announce_matches(committed)
 
 
 dag = newsmon_ingest()

@@ -91,6 +91,10 @@ def commit(paths) -> dict:
     return orchestrate.commit_staged(list(paths or []), settings(), run_id)
 
 
+def cluster() -> dict:
+    return orchestrate.cluster_new(settings(), _run()[0])
+
+
 def announce(committed: dict) -> dict:
     """Succeeds, and so updates the new-matches Asset, only when matches were committed."""
     if not committed.get("matches"):

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from . import events as ev
 from .config import TopicsFile
 from .extract import MIN_WORDS, decode, extract_page
+from .stories import signature
 from .tagging import Tagger, TopicMatch
 
 
@@ -33,7 +34,8 @@ def analyse(page: Page, tagger: Tagger, at: datetime) -> list[ev.Event]:
                                              error_class="no_text",
                                              detail=f"no main text of {MIN_WORDS} words or more")]
     found = [ev.article_extracted(page.article_id, page.attempt, at, **vars(extraction),
-                                  date_flag=date_flag(extraction.published, at))]
+                                  date_flag=date_flag(extraction.published, at),
+                                  minhash=signature(extraction.text))]
     for match in tagger.tag(extraction.text, extraction.title or page.feed_title or ""):
         found.append(match_event(page.article_id, match, tagger, at))
     return found

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from . import demo
+from . import charts, demo, report, staging
 from .config import ConfigError, load_alerts, load_feeds, load_topics
 from .cycle import (Context, Report, alert_stage, poll_stage, process_stage, run_cycle, run_id,
                     utc_now)
@@ -84,16 +84,25 @@ def _parser() -> argparse.ArgumentParser:
             (common, configs))
     command("alert", _stage(alert_stage), "send alerts for matches not yet sent",
             (common, configs))
-    p = command("sql", _sql, "read-only SQL on the event log and its views", (common, fmt))
+    p = command("sql", _sql, "read-only SQL on the event log and its views", (common,))
     p.add_argument("query")
+    p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
+    p.add_argument("--out", type=Path, help="write to this file (needed for parquet)")
     p.add_argument("--timeout", type=float, default=30.0,
                    help="seconds before the query is stopped (default 30; a commit waits for it)")
     p = command("events", _events, "show the latest events of the log", (common, fmt))
     p.add_argument("--type", help="only events of this type, e.g. TopicMatched")
     p.add_argument("--stream", help="only events of this stream, e.g. feed:andina")
     p.add_argument("--tail", type=int, default=20, help="how many (default 20)")
-    p = command("trends", _trends, "matching articles per topic per day or week", (common, fmt))
+    p = command("trends", _trends, "matching articles and stories per topic per day or week, "
+                "with their share of all articles, rolling means and spikes", (common, fmt))
     p.add_argument("--by", choices=("day", "week"), default="day")
+    p.add_argument("--topic", help="one topic only")
+    p.add_argument("--since", type=date.fromisoformat, help="first day, YYYY-MM-DD")
+    p.add_argument("--chart", type=Path, help="also draw the trend into this PNG file")
+    p = command("report", _report, "one HTML page with charts, spikes, top stories per topic "
+                "and feed health", (common,))
+    p.add_argument("--out", type=Path, default=Path("newsmon-report.html"))
     p.add_argument("--since", type=date.fromisoformat, help="first day, YYYY-MM-DD")
     p = command("tag", _tag, "JSON lines on stdin (text, title, lang, id) to the same lines with "
                 "topics and matches added")
@@ -154,10 +163,10 @@ def _demo(args, settings: Settings, console: Console) -> int:
         report = demo.run_demo(settings, args.port, args.mail_dir, progress)
     store = Store(settings.db)
     _finish(console, store, report)
-    trends = store.rows("trends", {"by": "day", "since": None})
+    trends = [r for r in store.rows("trends_day", {"topic": None, "since": None}) if r["articles"]]
     if trends:
-        rows_as("table", ["day", "topic", "articles"],
-                [(r["period"], r["topic"], r["articles"]) for r in trends], console,
+        rows_as("table", ["day", "topic", "articles", "stories"],
+                [(r["period"], r["topic"], r["articles"], r["stories"]) for r in trends], console,
                 title="Matching articles per day (newsmon trends)")
     mails = sorted(args.mail_dir.glob("*.eml"))
     console.print(f"Alert emails caught by the demo's SMTP server: {len(mails)} in total, "
@@ -186,8 +195,21 @@ def _self() -> str:
 
 
 def _sql(args, settings: Settings, console: Console) -> int:
-    columns, rows = Store.of(settings).sql(args.query, timeout=args.timeout)
-    rows_as(args.format, columns, rows, console)
+    store = Store.of(settings)
+    if args.format == "parquet":
+        if not args.out:
+            raise CommandError("--format parquet needs --out FILE")
+        table = store.sql_arrow(args.query, timeout=args.timeout)
+        staging.write_table(args.out, table)
+        console.print(f"{table.num_rows} rows written to {args.out}")
+        return 0
+    columns, rows = store.sql(args.query, timeout=args.timeout)
+    if args.out:
+        with args.out.open("w", encoding="utf-8") as out:
+            rows_as(args.format, columns, rows, Console(file=out, width=200))
+        console.print(f"{len(rows)} rows written to {args.out}")
+    else:
+        rows_as(args.format, columns, rows, console)
     return 0
 
 
@@ -200,10 +222,26 @@ def _events(args, settings: Settings, console: Console) -> int:
 
 
 def _trends(args, settings: Settings, console: Console) -> int:
-    rows = Store.of(settings).rows(
-        "trends", {"by": args.by, "since": args.since}, missing_ok=False)
-    rows_as(args.format, [args.by, "topic", "articles"],
-            [(r["period"], r["topic"], r["articles"]) for r in rows], console)
+    rows = Store.of(settings).rows(f"trends_{args.by}", {"topic": args.topic, "since": args.since},
+                                   missing_ok=False)
+    columns = ["period", "topic", "articles", "stories", "share", "mean_7d", "mean_28d", "spike"]
+    if args.chart:
+        args.chart.write_bytes(charts.volume(rows, f"articles per {args.by}"))
+        Console(stderr=True).print(f"chart written to {args.chart}")
+    shown = rows if args.format != "table" else [r for r in rows if r["articles"] or r["spike"]]
+    rows_as(args.format, columns, [tuple(_round(r[c]) for c in columns) for r in shown], console,
+            title=f"Articles per {args.by}" + (" (quiet days left out)" if len(shown) < len(rows) else ""))
+    return 0
+
+
+def _round(value):
+    return round(value, 3) if isinstance(value, float) else value
+
+
+def _report(args, settings: Settings, console: Console) -> int:
+    page = report.build(Store.of(settings), utc_now(), args.since)
+    args.out.write_text(page, encoding="utf-8")
+    console.print(f"report written to {args.out} ({len(page) // 1024} KB): open it in a browser")
     return 0
 
 

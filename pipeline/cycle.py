@@ -13,10 +13,11 @@ import os
 from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Protocol
 
 from . import events as ev
+from . import stories
 from .alerts import compose, decide
 from .config import AlertsFile, FeedsFile, TopicsFile
 from .mail import MailError, SmtpServer, send
@@ -26,6 +27,7 @@ from .settings import Settings
 from .store import Store
 
 COMMIT_EVERY = 200  # articles
+STORY_WINDOW = timedelta(days=30)  # how far back a copy's original may be
 
 
 class Progress(Protocol):
@@ -73,6 +75,7 @@ class Report:
     articles_planned: int = 0
     held_offline: int = 0
     alerts_pending: int = 0
+    copies: int = 0                                         # articles found to copy a story
     notes: list[str] = field(default_factory=list)
 
     def record(self, events: Iterable[ev.Event], new_ids: set[str]) -> None:
@@ -148,6 +151,30 @@ class Committer:
             future.result()
 
 
+def cluster_stage(ctx: Context, report: Report) -> None:
+    """Put every newly extracted article in a story: its own, or that of an earlier copy."""
+    new = ctx.store.rows("unclustered_articles", {"method": stories.METHOD})
+    if not new:
+        return
+    known = ctx.store.rows("story_signatures", {"method": stories.METHOD,
+                                                "since": ctx.clock() - STORY_WINDOW})
+
+    def texts(ids: list[str]) -> dict[str, str]:
+        return {r["article_id"]: r["text"] for r in ctx.store.rows("article_texts", {"ids": ids})}
+
+    clusterer = stories.Clusterer([(r["article_id"], r["story_id"], r["minhash"]) for r in known],
+                                  texts)
+    at = ctx.clock()
+    events = []
+    for row in new:
+        found = clusterer.assign(row["article_id"], row["text"] or "", row["minhash"])
+        events.append(ev.story_clustered(found.article_id, found.story_id, stories.METHOD, at,
+                                         similar_to=found.similar_to, similarity=found.similarity))
+        if found.similar_to:
+            report.copies += 1
+    commit(ctx, events, report)
+
+
 def alert_stage(ctx: Context, report: Report) -> None:
     server = SmtpServer.from_url(ctx.settings.smtp_url) if ctx.settings.smtp_url else None
     for recipient in ctx.alerts.recipients:
@@ -182,6 +209,7 @@ def run_cycle(ctx: Context) -> Report:
     report = Report()
     poll_stage(ctx, report)
     process_stage(ctx, report)
+    cluster_stage(ctx, report)
     alert_stage(ctx, report)
     if report.held_offline:
         report.notes.append(f"{report.held_offline} articles on hosts outside "

@@ -24,13 +24,14 @@ ARTICLE_EXTRACTED = "ArticleExtracted"
 ARTICLE_EXTRACTION_FAILED = "ArticleExtractionFailed"
 TOPIC_MATCHED = "TopicMatched"
 TOPIC_UNMATCHED = "TopicUnmatched"
+STORY_CLUSTERED = "StoryClustered"
 ALERT_SENT = "AlertSent"
 ALERT_FAILED = "AlertFailed"
 
 EVENT_TYPES = (
     FEED_POLLED, FEED_POLL_FAILED, ARTICLE_DISCOVERED, ARTICLE_FETCHED,
     ARTICLE_FETCH_FAILED, ARTICLE_EXTRACTED, ARTICLE_EXTRACTION_FAILED,
-    TOPIC_MATCHED, TOPIC_UNMATCHED, ALERT_SENT, ALERT_FAILED,
+    TOPIC_MATCHED, TOPIC_UNMATCHED, STORY_CLUSTERED, ALERT_SENT, ALERT_FAILED,
 )
 
 
@@ -113,6 +114,13 @@ def topic_unmatched(article_id: str, topic: str, ruleset: str, at: datetime, **p
                   f"article:{article_id}", at,
                   {"topic": topic, "ruleset_version": ruleset, **payload},
                   article_id=article_id, topic=topic)
+
+
+# An article belongs to one story, decided once by a clustering method.
+def story_clustered(article_id: str, story_id: str, method: str, at: datetime,
+                    **payload) -> Event:
+    return _event(STORY_CLUSTERED, ("story", article_id, method), f"article:{article_id}", at,
+                  {"story_id": story_id, "method": method, **payload}, article_id=article_id)
 
 
 # An alert is one message to one recipient about a set of matches; the alert id is

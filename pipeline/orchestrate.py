@@ -17,7 +17,7 @@ from typing import Callable
 
 from . import staging
 from .config import load_alerts, load_feeds, load_topics
-from .cycle import Context, Report, alert_stage, utc_now
+from .cycle import Context, Report, alert_stage, cluster_stage, utc_now
 from .poll import PollPlan, plan_polls, poll_feeds
 from .process import ArticlePlan, plan_articles, process_articles
 from .retag import retag
@@ -69,6 +69,15 @@ def commit_staged(paths: list[str], settings: Settings, run_id: str) -> dict:
     for path in present:
         path.unlink(missing_ok=True)
     return summary(report, staged_files=len(present), missing_files=len(paths) - len(present))
+
+
+def cluster_new(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:
+    topics = load_topics(settings.topics)
+    ctx = Context(settings, Store.of(settings), load_feeds(settings.feeds), topics,
+                  load_alerts(settings.alerts, topics), run_id, clock)
+    report = Report()
+    cluster_stage(ctx, report)
+    return summary(report, copies=report.copies)
 
 
 def send_alerts(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:

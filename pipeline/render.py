@@ -60,6 +60,8 @@ def summary(console: Console, report: Report, title: str = "Run summary") -> Non
         table.add_row(f"matches: {topic}", str(n))
     if not report.matches:
         table.add_row("matches", "0")
+    table.add_row("stories (copies folded in)",
+                  f"{a[ev.STORY_CLUSTERED] - report.copies} ({report.copies})")
     table.add_row("alerts sent", str(a[ev.ALERT_SENT]))
     if a[ev.ALERT_FAILED]:
         table.add_row("  alerts failed", str(a[ev.ALERT_FAILED]))
@@ -115,8 +117,10 @@ def rows_as(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], con
                                           ensure_ascii=False, default=str) + "\n")
     else:
         table = Table(title=title, title_justify="left")
-        for column in columns:
-            table.add_column(column, overflow="fold")
+        for i, column in enumerate(columns):
+            # short values (dates, numbers, ids) stay on one line; long text folds
+            short = all(len(str(_plain(row[i]))) <= 20 for row in rows[:200])
+            table.add_column(column, overflow="fold", no_wrap=short)
         for row in rows:
             table.add_row(*("" if v is None else str(_plain(v)) for v in row))
         console.print(table)

@@ -57,3 +57,8 @@ def write(path: Path, events: Sequence[Event]) -> Path:
 
 def read(path: Path) -> list[Event]:
     return from_arrow(pq.read_table(path, schema=SCHEMA))
+
+
+def write_table(path: Path, table: pa.Table) -> None:
+    """Any Arrow table as a Parquet file (`newsmon sql --format parquet`)."""
+    pq.write_table(table, path)

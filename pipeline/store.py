@@ -21,7 +21,8 @@ from .events import Event
 from .resources import sql_text
 from .staging import to_arrow
 
-VIEWS = ("feed_polls", "feeds", "articles", "mentions", "mentions_as_tagged", "daily_mentions",
+VIEWS = ("feed_polls", "feeds", "articles", "mentions", "mentions_as_tagged", "stories",
+         "topic_daily", "topic_weekly", "topic_spikes", "topic_outlets", "topic_cooccurrence",
          "alerted")
 
 
@@ -156,6 +157,15 @@ class Store:
             return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def sql(self, statement: str, *, timeout: float = 30.0) -> tuple[list[str], list[tuple]]:
+        """An ad-hoc query's columns and rows (see `_adhoc`)."""
+        return self._adhoc(statement, timeout, lambda c: ([d[0] for d in c.description],
+                                                          c.fetchall()))
+
+    def sql_arrow(self, statement: str, *, timeout: float = 30.0):
+        """An ad-hoc query's result as an Arrow table (for Parquet files)."""
+        return self._adhoc(statement, timeout, lambda c: c.fetch_arrow_table())
+
+    def _adhoc(self, statement: str, timeout: float, take):
         """Run one ad-hoc SELECT read-only, with no file or network access, a memory limit
         and a time limit. While it runs, a commit waits for the file (DuckDB lets no one
         write while anyone reads), so the time limit is kept below writers' lock wait."""
@@ -166,10 +176,7 @@ class Store:
         timer = threading.Timer(timeout, con.interrupt)
         timer.start()
         try:
-            cursor = con.execute(statement)
-            if cursor.description is None:
-                return [], []
-            return [d[0] for d in cursor.description], cursor.fetchall()
+            return take(con.execute(statement))
         except duckdb.InterruptException:
             raise StoreError(f"query stopped after {timeout:g} s") from None
         except duckdb.Error as error:

@@ -54,7 +54,7 @@ def test_history_stays_queryable_and_old_articles_do_not_alert(store):
     retag(store, NEW, "retag", AT)
     as_tagged = store.sql("SELECT article_id FROM mentions_as_tagged ORDER BY 1")[1]
     assert as_tagged == [("a1",), ("a2",)]  # what the old rules said on the day
-    daily = store.sql("SELECT sum(articles), sum(articles_as_tagged) FROM daily_mentions")[1][0]
+    daily = store.sql("SELECT sum(articles), sum(articles_as_tagged) FROM topic_daily")[1][0]
     assert tuple(int(n) for n in daily) == (2, 2)
     pending = store.rows("pending_matches", {"recipient": "x@e.org", "topics": ["puno"]})
     # a1 was matched on ingestion and is still a match; a3 was found by the re-tag

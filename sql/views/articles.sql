@@ -4,7 +4,10 @@
 --          unreadable, future: the date is kept as given, but not to be trusted), language, author,
 --          site, word_count, text, state (discovered, fetched, fetch_failed, extracted,
 --          extraction_failed), error_class, error_detail, fetch_attempts,
---          discovered_at, fetched_at, extracted_at
+--          discovered_at, fetched_at, extracted_at,
+--          story_id (the story it belongs to: copies of one wire story share it; its own id
+--          until clustered), day (the day trends count it on: its publication date, or the
+--          day it was discovered when that date is missing or in the future)
 CREATE OR REPLACE VIEW articles AS
 WITH fetches AS (
     SELECT article_id,
@@ -23,7 +26,12 @@ WITH fetches AS (
     FROM events
     WHERE type IN ('ArticleExtracted', 'ArticleExtractionFailed')
     GROUP BY article_id
-)
+), stories AS (
+    SELECT article_id, arg_max(payload->>'story_id', seq) AS story_id
+    FROM events
+    WHERE type = 'StoryClustered'
+    GROUP BY article_id
+), base AS (
 SELECT d.article_id,
        d.feed_id,
        d.payload->>'url' AS url,
@@ -31,8 +39,8 @@ SELECT d.article_id,
        coalesce(x.payload->>'title', d.payload->>'title') AS title,
        d.payload->>'summary' AS summary,
        TRY_CAST(coalesce(x.payload->>'published', d.payload->>'published') AS TIMESTAMPTZ) AS published,
-       CASE WHEN x.payload->>'date_source' IS NOT NULL THEN x.payload->>'date_source'
-            WHEN d.payload->>'published' IS NOT NULL THEN 'feed' END AS date_source,
+       CASE WHEN (x.payload->>'date_source') IS NOT NULL THEN x.payload->>'date_source'
+            WHEN (d.payload->>'published') IS NOT NULL THEN 'feed' END AS date_source,
        x.payload->>'date_flag' AS date_flag,
        x.payload->>'language' AS language,
        x.payload->>'author' AS author,
@@ -49,8 +57,15 @@ SELECT d.article_id,
        coalesce(f.attempts, 0) AS fetch_attempts,
        d.occurred_at AS discovered_at,
        f.fetched_at,
-       x.extracted_at
+       x.extracted_at,
+       coalesce(s.story_id, d.article_id) AS story_id
 FROM events AS d
 LEFT JOIN fetches AS f USING (article_id)
 LEFT JOIN extractions AS x USING (article_id)
-WHERE d.type = 'ArticleDiscovered';
+LEFT JOIN stories AS s USING (article_id)
+WHERE d.type = 'ArticleDiscovered'
+)
+SELECT *,
+       CAST(CASE WHEN published IS NOT NULL AND published <= discovered_at + INTERVAL 1 DAY
+                 THEN published ELSE discovered_at END AS DATE) AS day
+FROM base;

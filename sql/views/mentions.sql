@@ -4,7 +4,7 @@
 --          {term, field, start, end, found}), tagged_at, match_event_id,
 --          found_by_retag (first matched by a re-tag of a stored article, not at
 --          ingestion), title, url, feed_id, published, date_source, language, site,
---          discovered_at
+--          discovered_at, story_id, day (see `articles`)
 CREATE OR REPLACE VIEW mentions AS
 WITH decisions AS (
     SELECT article_id, topic,
@@ -28,7 +28,7 @@ SELECT d.article_id,
        d.match_event_id,
        d.found_by_retag,
        a.title, a.url, a.feed_id, a.published, a.date_source, a.language, a.site,
-       a.discovered_at
+       a.discovered_at, a.story_id, a.day
 FROM decisions AS d
 JOIN articles AS a USING (article_id)
 WHERE d.type = 'TopicMatched';

@@ -1,0 +1,79 @@
+"""Charts of topic volume, as PNG bytes (matplotlib, drawn off-screen). Pure: rows in,
+image out."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+import matplotlib
+
+matplotlib.use("Agg")  # no screen: draw to memory
+import matplotlib.dates as mdates  # noqa: E402 - after the backend is chosen
+import matplotlib.pyplot as plt  # noqa: E402
+
+COLOURS = {"china-acquisitions": "#c0392b", "iran-ties": "#2e86c1", "puno-protests": "#d68910"}
+_OTHER = ["#16a085", "#8e44ad", "#7f8c8d", "#27ae60", "#34495e"]
+
+
+def colour(topic: str, index: int = 0) -> str:
+    return COLOURS.get(topic, _OTHER[index % len(_OTHER)])
+
+
+def volume(rows: list[dict], title: str = "", width: float = 8, height: float = 3) -> bytes:
+    """Daily or weekly volume per topic: bars of articles, a line of the 7-day mean where
+    there is one, spikes marked. `rows` as the trends queries give them."""
+    topics = sorted({r["topic"] for r in rows})
+    periods = sorted({r["period"] for r in rows})
+    step = min((b - a).days for a, b in zip(periods, periods[1:])) if len(periods) > 1 else 1
+    span = (periods[-1] - periods[0]).days if periods else 1
+    # A bar as wide as its period, and never thinner than a few pixels however long the span.
+    bar = max(0.9 * max(step, 1), span / 250)
+    fig, ax = plt.subplots(figsize=(width, height), dpi=100)
+    for i, topic in enumerate(topics):
+        mine = [r for r in rows if r["topic"] == topic]
+        days = [r["period"] for r in mine]
+        ax.bar(days, [r["articles"] for r in mine], width=bar, alpha=0.45 if len(topics) > 1 else 0.8,
+               color=colour(topic, i), label=topic)
+        if any(r.get("mean_7d") is not None for r in mine):
+            ax.plot(days, [r.get("mean_7d") or 0 for r in mine], color=colour(topic, i), linewidth=1.5)
+        spikes = [r for r in mine if r.get("spike")]
+        if spikes:
+            ax.scatter([r["period"] for r in spikes], [r["articles"] for r in spikes], marker="v",
+                       color="black", zorder=3, s=25)
+    if periods:  # some room around the bars, and a range the date axis can label
+        pad = timedelta(days=max(bar, 3))
+        ax.set_xlim(periods[0] - pad, periods[-1] + pad)
+    _style(ax, title, legend=len(topics) > 1)
+    return _png(fig)
+
+
+def sparkline(rows: list[dict], topic: str, start: date, end: date) -> bytes:
+    """A small chart of one topic's daily articles from `start` to `end`, for an email."""
+    counts = {r["period"]: r["articles"] for r in rows if r["topic"] == topic}
+    days = [date.fromordinal(d) for d in range(start.toordinal(), end.toordinal() + 1)]
+    fig, ax = plt.subplots(figsize=(4.8, 1.1), dpi=100)
+    ax.bar(days, [counts.get(d, 0) for d in days], width=0.85, color=colour(topic))
+    _style(ax, "", legend=False, small=True)
+    return _png(fig)
+
+
+def _style(ax, title: str, legend: bool, small: bool = False) -> None:
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=4 if small else 8))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    ax.tick_params(labelsize=7 if small else 8)
+    if title:
+        ax.set_title(title, fontsize=10, loc="left")
+    if legend:
+        ax.legend(fontsize=8, frameon=False)
+
+
+def _png(fig) -> bytes:
+    out = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(out, format="png")
+    plt.close(fig)
+    return out.getvalue()

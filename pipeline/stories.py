@@ -1,0 +1,97 @@
+"""Story clusters: copies of one story across outlets (the same wire story, lightly
+rewritten) grouped into one story. Pure.
+
+Each extracted text gets a MinHash signature of its word bigrams (datasketch), computed
+once in the extraction worker and kept in `ArticleExtracted`. Clustering finds
+candidates with MinHash LSH, then checks each with the exact Jaccard similarity of the
+two texts' bigrams, because at the similarities that matter here (a rewrite shares
+about a third of its bigrams, two stories on the same event about a tenth) a 128-hash
+estimate is too rough to decide alone. An article joins the story of its most similar
+earlier article; otherwise it starts a story of its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import numpy as np
+from datasketch import MinHash, MinHashLSH
+
+from .tagging import fold
+
+NUM_PERM = 128
+SEED = 1
+SCHEME = "affine32"  # datasketch's 32-bit hashing: signatures fit in uint32
+CANDIDATE_THRESHOLD = 0.15   # LSH: cast the net wide...
+SAME_STORY = 0.25            # ...then keep only what is this close, exactly
+METHOD = f"minhash{NUM_PERM}-lsh/word-bigrams/jaccard>={SAME_STORY}"
+_WORD = re.compile(r"\w+")
+
+
+def shingles(text: str) -> set[bytes]:
+    words = _WORD.findall(fold(text))
+    return {f"{a} {b}".encode() for a, b in zip(words, words[1:])}
+
+
+def signature(text: str) -> str:
+    """The MinHash of a text's word bigrams, as compact text (base64 of 128 uint32)."""
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
+    minhash.update_batch(list(shingles(text)))
+    return base64.b64encode(minhash.hashvalues.astype("<u4").tobytes()).decode()
+
+
+def _minhash(sig: str) -> MinHash:
+    values = np.frombuffer(base64.b64decode(sig), dtype="<u4").astype(np.uint64)
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME)
+
+
+def jaccard(a: set, b: set) -> float:
+    return len(a & b) / len(a | b) if a and b else 0.0
+
+
+@dataclass(frozen=True)
+class Assignment:
+    article_id: str
+    story_id: str
+    similar_to: str | None      # the earlier article it was found to copy
+    similarity: float | None    # exact Jaccard of their word bigrams
+
+
+class Clusterer:
+    """Stories so far (`known`: article id, story id, signature), to which new articles
+    are assigned one by one, in the order they came in."""
+
+    def __init__(self, known: Iterable[tuple[str, str, str]],
+                 texts: Callable[[list[str]], dict[str, str]]):
+        self._lsh = MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM)
+        self._story: dict[str, str] = {}
+        self._texts = texts
+        self._shingles: dict[str, set] = {}
+        for article_id, story_id, sig in known:
+            self._add(article_id, story_id, sig)
+
+    def _add(self, article_id: str, story_id: str, sig: str) -> None:
+        if article_id not in self._story:
+            self._lsh.insert(article_id, _minhash(sig))
+            self._story[article_id] = story_id
+
+    def assign(self, article_id: str, text: str, sig: str) -> Assignment:
+        if article_id in self._story:
+            return Assignment(article_id, self._story[article_id], None, None)
+        candidates = self._lsh.query(_minhash(sig))
+        best, best_score = None, 0.0
+        mine = self._shingles[article_id] = shingles(text)
+        missing = [c for c in candidates if c not in self._shingles]
+        if missing:
+            for other, other_text in self._texts(missing).items():
+                self._shingles[other] = shingles(other_text)
+        for other in sorted(candidates):
+            score = jaccard(mine, self._shingles.get(other, set()))
+            if score >= SAME_STORY and score > best_score:
+                best, best_score = other, score
+        story = self._story[best] if best else article_id
+        self._add(article_id, story, sig)
+        return Assignment(article_id, story, best, round(best_score, 3) if best else None)

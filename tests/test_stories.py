@@ -1,0 +1,40 @@
+import json
+
+from pipeline.stories import Clusterer, jaccard, shingles, signature
+
+
+def cluster(texts: dict[str, str]) -> dict[str, str]:
+    clusterer = Clusterer([], lambda ids: {i: texts[i] for i in ids})
+    return {i: clusterer.assign(i, t, signature(t)).story_id for i, t in texts.items()}
+
+
+def test_the_known_wire_copies_and_nothing_else(shared):
+    rows = [json.loads(line) for line in (shared / "tagging/dev.jsonl").open()]
+    stories = cluster({r["id"]: r["text"] for r in rows})
+    together = {}
+    for article, story in stories.items():
+        together.setdefault(story, set()).add(article)
+    groups = [g for g in together.values() if len(g) > 1]
+    assert groups == [{"p148", "p149"}]  # ft-chancay-2024: one story, lightly rewritten
+
+
+def test_an_article_joins_the_story_of_its_earlier_copy_across_runs():
+    original = ("La Comisión del Indecopi autorizó la compra de Enel Distribución Perú por China "
+                "Southern Power Grid International, sujeta a condiciones de conducta que la "
+                "compradora deberá cumplir en el mercado eléctrico de Lima.")
+    copy = original.replace("autorizó", "aprobó").replace("deberá cumplir", "tendrá que cumplir")
+    other = "Los gremios de Puno acataron un paro de 48 horas contra el gobierno regional."
+    first = Clusterer([], lambda ids: {})
+    a = first.assign("a", original, signature(original))
+    # a later run knows the first article only by its signature and stored text
+    later = Clusterer([("a", a.story_id, signature(original))], lambda ids: {"a": original})
+    b = later.assign("b", copy, signature(copy))
+    c = later.assign("c", other, signature(other))
+    assert (b.story_id, b.similar_to) == ("a", "a") and b.similarity >= 0.5
+    assert (c.story_id, c.similar_to) == ("c", None)
+    assert later.assign("b", copy, signature(copy)).story_id == "a"  # decided once
+
+
+def test_shingles_ignore_case_and_accents():
+    assert shingles("Irán y Perú") == shingles("IRAN Y PERU")
+    assert jaccard(shingles("a b c"), shingles("a b d")) == 1 / 3

@@ -1,0 +1,139 @@
+"""Trend views, stories, charts, the report and exports, on a log built from the demo
+corpus (the slice below was checked by hand against demo/written/articles.yaml) and on
+a small made-up log for spikes."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+
+from conftest import CHECKOUT
+
+from pipeline import events as ev
+from pipeline.cycle import NoProgress
+from pipeline.demo import run_demo
+from pipeline.mailcatcher import free_port
+from pipeline.settings import Settings
+from pipeline.store import Store
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("trends")
+    settings = Settings(db=folder / "demo.duckdb", workers=2)
+    run_demo(settings, free_port(), folder / "mail", NoProgress())
+    return Store(settings.db)
+
+
+def one(store: Store, query: str):
+    return store.sql(query)[1]
+
+
+def test_daily_volume_counts_articles_and_stories(demo_store):
+    row = one(demo_store, "SELECT articles, stories, ingested, share, articles_7d_mean "
+                          "FROM topic_daily WHERE topic = 'china-acquisitions' AND day = '2024-02-06'")
+    # the Indecopi story and its wire copy: two articles, one story, all that day brought
+    assert row == [(2, 1, 2, 1.0, pytest.approx(2 / 7))]
+    quiet = one(demo_store, "SELECT articles, stories FROM topic_daily "
+                            "WHERE topic = 'china-acquisitions' AND day = '2024-02-07'")
+    assert quiet == [(0, 0)]  # quiet days are rows, not gaps
+    puno = one(demo_store, "SELECT day, articles FROM topic_daily "
+                           "WHERE topic = 'puno-protests' AND articles > 0 ORDER BY day")
+    assert [(d.isoformat(), n) for d, n in puno] == [
+        ("2023-01-09", 2), ("2023-02-09", 1), ("2023-02-27", 1), ("2023-04-27", 1),
+        ("2023-05-25", 1), ("2023-12-09", 1)]
+
+
+def test_weekly_outlets_cooccurrence_and_stories(demo_store):
+    assert one(demo_store, "SELECT articles, stories FROM topic_weekly "
+                           "WHERE topic = 'china-acquisitions' AND week = '2024-02-05'") == [(2, 1)]
+    assert one(demo_store, "SELECT outlet, articles FROM topic_outlets "
+                           "WHERE topic = 'puno-protests' ORDER BY outlet") == [
+        ("Mundo Hoy", 3), ("Sur Andino", 4)]
+    pairs = one(demo_store, "SELECT topic_a, topic_b, articles FROM topic_cooccurrence ORDER BY 1, 2")
+    assert pairs == [("china-acquisitions", "iran-ties", 1), ("china-acquisitions", "puno-protests", 1),
+                     ("iran-ties", "puno-protests", 1)]  # the seed commentary touches all three
+    copies = one(demo_store, "SELECT articles, outlets, topics FROM stories WHERE articles > 1")
+    assert copies == [(2, ["Economía Andina", "Prensa Regional"], ["china-acquisitions"])]
+    explained = one(demo_store, "SELECT (payload->>'similar_to') IS NOT NULL, "
+                                "(payload->>'similarity')::DOUBLE FROM events "
+                                "WHERE type = 'StoryClustered' AND (payload->>'similar_to') IS NOT NULL")
+    assert len(explained) == 1 and explained[0][1] >= 0.25
+
+
+def test_feed_health(demo_store):
+    rows = dict(one(demo_store, "SELECT feed_id, state FROM feeds"))
+    assert rows["archivo-antiguo"] == "failing" and rows["sur-andino"] == "ok"
+    assert one(demo_store, "SELECT articles_7d, volume_low FROM feeds WHERE feed_id = 'uol'") == [(15, False)]
+
+
+def test_a_spike_is_found_against_its_own_baseline(store):
+    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    events, n = [], 0
+    for day in range(40):
+        count = 8 if day == 35 else day % 2  # 0, 1, 0, 1... then 8 in one day
+        for _ in range(count):
+            at = start + timedelta(days=day)
+            a = f"a{n}"
+            n += 1
+            events += [ev.article_discovered(a, "f", at, url=f"https://e.org/{a}", title=a,
+                                             published=at.isoformat()),
+                       ev.article_extracted(a, 1, at, title=a, text="x", published=at.isoformat()),
+                       ev.topic_matched(a, "t", "v", at, score=1.0, snippet="x", terms=[])]
+    store.append(events, "r")
+    assert one(store, "SELECT day, articles FROM topic_spikes") == [(date(2026, 2, 5), 8)]
+
+
+def newsmon(*args: str, cwd=None):
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True,
+                          text=True, cwd=cwd or CHECKOUT, timeout=120)
+
+
+def test_trends_command_table_and_chart(demo_store, tmp_path):
+    chart = tmp_path / "puno.png"
+    result = newsmon("trends", "--db", str(demo_store.path), "--topic", "puno-protests",
+                     "--chart", str(chart), "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "period,topic,articles,stories,share,mean_7d,mean_28d,spike"
+    assert "2023-01-09,puno-protests,2,2,1.0," in result.stdout
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    weekly = newsmon("trends", "--db", str(demo_store.path), "--by", "week", "--format", "csv")
+    assert weekly.returncode == 0 and "2024-02-05" in weekly.stdout
+
+
+def test_sql_exports_parquet(demo_store, tmp_path):
+    out = tmp_path / "daily.parquet"
+    result = newsmon("sql", "--db", str(demo_store.path), "--format", "parquet", "--out", str(out),
+                     "SELECT * FROM topic_daily WHERE articles > 0")
+    assert result.returncode == 0, result.stderr
+    import pyarrow.parquet as pq
+    table = pq.read_table(out)
+    assert table.num_rows == 16 and "share" in table.column_names
+    assert newsmon("sql", "--db", str(demo_store.path), "--format", "parquet", "SELECT 1").returncode == 2
+
+
+def test_report_page_renders_in_a_browser(demo_store, tmp_path):
+    page = tmp_path / "report.html"
+    result = newsmon("report", "--db", str(demo_store.path), "--out", str(page))
+    assert result.returncode == 0, result.stderr
+    text = page.read_text()
+    assert text.count("data:image/png;base64,") == 3
+    assert "Feed health" in text and "archivo-antiguo" in text and "Indecopi" in text
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not browser:
+        pytest.skip("no headless Chromium here (Debian package chromium)")
+    shot = tmp_path / "report.png"
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,1400",
+                    f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
+    from PIL import Image
+    image = Image.open(shot).convert("RGB")
+    chart = image.crop((100, 200, 1000, 500))  # where the first chart is drawn
+    colours = {c for _, c in chart.getcolors(maxcolors=1 << 16) or []}
+    assert any(r > 150 and g < 120 and b < 120 for r, g, b in colours), "no chart bars drawn"
