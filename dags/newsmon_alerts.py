@@ -17,9 +17,11 @@ Sends the alerts that are due to the recipients in `config/alerts.yaml` (or the
 digests, which go out at each recipient's `digest_at` in their time zone.
 
 Mail goes through the Airflow connection `smtp_default` (or the one named by the
-`newsmon_smtp_conn_id` Variable). Every send is recorded as an `AlertSent` event before
-the next is decided, so a retry never sends the same alert twice; a failed send is an
-`AlertFailed` event, retried on the next run when the failure was temporary.
+`newsmon_smtp_conn_id` Variable). An alert is decided into the outbox (`AlertDecided`)
+before it is sent, and each send is recorded (`AlertSent`, or `AlertFailed` with its
+class) before the next: a retried task resends only what was not recorded as sent, as
+the same message. Temporary failures stay in the outbox for the next run; the rest show
+in `newsmon status`.
 """
 
 

@@ -52,8 +52,13 @@ def sparkline(rows: list[dict], topic: str, start: date, end: date) -> bytes:
     """A small chart of one topic's daily articles from `start` to `end`, for an email."""
     counts = {r["period"]: r["articles"] for r in rows if r["topic"] == topic}
     days = [date.fromordinal(d) for d in range(start.toordinal(), end.toordinal() + 1)]
+    values = [counts.get(d, 0) for d in days]
     fig, ax = plt.subplots(figsize=(4.8, 1.1), dpi=100)
-    ax.bar(days, [counts.get(d, 0) for d in days], width=0.85, color=colour(topic))
+    ax.bar(days, values, width=0.85, color=colour(topic))
+    ax.set_ylim(0, max(values + [1]) * 1.1)
+    if not any(values):
+        ax.text(0.5, 0.5, "no matches in these 30 days", transform=ax.transAxes, ha="center",
+                va="center", fontsize=8, color="#777")
     _style(ax, "", legend=False, small=True)
     return _png(fig)
 

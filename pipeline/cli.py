@@ -13,7 +13,8 @@ from pathlib import Path
 
 from rich.console import Console
 
-from . import charts, demo, report, staging
+from . import alerting, charts, demo, report, staging
+from .alerts import wanted
 from .config import ConfigError, load_alerts, load_feeds, load_topics
 from .cycle import (Context, Report, alert_stage, poll_stage, process_stage, run_cycle, run_id,
                     utc_now)
@@ -82,7 +83,12 @@ def _parser() -> argparse.ArgumentParser:
             (common, configs))
     command("process", _stage(process_stage), "fetch, extract and tag the articles not fetched yet",
             (common, configs))
-    command("alert", _stage(alert_stage), "send alerts for matches not yet sent",
+    p = command("alert", _alert, "send the alerts that are due (or only write them out, with "
+                "--preview)", (common, configs))
+    p.add_argument("--preview", type=Path, metavar="DIR",
+                   help="write the message each recipient would get now, as .eml and .html, "
+                   "and send nothing")
+    command("status", _status, "recent runs, the alert outbox, failed alerts, feeds in trouble",
             (common, configs))
     p = command("sql", _sql, "read-only SQL on the event log and its views", (common,))
     p.add_argument("query")
@@ -155,6 +161,42 @@ def _stage(stage):
     return run
 
 
+def _alert(args, settings: Settings, console: Console) -> int:
+    if not args.preview:
+        return _stage(alert_stage)(args, settings, console)
+    topics = load_topics(settings.topics)
+    written = alerting.preview(Store.of(settings), load_alerts(settings.alerts, topics),
+                               utc_now(), args.preview)
+    console.print(f"{len(written)} messages written to {args.preview}/ (.eml and .html); "
+                  "nothing was sent or recorded")
+    return 0
+
+
+def _status(args, settings: Settings, console: Console) -> int:
+    store = Store.of(settings)
+    show = [("Recent runs", "recent_runs", {"limit": 5},
+             ["run_id", "finished", "events", "articles", "matches", "alerts_sent", "errors"]),
+            ("Alerts waiting to be sent (the outbox)", "outbox", {},
+             ["alert_id", "recipient", "mode", "decided_at", "failures"]),
+            ("Alerts that failed for good", "failed_alerts", {},
+             ["alert_id", "recipient", "items", "decided_at", "error"])]
+    for title, query, params, columns in show:
+        rows = store.rows(query, params, missing_ok=False)
+        rows_as("table", columns, [tuple(r[c] for c in columns) for r in rows], console, title=title)
+    columns, rows = store.sql("SELECT feed_id, state, failure_streak, last_error, moved_to, "
+                              "articles_7d, usual_7d FROM feeds WHERE state <> 'ok' OR volume_low "
+                              "OR moved_to IS NOT NULL ORDER BY feed_id")
+    rows_as("table", columns, rows, console, title="Feeds in trouble (see the feeds view)")
+    alerts = load_alerts(settings.alerts, load_topics(settings.topics))
+    waiting = [(r.email, r.mode, len([m for m in store.rows("pending_matches", {
+        "recipient": r.email, "topics": r.topics}) if wanted(r, m)]),
+                "after each run" if r.mode == "immediate" else f"{r.digest_at} {r.timezone}")
+               for r in alerts.recipients]
+    rows_as("table", ["recipient", "mode", "matches waiting", "sent"], waiting, console,
+            title="Recipients")
+    return 0
+
+
 def _demo(args, settings: Settings, console: Console) -> int:
     settings = settings if args.db else settings.with_(db=demo.DEMO_DB)
     console.print(f"newsmon demo: serving the sample corpus on 127.0.0.1:{args.port}, "
@@ -169,8 +211,8 @@ def _demo(args, settings: Settings, console: Console) -> int:
                 [(r["period"], r["topic"], r["articles"], r["stories"]) for r in trends], console,
                 title="Matching articles per day (newsmon trends)")
     mails = sorted(args.mail_dir.glob("*.eml"))
-    console.print(f"Alert emails caught by the demo's SMTP server: {len(mails)} in total, "
-                  f"in {args.mail_dir}/")
+    console.print(f"Alert emails caught by the demo's SMTP server: {len(mails)} in total, in "
+                  f"{args.mail_dir}/ (each .eml also as .html, to open in a browser)")
     console.print("\nExplore the result:")
     console.print(f"  {_self()} sql --db {shlex.quote(str(settings.db))} {shlex.quote(EXPLORE)}",
                   highlight=False, soft_wrap=True)

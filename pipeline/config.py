@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -99,16 +100,37 @@ class TopicsFile(_Strict):
 
 
 class Recipient(_Strict):
+    """Who gets which matches, and when: `immediate` after each run that finds some, or
+    a `digest` once a day at `digest_at` in `timezone`. The filters narrow the matches:
+    article languages, feed ids, a minimum score."""
     email: str = Field(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
     topics: list[str] = Field(min_length=1)
     mode: Literal["immediate", "digest"] = "immediate"
     digest_at: str = Field("07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     timezone: str = "America/Lima"
+    languages: list[str] | None = None
+    sources: list[str] | None = None
+    min_score: float | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (an IANA name like America/Lima)") from None
+        return name
 
 
 class AlertsFile(_Strict):
     sender: str = Field(alias="from", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
     recipients: list[Recipient] = []
+
+    @field_validator("recipients")
+    @classmethod
+    def _unique_emails(cls, recipients: list[Recipient]) -> list[Recipient]:
+        _no_duplicates([r.email.lower() for r in recipients], "recipient")
+        return recipients
 
 
 def _no_duplicates(ids: list[str], what: str) -> None:

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Protocol
 
+from . import alerting, stories
 from . import events as ev
-from . import stories
-from .alerts import compose, decide
 from .config import AlertsFile, FeedsFile, TopicsFile
-from .mail import MailError, SmtpServer, send
+from .mail import SmtpServer
 from .poll import plan_polls, poll_feeds
 from .process import plan_articles, process_articles
 from .settings import Settings
@@ -176,33 +175,19 @@ def cluster_stage(ctx: Context, report: Report) -> None:
 
 
 def alert_stage(ctx: Context, report: Report) -> None:
-    server = SmtpServer.from_url(ctx.settings.smtp_url) if ctx.settings.smtp_url else None
-    for recipient in ctx.alerts.recipients:
-        pending = ctx.store.rows("pending_matches", {"recipient": recipient.email,
-                                                     "topics": recipient.topics})
-        alert = decide(recipient.email, pending)
-        if alert is None:
-            continue
-        if server is None:
-            report.alerts_pending += len(alert.matches)
-            continue
-        message = compose(alert, ctx.alerts.sender, ctx.clock())
-        about = {"topics": alert.topics, "matches": alert.match_ids, "items": alert.items}
-        try:
-            send(message, server)
-            event = ev.alert_sent(alert.alert_id, recipient.email, ctx.clock(), **about,
-                                  message_id=message["Message-ID"], subject=message["Subject"])
-        except MailError as error:
-            failures = ctx.store.rows("alert_failures", {"stream": f"alert:{alert.alert_id}"})
-            attempt = failures[0]["failures"] + 1 if failures else 1
-            event = ev.alert_failed(alert.alert_id, recipient.email, attempt, ctx.clock(), **about,
-                                    error_class=error.error_class, detail=error.detail,
-                                    retryable=error.retryable)
-            report.alerts_pending += len(alert.matches)
-        commit(ctx, [event], report)
-    if server is None and report.alerts_pending:
-        report.notes.append(f"{report.alerts_pending} matches wait for an alert: "
-                            "set NEWSMON_SMTP_URL to send them")
+    """Decide the alerts that are due into the outbox, then send the outbox."""
+    if not ctx.settings.smtp_url:
+        report.alerts_pending += alerting.waiting(ctx.store, ctx.alerts)
+        if report.alerts_pending:
+            report.notes.append(f"{report.alerts_pending} matches wait for an alert: "
+                                "set NEWSMON_SMTP_URL to send them")
+        return
+    server = SmtpServer.from_url(ctx.settings.smtp_url)
+    now = ctx.clock()
+    for outcome in (alerting.decide_due(ctx.store, ctx.alerts, now, ctx.run_id),
+                    alerting.send_outbox(ctx.store, server, ctx.alerts.sender, now, ctx.run_id)):
+        report.record(outcome.events, outcome.new_ids)
+        report.alerts_pending += outcome.pending
 
 
 def run_cycle(ctx: Context) -> Report:

@@ -25,13 +25,14 @@ ARTICLE_EXTRACTION_FAILED = "ArticleExtractionFailed"
 TOPIC_MATCHED = "TopicMatched"
 TOPIC_UNMATCHED = "TopicUnmatched"
 STORY_CLUSTERED = "StoryClustered"
+ALERT_DECIDED = "AlertDecided"
 ALERT_SENT = "AlertSent"
 ALERT_FAILED = "AlertFailed"
 
 EVENT_TYPES = (
     FEED_POLLED, FEED_POLL_FAILED, ARTICLE_DISCOVERED, ARTICLE_FETCHED,
     ARTICLE_FETCH_FAILED, ARTICLE_EXTRACTED, ARTICLE_EXTRACTION_FAILED,
-    TOPIC_MATCHED, TOPIC_UNMATCHED, STORY_CLUSTERED, ALERT_SENT, ALERT_FAILED,
+    TOPIC_MATCHED, TOPIC_UNMATCHED, STORY_CLUSTERED, ALERT_DECIDED, ALERT_SENT, ALERT_FAILED,
 )
 
 
@@ -127,6 +128,11 @@ def story_clustered(article_id: str, story_id: str, method: str, at: datetime,
 # derived from both, so deciding the same alert twice yields the same id.
 def alert_id(recipient: str, match_ids: list[str]) -> str:
     return stable_id("alert", recipient, *sorted(match_ids))
+
+
+def alert_decided(alert: str, recipient: str, at: datetime, **payload) -> Event:
+    return _event(ALERT_DECIDED, ("alert", alert, recipient, "decided"), f"alert:{alert}", at,
+                  {"recipient": recipient, **payload})
 
 
 def alert_sent(alert: str, recipient: str, at: datetime, **payload) -> Event:

@@ -3,11 +3,15 @@ the demo catches its alert emails with it, and the tests check delivery with it.
 
 from __future__ import annotations
 
+import email
 import re
 import socket
+from email.policy import default
 from pathlib import Path
 
 from aiosmtpd.controller import Controller
+
+from .messages import viewable_html
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -34,7 +38,11 @@ class _Keeper:
         self.received.append(data)
         match = re.search(rb"^Message-ID:\s*<([^>]+)>", data, re.IGNORECASE | re.MULTILINE)
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", match.group(1).decode()) if match else "message"
-        (self.folder / f"{len(self.received):03d}-{name}.eml").write_bytes(data)
+        stem = self.folder / f"{len(self.received):03d}-{name}"
+        stem.with_suffix(".eml").write_bytes(data)
+        message = email.message_from_bytes(data, policy=default)
+        if message.get_body(("html",)) is not None:  # the same, to open in a browser
+            stem.with_suffix(".html").write_text(viewable_html(message), encoding="utf-8")
         return "250 OK"
 
 

@@ -102,6 +102,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _cell(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(_plain(value))
+
+
 def rows_as(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], console: Console,
             title: str | None = None) -> None:
     """Print rows as a table, CSV or JSON lines."""
@@ -119,10 +125,10 @@ def rows_as(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], con
         table = Table(title=title, title_justify="left")
         for i, column in enumerate(columns):
             # short values (dates, numbers, ids) stay on one line; long text folds
-            short = all(len(str(_plain(row[i]))) <= 20 for row in rows[:200])
+            short = all(len(_cell(row[i])) <= 20 for row in rows[:200])
             table.add_column(column, overflow="fold", no_wrap=short)
         for row in rows:
-            table.add_row(*("" if v is None else str(_plain(v)) for v in row))
+            table.add_row(*("" if v is None else _cell(v) for v in row))
         console.print(table)
         console.print(f"{len(rows)} rows", style="dim")
 

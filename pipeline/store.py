@@ -23,7 +23,7 @@ from .staging import to_arrow
 
 VIEWS = ("feed_polls", "feeds", "articles", "mentions", "mentions_as_tagged", "stories",
          "topic_daily", "topic_weekly", "topic_spikes", "topic_outlets", "topic_cooccurrence",
-         "alerted")
+         "matches", "alerted")
 
 
 class StoreError(Exception):
@@ -32,6 +32,29 @@ class StoreError(Exception):
 
 class StoreBusy(StoreError):
     pass
+
+
+class Transaction:
+    """Queries and appends on one connection inside `Store.transaction`."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str):
+        self._con, self._run_id = con, run_id
+
+    def rows(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        cursor = self._con.execute(sql_text(f"queries/{query}"), params or {})
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def append(self, events: Sequence[Event]) -> set[str]:
+        if not events:
+            return set()
+        self._con.register("batch", to_arrow(events))
+        try:
+            rows = self._con.execute(sql_text("queries/append_events"),
+                                     {"run_id": self._run_id}).fetchall()
+        finally:
+            self._con.unregister("batch")
+        return {row[0] for row in rows}
 
 
 def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
@@ -125,23 +148,27 @@ class Store:
         the events that were new."""
         if not events:
             return set()
-        batch = to_arrow(events)
+        with self.transaction(run_id) as tx:
+            return tx.append(events)
+
+    @contextmanager
+    def transaction(self, run_id: str) -> Iterator["Transaction"]:
+        """Read and append in one transaction, holding the file throughout: what was read
+        cannot change before the append (another process waits for the lock)."""
         with self.writer() as con:
-            con.register("batch", batch)
             try:
                 con.execute("BEGIN")
-                rows = con.execute(sql_text("queries/append_events"), {"run_id": run_id}).fetchall()
+                yield Transaction(con, run_id)
                 con.execute("COMMIT")
             except duckdb.Error as error:
                 _roll_back(con)
                 full = "no space left" in str(error).lower()
                 raise StoreError(f"{'the disk is full: ' if full else ''}could not record "
-                                 f"{len(events)} events in {self.path}; none of them was "
+                                 f"events in {self.path}; none of this transaction's was "
                                  f"recorded, earlier events are intact ({error})") from None
             except BaseException:
                 _roll_back(con)
                 raise
-        return {row[0] for row in rows}
 
     # -- reading -----------------------------------------------------------------
 

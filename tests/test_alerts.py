@@ -1,4 +1,5 @@
 import email
+from datetime import datetime, timedelta, timezone
 from email.policy import default
 
 import pytest
@@ -6,8 +7,9 @@ import pytest
 from conftest import fixed_clock
 
 from pipeline import events as ev
-from pipeline.alerts import compose, decide, subject
-from pipeline.config import AlertsFile, FeedsFile, TopicsFile, load_topics
+from pipeline.alerts import decide, digest_time, wanted
+from pipeline.messages import compose, entries, subject
+from pipeline.config import AlertsFile, FeedsFile, Recipient, load_topics
 from pipeline.cycle import Context, Report, alert_stage
 from pipeline.mailcatcher import MailCatcher, free_port
 from pipeline.settings import Settings
@@ -15,37 +17,88 @@ from pipeline.settings import Settings
 AT = fixed_clock()()
 
 
-def match_row(i: int, topic: str, title: str = "Paro en Puno", snippet: str = "Paro en Puno.") -> dict:
+def match_row(i: int, topic: str, title: str = "Paro en Puno", snippet: str = "Paro en Puno.",
+              **more) -> dict:
     return {"match_event_id": f"m{i}", "article_id": f"a{i}", "topic": topic, "title": title,
             "url": f"https://example.org/{i}", "site": "Sur Andino", "feed_id": "sur",
             "published": AT, "date_source": "guess", "snippet": snippet, "score": 2.0,
-            "terms": '[{"term": "puno", "field": "text", "start": 8, "end": 12, "found": "Puno"}]'}
+            "language": "es", "story_id": f"a{i}", "story_outlets": ["Sur Andino"],
+            "rule": "@puno-places NEAR/s @protest", "tagged_at": AT, "found_by_retag": False,
+            "terms": '[{"term": "puno", "field": "text", "start": 8, "end": 12, "found": "Puno"}]',
+            **more}
 
 
-def test_subject_says_what_is_inside():
-    alert = decide("a@example.org", [match_row(1, "puno-protests"), match_row(2, "iran-ties"),
-                                     match_row(3, "puno-protests")])
-    assert subject(alert) == "3 new: puno-protests 2, iran-ties 1"
+def recipient(**settings) -> Recipient:
+    return Recipient(email="a@example.org", topics=["puno-protests", "iran-ties"], **settings)
+
+
+def test_subject_says_what_is_inside_and_copies_count_once():
+    rows = [match_row(1, "puno-protests"), match_row(2, "iran-ties"), match_row(3, "puno-protests"),
+            match_row(4, "puno-protests", story_id="a3", site="Otro Diario",
+                      story_outlets=["Otro Diario", "Sur Andino"])]
+    listed = entries(rows)
+    assert subject(listed) == "3 new: puno-protests 2, iran-ties 1"
+    copy = next(e for e in listed if e.title == "Paro en Puno" and e.also_in)
+    assert copy.also_in == ("Otro Diario",)
 
 
 def test_hostile_titles_cannot_add_headers_and_html_is_escaped():
     rows = [match_row(1, "puno-protests", title="Paro\r\nBcc: victim@example.org\r\n",
-                      snippet='<script>alert(1)</script><img src="https://tracker.example/p.gif">')]
-    message = compose(decide("a@example.org", rows), "newsmon@example.org", AT)
+                      snippet='<script>alert(1)</script><img src="https://tracker.example/p.gif"> Puno')]
+    message = compose("x1", "a@example.org", "newsmon@example.org", rows, AT)
     raw = message.as_bytes()
     parsed = email.message_from_bytes(raw, policy=default)
     assert parsed["Bcc"] is None and b"\r\nBcc:" not in raw
     html = parsed.get_body(("html",)).get_content()
-    assert "<script>" not in html and "<img" not in html
-    assert "&lt;script&gt;" in html
+    assert "<script>" not in html and "<img src=\"https" not in html
+    assert "&lt;script&gt;" in html and "<mark>Puno</mark>" in html
 
 
-def test_same_matches_same_alert_and_message_id():
+def test_the_message_explains_each_match_and_carries_its_charts():
+    rows = [match_row(1, "puno-protests")]
+    message = compose("x1", "a@example.org", "n@example.org", rows, AT,
+                      {"puno-protests": b"\x89PNG\r\n\x1a\nfake"})
+    assert message["Message-ID"] == "<x1@newsmon>"
+    text = message.get_body(("plain",)).get_content()
+    assert "why: puno-protests matched Puno (rule: @puno-places NEAR/s @protest)" in text
+    assert "2026-11-28 (guessed)" in text
+    images = [p for p in message.walk() if p.get_content_type() == "image/png"]
+    assert len(images) == 1
+    html = message.get_body(("html",)).get_content()
+    assert f"cid:{images[0]['Content-ID'].strip('<>')}" in html
+
+
+@pytest.mark.parametrize("settings, row, wanted_", [
+    ({}, {}, True),
+    ({"languages": ["en"]}, {}, False),
+    ({"sources": ["other-feed"]}, {}, False),
+    ({"sources": ["sur"]}, {}, True),
+    ({"min_score": 5}, {}, False),
+    ({}, {"found_by_retag": True}, False),                 # immediate: never old articles
+    ({"mode": "digest"}, {"found_by_retag": True}, True),  # digests: under their own heading
+])
+def test_recipient_filters(settings, row, wanted_):
+    assert wanted(recipient(**settings), match_row(1, "puno-protests", **row)) is wanted_
+
+
+def test_a_digest_goes_out_at_its_hour_with_what_came_before_it():
+    lima = recipient(mode="digest", digest_at="07:00", timezone="America/Lima")
+    seven = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)  # 07:00 in Lima
+    early, late = match_row(1, "puno-protests"), match_row(2, "puno-protests")
+    early["tagged_at"], late["tagged_at"] = seven - timedelta(hours=3), seven + timedelta(hours=1)
+    # just before seven, only yesterday's digest could be due, and `early` came after it
+    assert decide(lima, [early], seven - timedelta(minutes=1), None) is None
+    alert = decide(lima, [early, late], seven + timedelta(hours=2), seven - timedelta(hours=20))
+    assert [i.article_id for i in alert.items] == ["a1"]  # the later one waits for tomorrow
+    assert decide(lima, [early, late], seven + timedelta(hours=2), seven + timedelta(minutes=5)) is None
+    assert digest_time(lima, seven + timedelta(hours=2)) == seven
+
+
+def test_same_items_same_alert():
     rows = [match_row(1, "iran-ties"), match_row(2, "iran-ties")]
-    one, other = decide("a@example.org", rows), decide("a@example.org", list(reversed(rows)))
+    one, other = decide(recipient(), rows, AT), decide(recipient(), list(reversed(rows)), AT)
     assert one.alert_id == other.alert_id
-    assert decide("b@example.org", rows).alert_id != one.alert_id
-    assert compose(one, "n@example.org", AT)["Message-ID"] == f"<{one.alert_id}@newsmon>"
+    assert decide(recipient().model_copy(update={"email": "b@example.org"}), rows, AT).alert_id != one.alert_id
 
 
 def seeded_context(store, smtp_url: str | None) -> Context:
@@ -78,7 +131,7 @@ def test_a_server_that_is_down_leaves_the_alert_pending(store, tmp_path):
     port = free_port()
     ctx = seeded_context(store, f"smtp://127.0.0.1:{port}?tls=none")
     alert_stage(ctx, down := Report())
-    assert down.appended[ev.ALERT_FAILED] == 2 and down.alerts_pending == 5
+    assert down.appended[ev.ALERT_FAILED] == 2 and down.alerts_pending == 2  # both stay in the outbox
     assert {k[1] for k in down.errors} == {"connect"}
     with MailCatcher(tmp_path / "mail") as mail:
         ctx.settings = ctx.settings.with_(smtp_url=mail.url)
@@ -186,3 +239,69 @@ def test_500_new_matches_make_one_message_and_lose_none(store, tmp_path):
     lines = {line.strip() for line in body.splitlines()}
     assert all(f"https://e.org/{i}" in lines for i in range(500))
     assert store.sql("SELECT count(*) FROM alerted")[1][0][0] == 500
+
+
+def test_a_digest_and_an_immediate_alert_with_their_charts(store, tmp_path):
+    ctx = seeded_context(store, None)
+    seven = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)
+    ctx.alerts = AlertsFile.model_validate({"from": "newsmon@example.org", "recipients": [
+        {"email": "now@example.org", "topics": ["iran-ties"]},
+        {"email": "daily@example.org", "topics": ["puno-protests", "iran-ties"], "mode": "digest",
+         "digest_at": "07:00", "timezone": "America/Lima"}]})
+    # a re-tag found one more Puno article among the old ones
+    store.append([ev.article_discovered("old", "sur", AT, url="https://e.org/old", title="Viejo paro"),
+                  ev.topic_matched("old", "puno-protests", "v2", AT, score=1.0, snippet="s",
+                                   terms=[], retag=True)], "retag")
+    with MailCatcher(tmp_path / "mail") as mail:
+        ctx.settings = ctx.settings.with_(smtp_url=mail.url)
+        ctx.clock = lambda: seven + timedelta(hours=1)
+        alert_stage(ctx, Report())
+        alert_stage(ctx, Report())  # again: nothing more
+    messages = {m["To"]: m for m in (email.message_from_bytes(b, policy=default) for b in mail.received)}
+    assert set(messages) == {"now@example.org", "daily@example.org"} and len(mail.received) == 2
+    assert messages["now@example.org"]["Subject"] == "1 new: iran-ties 1"
+    digest = messages["daily@example.org"]
+    assert digest["Subject"] == "4 new: puno-protests 3, iran-ties 1"
+    text = digest.get_body(("plain",)).get_content()
+    assert "== Found by re-tagging older articles ==" in text
+    assert text.index("Viejo paro") > text.index("== Found by re-tagging older articles ==")
+    charts = [p for p in digest.walk() if p.get_content_type() == "image/png"]
+    assert len(charts) == 2 and charts[0].get_content()[:4] == b"\x89PNG"
+
+
+def test_preview_writes_files_and_records_nothing(store, tmp_path):
+    ctx = seeded_context(store, None)
+    before = store.sql("SELECT count(*) FROM events")[1][0][0]
+    from pipeline.alerting import preview
+    written = preview(store, ctx.alerts, AT, tmp_path / "preview")
+    assert sorted(p.name for p in (tmp_path / "preview").iterdir()) == [
+        "all_example.org.eml", "all_example.org.html", "puno_example.org.eml", "puno_example.org.html"]
+    assert len(written) == 2
+    assert "puno-protests" in (tmp_path / "preview/all_example.org.html").read_text()
+    assert store.sql("SELECT count(*) FROM events")[1][0][0] == before
+
+
+DECIDE = """
+import sys
+from datetime import datetime, timezone
+from pipeline.alerting import decide_due
+from pipeline.config import AlertsFile
+from pipeline.store import Store
+alerts = AlertsFile.model_validate({"from": "n@example.org", "recipients": [
+    {"email": "a@example.org", "topics": ["puno-protests", "iran-ties"]}]})
+outcome = decide_due(Store(sys.argv[1]), alerts, datetime.now(timezone.utc), sys.argv[2])
+print(len(outcome.new_ids))
+"""
+
+
+def test_two_processes_deciding_at_once_never_take_the_same_item(store):
+    import subprocess
+    import sys
+    seeded_context(store, None)
+    runs = [subprocess.Popen([sys.executable, "-c", DECIDE, str(store.path), name],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for name in ("one", "two")]
+    decided = [int(run.communicate(timeout=120)[0].strip() or -1) for run in runs]
+    assert sorted(decided) == [0, 1]  # one took the items; the other found none left
+    items = store.sql("SELECT article_id, topic, count(*) FROM alerted GROUP BY ALL")[1]
+    assert len(items) == 3 and all(n == 1 for _, _, n in items)

@@ -1,8 +1,9 @@
 from conftest import fixed_clock
 
 from pipeline import events as ev
+from pipeline.alerts import wanted
 from pipeline.analyse import match_event
-from pipeline.config import TopicsFile
+from pipeline.config import Recipient, TopicsFile
 from pipeline.retag import retag
 from pipeline.tagging import Tagger
 
@@ -57,8 +58,11 @@ def test_history_stays_queryable_and_old_articles_do_not_alert(store):
     daily = store.sql("SELECT sum(articles), sum(articles_as_tagged) FROM topic_daily")[1][0]
     assert tuple(int(n) for n in daily) == (2, 2)
     pending = store.rows("pending_matches", {"recipient": "x@e.org", "topics": ["puno"]})
-    # a1 was matched on ingestion and is still a match; a3 was found by the re-tag
-    assert [p["article_id"] for p in pending] == ["a1"]
+    # a1 was matched on ingestion and is still a match; a3 was found by the re-tag, so it
+    # goes to digests only, never to an immediate alert
+    assert {p["article_id"]: p["found_by_retag"] for p in pending} == {"a1": False, "a3": True}
+    now = Recipient(email="x@e.org", topics=["puno"])
+    assert [p["article_id"] for p in pending if wanted(now, p)] == ["a1"]
 
 
 def test_backtest_changes_nothing(store):

@@ -1,0 +1,105 @@
+"""The alert stage (I/O around `alerts.py` and `messages.py`): decide what is due and
+record it in the outbox, in one transaction; then send what the outbox holds and record
+each outcome. `preview` composes without recording or sending.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from . import charts, events as ev
+from .alerts import decide, wanted
+from .config import AlertsFile
+from .mail import MailError, SmtpServer, send
+from .messages import compose, viewable_html
+from .store import Store
+
+CHART_DAYS = 30
+
+
+@dataclass
+class Outcome:
+    events: list[ev.Event] = field(default_factory=list)   # what was recorded
+    new_ids: set[str] = field(default_factory=set)
+    pending: int = 0                                         # alerts left in the outbox
+
+
+def decide_due(store: Store, alerts: AlertsFile, now: datetime, run_id: str) -> Outcome:
+    """Decide every recipient's due alert and put it in the outbox, all in one
+    transaction: a second process deciding at the same time waits, then finds the items
+    taken."""
+    outcome = Outcome()
+    with store.transaction(run_id) as tx:
+        for recipient in alerts.recipients:
+            pending = tx.rows("pending_matches", {"recipient": recipient.email,
+                                                  "topics": recipient.topics})
+            last = tx.rows("last_digest", {"recipient": recipient.email})[0]["decided_at"]
+            alert = decide(recipient, pending, now, last)
+            if alert:
+                decided = ev.alert_decided(alert.alert_id, alert.recipient, now, mode=alert.mode,
+                                           topics=alert.topics,
+                                           items=[i.as_dict() for i in alert.items])
+                outcome.events.append(decided)
+                outcome.new_ids |= tx.append([decided])
+    return outcome
+
+
+def send_outbox(store: Store, server: SmtpServer, sender: str, now: datetime,
+                run_id: str) -> Outcome:
+    """Send every alert the outbox holds, recording each outcome before the next send."""
+    outcome = Outcome()
+    day_rows = store.rows("trends_day", {"topic": None, "since": (now - timedelta(days=CHART_DAYS)).date()})
+    for row in store.rows("outbox"):
+        items = store.rows("alert_items", {"alert_id": row["alert_id"]})
+        message = compose(row["alert_id"], row["recipient"], sender, items, now,
+                          _charts(day_rows, {i["topic"] for i in items}, now))
+        about = {"mode": row["mode"], "message_id": message["Message-ID"]}
+        try:
+            send(message, server)
+            event = ev.alert_sent(row["alert_id"], row["recipient"], now, **about,
+                                  subject=message["Subject"])
+        except MailError as error:
+            event = ev.alert_failed(row["alert_id"], row["recipient"], row["failures"] + 1, now,
+                                    **about, error_class=error.error_class, detail=error.detail,
+                                    retryable=error.retryable)
+            outcome.pending += error.retryable
+        outcome.events.append(event)
+        outcome.new_ids |= store.append([event], run_id)
+    return outcome
+
+
+def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path) -> list[Path]:
+    """Write the message each recipient would get now, as .eml and .html, whatever the
+    hour of their digest; nothing is recorded or sent."""
+    folder.mkdir(parents=True, exist_ok=True)
+    day_rows = store.rows("trends_day", {"topic": None, "since": (now - timedelta(days=CHART_DAYS)).date()})
+    written = []
+    for recipient in alerts.recipients:
+        pending = store.rows("pending_matches", {"recipient": recipient.email,
+                                                 "topics": recipient.topics})
+        alert = decide(recipient.model_copy(update={"mode": "immediate"}), pending, now)
+        if alert is None:
+            continue
+        wanted = {(i.article_id, i.topic) for i in alert.items}
+        items = [m for m in pending if (m["article_id"], m["topic"]) in wanted]
+        message = compose(alert.alert_id, recipient.email, alerts.sender, items, now,
+                          _charts(day_rows, set(alert.topics), now))
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", recipient.email)
+        (folder / f"{name}.eml").write_bytes(message.as_bytes())
+        (folder / f"{name}.html").write_text(viewable_html(message), encoding="utf-8")
+        written.append(folder / f"{name}.eml")
+    return written
+
+
+def _charts(day_rows: list[dict], topics: set[str], now: datetime) -> dict[str, bytes]:
+    start = (now - timedelta(days=CHART_DAYS - 1)).date()
+    return {t: charts.sparkline(day_rows, t, start, now.date()) for t in topics}
+
+
+def waiting(store: Store, alerts: AlertsFile) -> int:
+    """How many matches wait for an alert (when there is no mail server to send them)."""
+    return sum(sum(wanted(r, m) for m in store.rows(
+        "pending_matches", {"recipient": r.email, "topics": r.topics})) for r in alerts.recipients)
