@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from . import events as ev
-from .config import TopicsFile
+from .config import SitesFile, TopicsFile
 from .extract import MIN_WORDS, decode, extract_page
 from .stories import signature
 from .tagging import Tagger, TopicMatch
@@ -27,8 +27,10 @@ class Page:
     feed_published: str | None
 
 
-def analyse(page: Page, tagger: Tagger, at: datetime) -> list[ev.Event]:
-    extraction = extract_page(decode(page.body, page.charset), page.url, page.feed_published)
+def analyse(page: Page, tagger: Tagger, at: datetime,
+            sites: SitesFile | None = None) -> list[ev.Event]:
+    extraction = extract_page(decode(page.body, page.charset), page.url, page.feed_published,
+                              prune=sites.drop_for(page.url) if sites else None)
     if extraction is None:
         return [ev.article_extraction_failed(page.article_id, page.attempt, at,
                                              error_class="no_text",
@@ -68,16 +70,19 @@ def match_event(article_id: str, match: TopicMatch, tagger: Tagger, at: datetime
 
 
 _TAGGER: Tagger | None = None
+_SITES: SitesFile | None = None
 
 
-def start_worker(topics: dict, memory_bytes: int | None) -> None:
-    """Pool initializer: build the tagger once per worker, cap the worker's memory."""
-    global _TAGGER
+def start_worker(topics: dict, sites: dict, memory_bytes: int | None) -> None:
+    """Pool initializer: build the tagger and site rules once per worker, cap the
+    worker's memory."""
+    global _TAGGER, _SITES
     _TAGGER = Tagger(TopicsFile.model_validate(topics))
+    _SITES = SitesFile.model_validate(sites)
     if memory_bytes:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
 def analyse_in_worker(page: Page, at: datetime) -> list[ev.Event]:
     assert _TAGGER is not None, "worker started without its tagger"
-    return analyse(page, _TAGGER, at)
+    return analyse(page, _TAGGER, at, _SITES)

@@ -15,7 +15,7 @@ from rich.console import Console
 
 from . import alerting, charts, demo, report, staging
 from .alerts import wanted
-from .config import ConfigError, load_alerts, load_feeds, load_topics
+from .config import ConfigError, load_alerts, load_feeds, load_sites, load_topics
 from .cycle import (Context, Report, alert_stage, poll_stage, process_stage, run_cycle, run_id,
                     utc_now)
 from .extract import decode, extract_page
@@ -42,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = from_env().with_(db=args.db, feeds=getattr(args, "feeds", None),
                                     topics=getattr(args, "topics", None),
-                                    alerts=getattr(args, "alerts", None))
+                                    alerts=getattr(args, "alerts", None),
+                                    sites=getattr(args, "sites", None))
         return args.command(args, settings, console) or 0
     except (ConfigError, StoreError, CommandError, demo.DemoError) as error:
         errors.print(f"[red]error:[/] {error}", highlight=False)
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     configs.add_argument("--feeds", type=Path, help="feeds file (default: bundled config/feeds.yaml)")
     configs.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
     configs.add_argument("--alerts", type=Path, help="alerts file (default: bundled config/alerts.yaml)")
+    configs.add_argument("--sites", type=Path, help="per-outlet extraction rules (default: bundled config/sites.yaml)")
     configs.add_argument("--no-progress", action="store_true", help="no progress bars")
     fmt = argparse.ArgumentParser(add_help=False)
     fmt.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -130,7 +132,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--topics", type=Path, help="the rules to try (default: bundled config/topics.yaml)")
     p = command("extract", _extract, "one page (file or URL) to JSON: title, text, date, language...")
     p.add_argument("target", help="an HTML file (may be gzipped) or an http(s) URL")
-    p.add_argument("--url", help="the page's own URL, when TARGET is a file")
+    p.add_argument("--url", help="the page's own URL, when TARGET is a file (picks its site rules)")
+    p.add_argument("--sites", type=Path, help="per-outlet extraction rules (default: bundled config/sites.yaml)")
     return parser
 
 
@@ -359,7 +362,7 @@ def _extract(args, settings: Settings, console: Console) -> int:
             html, url = decode(Path(target).read_bytes(), None), args.url
         except OSError as error:
             raise CommandError(f"cannot read {target}: {error.strerror}") from None
-    extraction = extract_page(html, url)
+    extraction = extract_page(html, url, prune=load_sites(settings.sites).drop_for(url))
     if extraction is None:
         print(f"{target}: no main text found", file=sys.stderr)
         return 1

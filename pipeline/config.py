@@ -1,4 +1,4 @@
-"""The three configuration files (feeds, topics, alerts): loading and validation.
+"""The configuration files (feeds, topics, alerts, sites): loading and validation.
 
 A bad file is a `ConfigError` that names the file, the line and the field before any
 work starts. pydantic does the validation; PyYAML's node marks give the line.
@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import lxml.etree
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from . import rules
 from .resources import data_dir
@@ -133,6 +135,45 @@ class AlertsFile(_Strict):
         return recipients
 
 
+class Site(_Strict):
+    """Extraction rules for one outlet: XPath expressions of the blocks to drop from its
+    pages before extraction (related stories, boxed asides that general rules keep)."""
+    drop: list[str] = Field(min_length=1)
+
+    @field_validator("drop")
+    @classmethod
+    def _xpaths(cls, drop: list[str]) -> list[str]:
+        for expression in drop:
+            try:
+                lxml.etree.XPath(expression)
+            except lxml.etree.XPathSyntaxError as error:
+                raise ValueError(f"{expression!r} is not an XPath expression: {error}") from None
+        return drop
+
+
+def _host_name(host: str) -> str:
+    if not re.match(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", host):
+        raise ValueError(f"{host!r} must be a lower-case host name like elpais.com.uy")
+    return host
+
+
+_HOST = Annotated[str, AfterValidator(_host_name)]
+
+
+class SitesFile(_Strict):
+    # host name -> its rules; they apply to its subdomains too
+    sites: dict[_HOST, Site] = {}
+
+    def drop_for(self, url: str | None) -> list[str]:
+        """The drop rules of the page's host, or of the nearest parent domain that has some."""
+        host = (urlsplit(url).hostname or "") if url else ""
+        while host:
+            if host in self.sites:
+                return self.sites[host].drop
+            host = host.partition(".")[2] if host.count(".") > 1 else ""
+        return []
+
+
 def _no_duplicates(ids: list[str], what: str) -> None:
     seen: dict[str, int] = {}
     for i, value in enumerate(ids):
@@ -161,6 +202,10 @@ def load_topics(path: Path | None = None) -> TopicsFile:
                               f"topics[{i}].query", f"topic {topic.id!r} uses unknown alias "
                               f"@{unknown[0]} (defined: {', '.join(sorted(topics.aliases)) or 'none'})")
     return topics
+
+
+def load_sites(path: Path | None = None) -> SitesFile:
+    return _load(path or default_path("sites"), SitesFile)
 
 
 def load_alerts(path: Path | None = None, topics: TopicsFile | None = None) -> AlertsFile:

@@ -1,9 +1,10 @@
 """One HTML page to its text and metadata. Pure: bytes in, an `Extraction` out.
 
-trafilatura finds the main text and the metadata; htmldate (its date library) is asked
-again, in its guessing mode, only when neither the feed nor the page's structured
-metadata gives a date, so a guessed date is always marked as one. py3langid names
-the language.
+trafilatura, in precision mode, finds the main text and the metadata (and in recall mode
+when precision leaves too little); `boilerplate.py` removes the teasers and pitches it
+lets through. The date comes from the feed, the page's metadata, the visible date line
+(dateparser reads Spanish and Portuguese) or, last and marked as such, htmldate's guess.
+py3langid names the language.
 """
 
 from __future__ import annotations
@@ -13,10 +14,15 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import dateparser
 import htmldate
+import lxml.etree
+import lxml.html
 import py3langid
 import trafilatura
 from trafilatura.utils import decode_file
+
+from . import boilerplate
 
 EXTRACTOR = f"trafilatura {trafilatura.__version__}"
 # Fewer words than this is a menu or a caption, not an article's text.
@@ -30,7 +36,7 @@ class Extraction:
     text: str
     language: str | None
     published: str | None       # ISO 8601
-    date_source: str | None     # feed, page, guess, or None when no date was found
+    date_source: str | None     # feed, page, text, guess; None when no date was found
     author: str | None
     site: str | None
     canonical_url: str | None
@@ -59,22 +65,19 @@ def clean_text(text: str | None) -> str | None:
     return _CONTROL.sub("", text)
 
 
-def extract_page(html: str, url: str | None = None,
-                 feed_published: str | None = None) -> Extraction | None:
-    """The article in `html`, or None when the page holds no main text."""
-    doc = trafilatura.bare_extraction(
-        html, url=url, with_metadata=True, fast=True, include_comments=False,
-        date_extraction_params={"extensive_search": False, "original_date": True})
-    text = clean_text(doc.text if doc is not None else None)
-    if not text or len(text.split()) < MIN_WORDS:
+def extract_page(html: str, url: str | None = None, feed_published: str | None = None,
+                 prune: list[str] | None = None) -> Extraction | None:
+    """The article in `html`, or None when the page holds no main text. `prune`: XPath
+    expressions of blocks to drop first (the page's site rules, `config/sites.yaml`)."""
+    doc = _extract(html, url, prune, favor_precision=True)
+    text = boilerplate.clean(clean_text(doc.text if doc is not None else None) or "")
+    if len(text.split()) < MIN_WORDS:
+        # Precision mode can leave a short page with nothing: ask again for all it has.
+        doc = _extract(html, url, prune, favor_recall=True)
+        text = boilerplate.clean(clean_text(doc.text if doc is not None else None) or "")
+    if len(text.split()) < MIN_WORDS:
         return None
-    published, source = feed_published, "feed" if feed_published else None
-    if not published and doc.date:
-        published, source = doc.date, "page"
-    if not published:
-        guess = htmldate.find_date(html, extensive_search=True, original_date=True)
-        if guess:
-            published, source = guess, "guess"
+    published, source = publication_date(html, doc, feed_published)
     return Extraction(
         title=clean_text(doc.title),
         text=text,
@@ -87,6 +90,63 @@ def extract_page(html: str, url: str | None = None,
         description=clean_text(doc.description),
         word_count=len(text.split()),
     )
+
+
+def _extract(html: str, url: str | None, prune: list[str] | None, **mode):
+    return trafilatura.bare_extraction(
+        html, url=url, with_metadata=True, include_comments=False, prune_xpath=prune or None,
+        date_extraction_params={"extensive_search": False, "original_date": True}, **mode)
+
+
+def publication_date(html: str, doc, feed_published: str | None) -> tuple[str | None, str | None]:
+    """The date and where it came from, most trusted first: the feed; the page's
+    structured metadata (JSON-LD, article:published_time, <time datetime>, the URL);
+    the date line readers see (Spanish, Portuguese or English); a guess from anywhere in
+    the page. Never the time of fetching."""
+    if feed_published:
+        return feed_published, "feed"
+    if doc is not None and doc.date:
+        return doc.date, "page"
+    line = visible_date(html)
+    if line:
+        return line, "text"
+    guess = htmldate.find_date(html, extensive_search=True, original_date=True)
+    return (guess, "guess") if guess else (None, None)
+
+
+# Elements that hold a date line, outside the site's navigation and footer (where a
+# header shows today's date, not the article's).
+_DATE_LINE = ("(//time[not(@datetime)] | //*[contains(@class, 'fecha') or contains(@class, 'date') "
+              "or contains(@class, 'published') or contains(@class, 'publicado') "
+              "or contains(@class, 'data-publicacao')][not(self::meta)])"
+              "[not(ancestor::nav or ancestor::footer or ancestor::header[not(ancestor::article)])]")
+
+
+def visible_date(html: str) -> str | None:
+    """The first date line on the page that reads as a full date ("Jueves, 21 de abril
+    de 2022", "21/04/2022", "April 21, 2022")."""
+    try:
+        tree = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    for element in tree.xpath(_DATE_LINE)[:30]:
+        pieces = [" ".join(piece.split()) for piece in element.itertext()][:10]
+        # the whole line ("Jueves, <span>21 de abril</span> de 2022"), then each piece
+        # of it ("Jueves, 21 de abril de 2022" beside "21/04/2022")
+        for line in [" ".join(filter(None, pieces))] + pieces:
+            when = _read_date(line[:80])
+            if when:
+                return when
+    return None
+
+
+def _read_date(line: str) -> str | None:
+    if not re.search(r"\d{4}", line):
+        return None
+    when = dateparser.parse(line, languages=["es", "pt", "en"],
+                            settings={"REQUIRE_PARTS": ["day", "month", "year"],
+                                      "DATE_ORDER": "DMY"})
+    return when.date().isoformat() if when else None
 
 
 def detect_language(text: str) -> str | None:

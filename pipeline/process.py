@@ -20,7 +20,7 @@ from pebble import ProcessExpired, ProcessPool
 
 from . import events as ev
 from .analyse import Page, analyse_in_worker, start_worker
-from .config import TopicsFile
+from .config import TopicsFile, load_sites
 from .net import FetchError, Fetcher, refusal
 from .settings import Settings
 from .store import Store
@@ -131,6 +131,7 @@ def process_articles(plans: list[ArticlePlan], settings: Settings, topics: Topic
     # Spawned, not forked: a fork would copy this process's threads and address space
     # (DuckDB, the event loop) into every worker and count against its memory limit.
     with ProcessPool(max_workers=settings.workers, initializer=start_worker,
-                     initargs=(topics.model_dump(mode="json"), memory),
+                     initargs=(topics.model_dump(mode="json"),
+                               load_sites(settings.sites).model_dump(mode="json"), memory),
                      context=multiprocessing.get_context("spawn")) as pool:
         asyncio.run(_process(plans, settings, pool, clock, done))

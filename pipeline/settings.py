@@ -17,6 +17,7 @@ class Settings:
     feeds: Path | None = None           # None: the bundled config/feeds.yaml
     topics: Path | None = None
     alerts: Path | None = None
+    sites: Path | None = None            # per-outlet extraction rules; bundled config/sites.yaml
     staging: Path | None = None          # where Airflow tasks stage events; default beside db
     # host:port origins on private addresses that may be fetched all the same
     allow_hosts: frozenset[str] = frozenset()
@@ -46,7 +47,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     s = Settings()
     changes: dict = {}
     for name, convert in (("db", Path), ("feeds", Path), ("topics", Path), ("alerts", Path),
-                          ("staging", Path),
+                          ("sites", Path), ("staging", Path),
                           ("smtp_url", str), ("user_agent", str), ("deadline", float),
                           ("max_feed_bytes", int), ("max_page_bytes", int),
                           ("concurrency", int), ("per_host", int), ("workers", int),

@@ -16,6 +16,8 @@ from pipeline.store import Store
 CHECKOUT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("NEWSMON_SHARED_CORPUS", CHECKOUT.parent / "shared" / "corpus"))
 DEMO_SITE = CHECKOUT / "demo" / "site"
+# the Spanish pages of trafilatura's evaluation, with their snippets (Apache-2.0)
+ES_DEV = CHECKOUT / "tests" / "data" / "es-dev"
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,6 @@
 import pytest
 
-from pipeline.config import ConfigError, load_alerts, load_feeds, load_topics
+from pipeline.config import ConfigError, load_alerts, load_feeds, load_sites, load_topics
 from pipeline.settings import from_env
 
 
@@ -12,6 +12,7 @@ def write(tmp_path, text: str):
 
 def test_the_bundled_files_are_valid():
     feeds, topics = load_feeds(), load_topics()
+    assert load_sites().sites  # the bundled site rules parse, XPath and all
     alerts = load_alerts(None, topics)
     assert len(feeds.feeds) >= 20
     assert {t.id for t in topics.topics} == {"china-acquisitions", "iran-ties", "puno-protests"}

@@ -4,9 +4,10 @@ import re
 
 import pytest
 
-from conftest import DEMO_SITE
+from conftest import DEMO_SITE, ES_DEV
 
 from pipeline.extract import clean_text, decode, extract_page
+from pipeline.extraction_scores import read_page
 
 
 def demo_page(path: str) -> str:
@@ -35,12 +36,59 @@ def test_date_and_where_it_came_from(path, source, day):
     assert (result.date_source, result.published[:10]) == (source, day)
 
 
-def test_a_date_line_alone_is_a_guess():
+def madres_without_canonical() -> str:
+    # its canonical URL holds the date: without it, the page's metadata has none
     html = re.sub(r'<link rel="canonical"[^>]*>', "",
                   demo_page("sur-andino/2023/12/09/madres-justicia-juliaca.html"))
-    assert "9 de diciembre de 2023" in html
+    assert '<p class="fecha">9 de diciembre de 2023</p>' in html
+    return html
+
+
+def test_the_visible_spanish_date_line_is_read():
+    result = extract_page(madres_without_canonical(), "http://127.0.0.1:1/sur-andino/madres.html")
+    assert (result.date_source, result.published) == ("text", "2023-12-09")
+
+
+def test_a_date_found_only_in_the_text_is_a_guess():
+    html = madres_without_canonical().replace(
+        '<p class="fecha">9 de diciembre de 2023</p>',
+        "<p>Juliaca, 9.12.2023. Las madres viajaron a Lima.</p>")
     result = extract_page(html, "http://127.0.0.1:1/sur-andino/madres.html")
     assert (result.date_source, result.published[:10]) == ("guess", "2023-12-09")
+
+
+def test_todays_date_in_the_site_header_is_not_the_articles():
+    # El Faro shows "Viernes, 22 de Abril de 2022" (the day the page was saved) in its
+    # navigation; the article's own line says "Jueves, 21 de Abril de 2022 21/04/2022"
+    html = read_page(ES_DEV / "elfaro.net-asamblea.html.gz")
+    assert "22 de Abril de 2022" in html
+    result = extract_page(html, None)
+    assert (result.date_source, result.published) == ("text", "2022-04-21")
+
+
+@pytest.mark.parametrize("file, day", [
+    ("unocero.com.marcas.html.gz", "2019-08-27"),
+    ("clarin.com-albertofernandez.html.gz", "2022-05-03"),
+    ("cooperativa.cl-presidente.html.gz", "2022-05-04"),
+    ("cubadebate.cu-sesiona.html.gz", "2022-04-26"),
+])
+def test_dates_of_real_pages_checked_by_hand(file, day):
+    result = extract_page(read_page(ES_DEV / file), None)
+    assert (result.date_source, result.published[:10]) == ("page", day)
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Los manifestantes bloquearon la carretera entre Juliaca y Puno durante tres días "
+     "y exigieron la renuncia del gobierno regional.", "es"),
+    ("Os manifestantes bloquearam a estrada entre Juliaca e Puno durante três dias e "
+     "exigiram a renúncia do governo regional.", "pt"),
+    ("Protesters blocked the road between Juliaca and Puno for three days and demanded "
+     "that the regional government resign.", "en"),
+])
+def test_language_is_named(text, language):
+    paragraphs = "".join(f"<p>{text}</p>" for _ in range(2))
+    result = extract_page(f"<html><body><article>{paragraphs}</article></body></html>")
+    assert result.language == language
 
 
 def test_the_feed_date_wins():
