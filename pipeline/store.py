@@ -8,6 +8,7 @@ commit, and a second process waits (`lock_wait`) instead of failing at once.
 
 from __future__ import annotations
 
+import hashlib
 import random
 import threading
 import time
@@ -24,6 +25,12 @@ from .staging import to_arrow
 VIEWS = ("feed_polls", "feeds", "articles", "mentions", "mentions_as_tagged", "stories",
          "topic_daily", "topic_weekly", "topic_spikes", "topic_outlets", "topic_cooccurrence",
          "matches", "alerted")
+
+
+# One writing transaction per process at a time. DuckDB's file lock keeps other
+# processes out; within a process, two threads' transactions could both find an id
+# absent and both append it, since nothing but the append's anti-join keeps ids unique.
+_WRITING = threading.RLock()
 
 
 class StoreError(Exception):
@@ -46,15 +53,71 @@ class Transaction:
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def append(self, events: Sequence[Event]) -> set[str]:
-        if not events:
+        """Append the events whose ids the log does not hold yet (a batch may carry one
+        twice: the first counts). Returns the ids appended."""
+        seen: set[str] = set()
+        unique = [e for e in events if not (e.event_id in seen or seen.add(e.event_id))]
+        if not unique:
             return set()
-        self._con.register("batch", to_arrow(events))
+        self._con.register("batch", to_arrow(unique))
         try:
-            rows = self._con.execute(sql_text("queries/append_events"),
-                                     {"run_id": self._run_id}).fetchall()
+            recorded = {row[0] for row in
+                        self._con.execute(sql_text("queries/recorded_ids")).fetchall()}
+            self._con.execute(sql_text("queries/append_events"), {"run_id": self._run_id})
         finally:
             self._con.unregister("batch")
-        return {row[0] for row in rows}
+        return seen - recorded
+
+
+def _schema_version() -> str:
+    texts = [sql_text("schema"), *(sql_text(f"views/{view}") for view in VIEWS)]
+    return hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
+
+
+_SCHEMA_VERSION = _schema_version()
+
+
+def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the table and (re)create the views unless the file already has this
+    version of them: binding a dozen views costs more than a commit's insert."""
+    try:
+        found = con.execute("SELECT version FROM newsmon_schema").fetchone()
+    except duckdb.CatalogException:
+        found = None
+    if found and found[0] == _SCHEMA_VERSION:
+        views = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name IN $names",
+                            {"names": list(VIEWS)}).fetchone()[0]
+        if views == len(VIEWS):  # and nobody dropped one
+            return
+    con.execute("BEGIN")
+    try:
+        _drop_unique_key(con)
+        con.execute(sql_text("schema"))
+        for view in VIEWS:
+            con.execute(sql_text(f"views/{view}"))
+        con.execute("CREATE OR REPLACE TABLE newsmon_schema AS SELECT $v AS version",
+                    {"v": _SCHEMA_VERSION})
+        con.execute("COMMIT")
+    except BaseException:
+        _roll_back(con)
+        raise
+
+
+def _drop_unique_key(con: duckdb.DuckDBPyConnection) -> None:
+    """Files written before 0.2 kept `event_id` UNIQUE. DuckDB rewrites the whole index
+    at every checkpoint, so each commit cost time in proportion to the log; the append's
+    anti-join, under the one-writer lock, keeps ids unique instead. Copy the log once
+    into a table without the index, in the same order."""
+    keyed = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'events' "
+                        "AND constraint_type = 'UNIQUE'").fetchone()[0]
+    if not keyed:
+        return
+    for view in VIEWS:
+        con.execute(f"DROP VIEW IF EXISTS {view}")
+    con.execute("ALTER TABLE events RENAME TO events_keyed")
+    con.execute(sql_text("schema"))
+    con.execute("INSERT INTO events SELECT * FROM events_keyed ORDER BY seq")
+    con.execute("DROP TABLE events_keyed")
 
 
 def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
@@ -126,9 +189,7 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._open(read_only=False)
         try:
-            con.execute(sql_text("schema"))
-            for view in VIEWS:
-                con.execute(sql_text(f"views/{view}"))
+            _ensure_schema(con)
             yield con
         finally:
             con.close()
@@ -154,8 +215,9 @@ class Store:
     @contextmanager
     def transaction(self, run_id: str) -> Iterator["Transaction"]:
         """Read and append in one transaction, holding the file throughout: what was read
-        cannot change before the append (another process waits for the lock)."""
-        with self.writer() as con:
+        cannot change before the append (another process waits for the file's lock,
+        another thread of this one for `_WRITING`)."""
+        with _WRITING, self.writer() as con:
             try:
                 con.execute("BEGIN")
                 yield Transaction(con, run_id)

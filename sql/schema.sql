@@ -1,7 +1,8 @@
 -- events: the append-only log, one row per fact; rows are never updated or deleted.
 -- columns:
 --   seq            global order of recording (increasing, assigned by the committer)
---   event_id       hash of the event's natural key; unique, so every append is idempotent
+--   event_id       hash of the event's natural key; unique: an append skips the ids already
+--                  recorded (sql/queries/append_events.sql), so every append is idempotent
 --   type           FeedPolled, ArticleDiscovered, ... (see pipeline/events.py)
 --   stream         what the fact is about: feed:<id>, article:<id>, alert:<id>
 --   occurred_at    when the worker observed it
@@ -12,7 +13,7 @@
 --   feed_id, article_id, topic   lifted out of the payload: trend queries filter on them
 CREATE TABLE IF NOT EXISTS events (
     seq            BIGINT NOT NULL,
-    event_id       VARCHAR NOT NULL UNIQUE,
+    event_id       VARCHAR NOT NULL,
     type           VARCHAR NOT NULL,
     stream         VARCHAR NOT NULL,
     occurred_at    TIMESTAMPTZ NOT NULL,

@@ -2,11 +2,12 @@ import subprocess
 import sys
 import textwrap
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
 import pytest
 
-from conftest import fixed_clock
+from conftest import CHECKOUT, fixed_clock
 
 from pipeline import events as ev
 from pipeline.store import VIEWS, Store, StoreBusy, StoreError
@@ -140,3 +141,29 @@ def test_adhoc_sql_stops_at_its_time_limit(store):
 def test_reading_a_missing_store_says_what_to_do(tmp_path):
     with pytest.raises(StoreError, match="newsmon run"):
         Store(tmp_path / "nothing.duckdb").sql("SELECT 1")
+
+
+def test_a_log_written_with_the_old_unique_key_is_moved_over(tmp_path):
+    # before 0.2 event_id was UNIQUE, and DuckDB rewrote that index at every commit
+    path = tmp_path / "old.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(open(CHECKOUT / "sql/schema.sql").read().replace(
+        "event_id       VARCHAR NOT NULL,", "event_id       VARCHAR NOT NULL UNIQUE,"))
+    con.execute("INSERT INTO events VALUES (1, 'e1', 'FeedPolled', 'feed:f', now(), now(), 'r', "
+                "1, '{}', 'f', NULL, NULL)")
+    con.close()
+    store = Store(path)
+    assert len(store.append(some_events(), "r")) == 4
+    assert store.append(some_events(), "r") == set()
+    assert store.sql("SELECT seq, event_id FROM events ORDER BY seq")[1][0] == (1, "e1")
+    assert count(store) == 5
+    assert count(store, "SELECT count(*) FROM duckdb_constraints() "
+                        "WHERE constraint_type = 'UNIQUE'") == 0
+
+
+def test_threads_appending_the_same_events_record_each_once(store):
+    batches = [some_events(50) for _ in range(6)]  # equal batches: the same ids
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        new = list(pool.map(lambda b: store.append(b, "r"), batches))
+    assert sum(len(n) for n in new) == 51
+    assert count(store, "SELECT count(DISTINCT event_id) FROM events") == count(store) == 51
