@@ -26,6 +26,7 @@ from .settings import Settings
 from .store import Store
 
 COMMIT_EVERY = 200  # articles
+CLUSTER_BATCH = 500  # articles
 STORY_WINDOW = timedelta(days=30)  # how far back a copy's original may be
 
 
@@ -151,27 +152,39 @@ class Committer:
 
 
 def cluster_stage(ctx: Context, report: Report) -> None:
-    """Put every newly extracted article in a story: its own, or that of an earlier copy."""
-    new = ctx.store.rows("unclustered_articles", {"method": stories.METHOD})
-    if not new:
-        return
+    """Put every newly extracted article in a story: its own, or that of an earlier copy.
+    CLUSTER_BATCH articles at a time, each batch committed, so memory stays flat."""
+    clusterer = None
+    while True:
+        new = ctx.store.rows("unclustered_articles", {"method": stories.METHOD,
+                                                      "limit": CLUSTER_BATCH})
+        if not new:
+            return
+        if clusterer is None:
+            clusterer = _clusterer(ctx)
+        at = ctx.clock()
+        events = []
+        for row in new:
+            found = clusterer.assign(row["article_id"], row["text"] or "", row["minhash"])
+            events.append(ev.story_clustered(found.article_id, found.story_id, stories.METHOD, at,
+                                             similar_to=found.similar_to,
+                                             similarity=found.similarity))
+            if found.similar_to:
+                report.copies += 1
+        commit(ctx, events, report)
+        if len(new) < CLUSTER_BATCH:
+            return
+
+
+def _clusterer(ctx: Context) -> stories.Clusterer:
     known = ctx.store.rows("story_signatures", {"method": stories.METHOD,
                                                 "since": ctx.clock() - STORY_WINDOW})
 
     def texts(ids: list[str]) -> dict[str, str]:
         return {r["article_id"]: r["text"] for r in ctx.store.rows("article_texts", {"ids": ids})}
 
-    clusterer = stories.Clusterer([(r["article_id"], r["story_id"], r["minhash"]) for r in known],
-                                  texts)
-    at = ctx.clock()
-    events = []
-    for row in new:
-        found = clusterer.assign(row["article_id"], row["text"] or "", row["minhash"])
-        events.append(ev.story_clustered(found.article_id, found.story_id, stories.METHOD, at,
-                                         similar_to=found.similar_to, similarity=found.similarity))
-        if found.similar_to:
-            report.copies += 1
-    commit(ctx, events, report)
+    return stories.Clusterer([(r["article_id"], r["story_id"], r["minhash"]) for r in known],
+                             texts)
 
 
 def alert_stage(ctx: Context, report: Report) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -27,25 +28,39 @@ SEED = 1
 SCHEME = "affine32"  # datasketch's 32-bit hashing: signatures fit in uint32
 CANDIDATE_THRESHOLD = 0.15   # LSH: cast the net wide...
 SAME_STORY = 0.25            # ...then keep only what is this close, exactly
+SHINGLE_CACHE = 1000         # articles whose bigrams are kept at hand
 METHOD = f"minhash{NUM_PERM}-lsh/word-bigrams/jaccard>={SAME_STORY}"
 _WORD = re.compile(r"\w+")
 
 
-def shingles(text: str) -> set[bytes]:
+def shingles(text: str) -> set[tuple[str, str]]:
+    """The text's word bigrams, case and accents folded."""
     words = _WORD.findall(fold(text))
-    return {f"{a} {b}".encode() for a, b in zip(words, words[1:])}
+    return set(zip(words, words[1:]))
+
+
+_PERMUTATIONS = None
+
+
+def _permutations():
+    """The hash permutations every MinHash here shares: computed once, not per text."""
+    global _PERMUTATIONS
+    if _PERMUTATIONS is None:
+        _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+    return _PERMUTATIONS
 
 
 def signature(text: str) -> str:
     """The MinHash of a text's word bigrams, as compact text (base64 of 128 uint32)."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME)
-    minhash.update_batch(list(shingles(text)))
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
+    minhash.update_batch([f"{a} {b}".encode() for a, b in shingles(text)])
     return base64.b64encode(minhash.hashvalues.astype("<u4").tobytes()).decode()
 
 
 def _minhash(sig: str) -> MinHash:
     values = np.frombuffer(base64.b64decode(sig), dtype="<u4").astype(np.uint64)
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME)
+    return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME,
+                   permutations=_permutations())
 
 
 def jaccard(a: set, b: set) -> float:
@@ -69,7 +84,8 @@ class Clusterer:
         self._lsh = MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM)
         self._story: dict[str, str] = {}
         self._texts = texts
-        self._shingles: dict[str, set] = {}
+        # the bigrams of recent articles, the likeliest candidates; others are read again
+        self._shingles: OrderedDict[str, set] = OrderedDict()
         for article_id, story_id, sig in known:
             self._add(article_id, story_id, sig)
 
@@ -78,20 +94,31 @@ class Clusterer:
             self._lsh.insert(article_id, _minhash(sig))
             self._story[article_id] = story_id
 
+    def _remember(self, article_id: str, bigrams: set) -> None:
+        self._shingles[article_id] = bigrams
+        self._shingles.move_to_end(article_id)
+        if len(self._shingles) > SHINGLE_CACHE:
+            self._shingles.popitem(last=False)
+
     def assign(self, article_id: str, text: str, sig: str) -> Assignment:
         if article_id in self._story:
             return Assignment(article_id, self._story[article_id], None, None)
         candidates = self._lsh.query(_minhash(sig))
         best, best_score = None, 0.0
-        mine = self._shingles[article_id] = shingles(text)
+        mine = shingles(text)
         missing = [c for c in candidates if c not in self._shingles]
+        found = {c: self._shingles[c] for c in candidates if c in self._shingles}
         if missing:
-            for other, other_text in self._texts(missing).items():
-                self._shingles[other] = shingles(other_text)
+            found |= {other: shingles(other_text)
+                      for other, other_text in self._texts(missing).items()}
         for other in sorted(candidates):
-            score = jaccard(mine, self._shingles.get(other, set()))
+            score = jaccard(mine, found.get(other, set()))
             if score >= SAME_STORY and score > best_score:
                 best, best_score = other, score
         story = self._story[best] if best else article_id
         self._add(article_id, story, sig)
+        self._remember(article_id, mine)
+        for other in candidates:
+            if other in found:
+                self._remember(other, found[other])
         return Assignment(article_id, story, best, round(best_score, 3) if best else None)

@@ -1,5 +1,8 @@
 import json
 
+import pytest
+
+from pipeline import stories
 from pipeline.stories import Clusterer, jaccard, shingles, signature
 
 
@@ -8,11 +11,13 @@ def cluster(texts: dict[str, str]) -> dict[str, str]:
     return {i: clusterer.assign(i, t, signature(t)).story_id for i, t in texts.items()}
 
 
-def test_the_known_wire_copies_and_nothing_else(shared):
+@pytest.mark.parametrize("cache", [1000, 1])  # 1: every candidate's text is read again
+def test_the_known_wire_copies_and_nothing_else(shared, monkeypatch, cache):
+    monkeypatch.setattr(stories, "SHINGLE_CACHE", cache)
     rows = [json.loads(line) for line in (shared / "tagging/dev.jsonl").open()]
-    stories = cluster({r["id"]: r["text"] for r in rows})
+    found = cluster({r["id"]: r["text"] for r in rows})
     together = {}
-    for article, story in stories.items():
+    for article, story in found.items():
         together.setdefault(story, set()).add(article)
     groups = [g for g in together.values() if len(g) > 1]
     assert groups == [{"p148", "p149"}]  # ft-chancay-2024: one story, lightly rewritten

@@ -13,6 +13,7 @@ import pytest
 
 from conftest import CHECKOUT
 
+from pipeline import cycle
 from pipeline import events as ev
 from pipeline.cycle import NoProgress
 from pipeline.demo import run_demo
@@ -63,6 +64,19 @@ def test_weekly_outlets_cooccurrence_and_stories(demo_store):
                                 "(payload->>'similarity')::DOUBLE FROM events "
                                 "WHERE type = 'StoryClustered' AND (payload->>'similar_to') IS NOT NULL")
     assert len(explained) == 1 and explained[0][1] >= 0.25
+
+
+def test_clustering_in_small_batches_finds_the_same_stories(demo_store, tmp_path, monkeypatch):
+    monkeypatch.setattr(cycle, "CLUSTER_BATCH", 3)
+    settings = Settings(db=tmp_path / "demo.duckdb", workers=2)
+    run_demo(settings, free_port(), tmp_path / "mail", NoProgress())
+    # ids differ (the port is part of URLs) and so may the order of discovery (feeds are
+    # polled at once); which articles make up each story must not
+    query = ("SELECT list_sort(list(a.title)) FROM events AS s JOIN articles AS a USING (article_id) "
+             "WHERE s.type = 'StoryClustered' GROUP BY s.payload->>'story_id' ORDER BY ALL")
+    assert one(Store(settings.db), query) == one(demo_store, query)
+    assert one(Store(settings.db), "SELECT count(*) FROM events WHERE type = 'StoryClustered'") \
+        == one(demo_store, "SELECT count(*) FROM events WHERE type = 'StoryClustered'")
 
 
 def test_feed_health(demo_store):

@@ -1,6 +1,6 @@
 -- unclustered_articles: extracted articles not yet assigned to a story, in the order
 -- they were discovered.
--- parameters: $method (the clustering method)
+-- parameters: $method (the clustering method), $limit (at most this many)
 -- columns: article_id, text, minhash
 SELECT x.article_id, x.payload->>'text' AS text, x.payload->>'minhash' AS minhash
 FROM events AS x
@@ -10,4 +10,5 @@ WHERE x.type = 'ArticleExtracted'
   AND NOT EXISTS (SELECT 1 FROM events AS s
                   WHERE s.type = 'StoryClustered' AND s.article_id = x.article_id
                     AND (s.payload->>'method') = $method)
-ORDER BY d.seq;
+ORDER BY d.seq
+LIMIT $limit;
