@@ -35,8 +35,9 @@ def best_of(repeat: int, work: Callable[[], object]) -> float:
 
 
 def machine() -> str:
-    import duckdb, trafilatura, feedparser, httpx, ahocorasick  # noqa: E401 - versions only
+    from importlib.metadata import version
+    libraries = ["duckdb", "trafilatura", "feedparser", "httpx", "pyahocorasick", "datasketch",
+                 "pebble", "dateparser", "py3langid"]
     return (f"{platform.python_implementation()} {platform.python_version()}, "
-            f"{os.cpu_count()} cores, {platform.machine()}; duckdb {duckdb.__version__}, "
-            f"trafilatura {trafilatura.__version__}, feedparser {feedparser.__version__}, "
-            f"httpx {httpx.__version__}, pyahocorasick {getattr(ahocorasick, '__version__', '?')}")
+            f"{os.cpu_count()} cores, {platform.machine()}; "
+            + ", ".join(f"{name} {version(name)}" for name in libraries))

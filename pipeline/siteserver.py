@@ -29,6 +29,8 @@ class SiteServer:
     def __init__(self, root: Path | str, port: int = 0, host: str = "127.0.0.1"):
         self.root = Path(root).resolve()
         self.requests: list[tuple[str, dict[str, str]]] = []
+        # (file, mtime, size) -> body, type and ETag: a file is read and templated once
+        self._bodies: dict[tuple[Path, int, int], tuple[bytes, str, str]] = {}
         handler = type("Handler", (_Handler,), {"site": self})
         self._httpd = _Server((host, port), handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -101,9 +103,14 @@ class _Handler(BaseHTTPRequestHandler):
         if found is None:
             return self._send(404, b"not found", "text/plain")
         file, gzipped = found
-        data, content_type = self.site.body(file, gzipped)
-        etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
-        modified = int(file.stat().st_mtime)
+        stat = file.stat()
+        key = (file, stat.st_mtime_ns, stat.st_size)
+        if key not in self.site._bodies:
+            data, content_type = self.site.body(file, gzipped)
+            etag = '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
+            self.site._bodies[key] = data, content_type, etag
+        data, content_type, etag = self.site._bodies[key]
+        modified = int(stat.st_mtime)
         headers = {"ETag": etag, "Last-Modified": formatdate(modified, usegmt=True)}
         if self.headers.get("If-None-Match") == etag or self._not_modified_since(modified):
             return self._send(304, b"", None, headers)
