@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from . import charts, events as ev
+from . import events as ev
 from .alerts import decide, wanted
 from .config import AlertsFile
 from .mail import MailError, SmtpServer, send
@@ -95,6 +95,8 @@ def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path) -> li
 
 
 def _charts(day_rows: list[dict], topics: set[str], now: datetime) -> dict[str, bytes]:
+    # Imported here: matplotlib takes half a second to import, and most runs send no alert.
+    from . import charts
     start = (now - timedelta(days=CHART_DAYS - 1)).date()
     return {t: charts.sparkline(day_rows, t, start, now.date()) for t in topics}
 
