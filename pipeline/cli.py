@@ -24,8 +24,8 @@ from .render import (RichProgress, render_diff, render_scores, rows_as, summary,
                      top_matches)
 from .retag import retag
 from .scoring import score
-from .settings import Settings, from_env
-from .store import Store, StoreError
+from .settings import Settings, db_location, from_env
+from .store import Store, StoreError, copy_log
 from .tagging import Tagger
 
 class CommandError(Exception):
@@ -55,7 +55,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", type=Path, help="event store file (default: NEWSMON_DB or ./newsmon.duckdb)")
+    common.add_argument("--db", type=db_location,
+                        help="event store: a file, or ducklake:postgres:<libpq string> "
+                             "(default: NEWSMON_DB or ./newsmon.duckdb)")
     configs = argparse.ArgumentParser(add_help=False)
     configs.add_argument("--feeds", type=Path, help="feeds file (default: bundled config/feeds.yaml)")
     configs.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
@@ -92,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
                    "and send nothing")
     command("status", _status, "recent runs, the alert outbox, failed alerts, feeds in trouble",
             (common, configs))
+    p = command("copy-log", _copy_log, "copy the events the target log lacks into it, in order "
+                "(a DuckDB file to DuckLake, or back); safe to run again", (common,))
+    p.add_argument("--to", type=db_location, required=True,
+                   help="the target: a file, or ducklake:postgres:<libpq string>")
+    p.add_argument("--to-lake-data", help="the target's DuckLake data path "
+                   "(default: NEWSMON_LAKE_DATA)")
     p = command("sql", _sql, "read-only SQL on the event log and its views", (common,))
     p.add_argument("query")
     p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
@@ -175,6 +183,19 @@ def _alert(args, settings: Settings, console: Console) -> int:
     return 0
 
 
+def _copy_log(args, settings: Settings, console: Console) -> int:
+    source = Store.of(settings)
+    target = Store.of(settings.with_(db=args.to, lake_data=args.to_lake_data))
+    if str(target.path) == str(source.path):
+        raise CommandError("the target is the source")
+    if not source.exists():
+        raise CommandError(f"no event log at {source.path} to copy")
+    read, added = copy_log(source, target, run_id("copy-log", utc_now()))
+    console.print(f"{read} events read from {source.path}; {added} added to {target.path}, "
+                  f"{read - added} were there already")
+    return 0
+
+
 def _status(args, settings: Settings, console: Console) -> int:
     store = Store.of(settings)
     show = [("Recent runs", "recent_runs", {"limit": 5},
@@ -206,7 +227,7 @@ def _demo(args, settings: Settings, console: Console) -> int:
                   f"recording into {settings.db}")
     with RichProgress(console, enabled=not args.no_progress) as progress:
         report = demo.run_demo(settings, args.port, args.mail_dir, progress)
-    store = Store(settings.db)
+    store = Store.of(settings)
     _finish(console, store, report)
     trends = [r for r in store.rows("trends_day", {"topic": None, "since": None}) if r["articles"]]
     if trends:

@@ -13,7 +13,8 @@ from .config import ConfigError
 
 @dataclass(frozen=True)
 class Settings:
-    db: Path = Path("newsmon.duckdb")
+    db: Path | str = Path("newsmon.duckdb")  # a file, or "ducklake:postgres:<libpq string>"
+    lake_data: str | None = None         # DuckLake's data files: a directory or object-store prefix
     feeds: Path | None = None           # None: the bundled config/feeds.yaml
     topics: Path | None = None
     alerts: Path | None = None
@@ -46,7 +47,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
     s = Settings()
     changes: dict = {}
-    for name, convert in (("db", Path), ("feeds", Path), ("topics", Path), ("alerts", Path),
+    for name, convert in (("db", db_location), ("lake_data", str), ("feeds", Path), ("topics", Path), ("alerts", Path),
                           ("sites", Path), ("staging", Path),
                           ("smtp_url", str), ("user_agent", str), ("deadline", float),
                           ("max_feed_bytes", int), ("max_page_bytes", int),
@@ -67,6 +68,11 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
     if env.get("NEWSMON_OFFLINE", "").lower() in ("1", "true", "yes"):
         changes["offline"] = True
     return s.with_(**changes)
+
+
+def db_location(raw: str) -> Path | str:
+    """A DuckLake catalog as given; anything else is a file path."""
+    return raw if raw.startswith("ducklake:") else Path(raw)
 
 
 def parse_allow_hosts(text: str) -> frozenset[str]:

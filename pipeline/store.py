@@ -14,7 +14,7 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 import duckdb
 
@@ -67,6 +67,33 @@ class Transaction:
         finally:
             self._con.unregister("batch")
         return seen - recorded
+
+    def copy(self, rows) -> int:
+        """Append another log's rows (an Arrow batch of `events`) that this log lacks;
+        returns how many were added."""
+        self._con.register("batch", rows)
+        try:
+            before = self._con.execute("SELECT count(*) FROM events").fetchone()[0]
+            self._con.execute(sql_text("queries/copy_events"))
+            return self._con.execute("SELECT count(*) FROM events").fetchone()[0] - before
+        finally:
+            self._con.unregister("batch")
+
+
+def copy_log(source: "Store", target: "Store", run_id: str, batch_rows: int = 50_000,
+             progress: Callable[[int], None] = lambda n: None) -> tuple[int, int]:
+    """Copy every event of `source` that `target` lacks into it, in the source's order,
+    a transaction per batch: run it again after a failure and it goes on where it
+    stopped. Returns the events read and the events added."""
+    read = added = 0
+    with source.reader() as con:
+        batches = con.execute("SELECT * FROM events ORDER BY seq").to_arrow_reader(batch_rows)
+        for batch in batches:
+            with target.transaction(run_id) as tx:
+                added += tx.copy(batch)
+            read += batch.num_rows
+            progress(batch.num_rows)
+    return read, added
 
 
 def _schema_version() -> str:
@@ -148,21 +175,34 @@ def _is_lock_error(error: Exception) -> bool:
 
 
 class Store:
+    # A DuckDB file takes one writing process: Airflow's mapped tasks stage their events
+    # for one commit. DuckLake takes many.
+    concurrent_writers = False
+
     def __init__(self, path: Path | str, lock_wait: float = 120.0):
         self.path = Path(path)
         self.lock_wait = lock_wait
 
     @classmethod
     def of(cls, settings) -> "Store":
-        """The store a `Settings` names."""
+        """The store a `Settings` names: a DuckDB file, or a DuckLake catalog."""
+        from . import lake  # imported here: lake imports this module
+
+        if lake.is_lake(settings.db):
+            return lake.LakeStore(str(settings.db), settings.lake_data, settings.lock_wait)
         return cls(settings.db, settings.lock_wait)
+
+    def exists(self) -> bool:
+        return self.path.exists()
 
     # -- connections -------------------------------------------------------------
 
     def _open(self, read_only: bool, settings: tuple[str, ...] = ()) -> duckdb.DuckDBPyConnection:
-        if read_only and not self.path.exists():
+        if read_only and not self.exists():
             raise StoreError(f"no event store at {self.path}: run `newsmon run` "
                              "or `newsmon demo` first, or pass --db")
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_wait
         delay = 0.05
         while True:
@@ -186,7 +226,6 @@ class Store:
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write connection with the schema and views in place."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         con = self._open(read_only=False)
         try:
             _ensure_schema(con)
@@ -232,13 +271,18 @@ class Store:
                 _roll_back(con)
                 raise
 
+    def maintain(self) -> None:
+        """Housekeeping: a DuckDB file has only its write-ahead log to fold in."""
+        with _WRITING, self.writer() as con:
+            con.execute("CHECKPOINT")
+
     # -- reading -----------------------------------------------------------------
 
     def rows(self, query: str, params: dict[str, Any] | None = None, *,
              missing_ok: bool = True) -> list[dict[str, Any]]:
         """The rows of the named query in `sql/queries`, as dicts. An absent store has no
         rows, unless `missing_ok` is false: then it is a StoreError."""
-        if missing_ok and not self.path.exists():
+        if missing_ok and not self.exists():
             return []
         with self.reader() as con:
             cursor = con.execute(sql_text(f"queries/{query}"), params or {})
@@ -254,14 +298,18 @@ class Store:
         """An ad-hoc query's result as an Arrow table (for Parquet files)."""
         return self._adhoc(statement, timeout, lambda c: c.fetch_arrow_table())
 
+    def _adhoc_settings(self) -> tuple[str, ...]:
+        """What an ad-hoc query may read besides the open database: nothing."""
+        return ()
+
     def _adhoc(self, statement: str, timeout: float, take):
         """Run one ad-hoc SELECT read-only, with no file or network access, a memory limit
         and a time limit. While it runs, a commit waits for the file (DuckDB lets no one
         write while anyone reads), so the time limit is kept below writers' lock wait."""
         _one_select(statement)
         con = self._open(read_only=True, settings=(
-            "SET enable_external_access = false", "SET memory_limit = '2GB'",
-            "SET lock_configuration = true"))
+            *self._adhoc_settings(), "SET enable_external_access = false",
+            "SET memory_limit = '2GB'", "SET lock_configuration = true"))
         timer = threading.Timer(timeout, con.interrupt)
         timer.start()
         try:
