@@ -16,9 +16,11 @@ batches, records what they list, then fetches, extracts and tags the new article
 parallel batches, and appends every fact to the event store (`NEWSMON_DB` or the
 `newsmon_db` Variable).
 
-- Mapped tasks never open the database: each stages its events in a Parquet file;
-  one `commit_*` task appends them in one transaction. Commits skip events already
-  recorded, so retries and overlapping runs add no duplicates.
+- On a DuckDB file, mapped tasks never open the database: each stages its events in a
+  Parquet file and one `commit_*` task appends them in one transaction. On DuckLake
+  (`NEWSMON_DB=ducklake:postgres:...`), which takes many writers, each mapped task
+  commits its own events and the `commit_*` task adds up what they did. Commits skip
+  events already recorded, so retries and overlapping runs add no duplicates.
 - Failed feeds and pages are events (see the `feeds` and `articles` views), not task
   failures; a task fails only when the run itself cannot go on.
 - New articles are put into stories (copies of one wire story across outlets count
@@ -48,14 +50,14 @@ def newsmon_ingest():
         return airflow_tasks.plan_polls()
 
     @task
-    def poll(batch: list[dict]) -> str:
+    def poll(batch: list[dict]) -> dict:
         from pipeline import airflow_tasks
         return airflow_tasks.poll(batch)
 
     @task
-    def commit_polls(paths) -> dict:
+    def commit_polls(handed) -> dict:
         from pipeline import airflow_tasks
-        return airflow_tasks.commit(paths)
+        return airflow_tasks.commit(handed)
 
     @task
     def plan_articles() -> list[list[dict]]:
@@ -63,14 +65,14 @@ def newsmon_ingest():
         return airflow_tasks.plan_articles()
 
     @task
-    def process(batch: list[dict]) -> str:
+    def process(batch: list[dict]) -> dict:
         from pipeline import airflow_tasks
         return airflow_tasks.process(batch)
 
     @task
-    def commit_articles(paths) -> dict:
+    def commit_articles(handed) -> dict:
         from pipeline import airflow_tasks
-        return airflow_tasks.commit(paths)
+        return airflow_tasks.commit(handed)
 
     @task
     def cluster_stories() -> dict:

@@ -18,9 +18,9 @@ from airflow.sdk import Connection, Variable, get_current_context
 from airflow.sdk.exceptions import AirflowSkipException
 
 from . import orchestrate
-from .settings import Settings, from_env, parse_allow_hosts
+from .settings import Settings, db_location, from_env, parse_allow_hosts
 
-_PATHS = ("db", "feeds", "topics", "alerts", "staging")
+_PATHS = ("feeds", "topics", "alerts", "sites", "staging")
 
 
 def _variable(name: str) -> str | None:
@@ -30,6 +30,10 @@ def _variable(name: str) -> str | None:
 def settings() -> Settings:
     s = from_env()
     changes: dict = {name: Path(v) for name in _PATHS if (v := _variable(name))}
+    if db := _variable("db"):
+        changes["db"] = db_location(db)  # a file, or a DuckLake catalog
+    if lake_data := _variable("lake_data"):
+        changes["lake_data"] = lake_data
     if allow := _variable("allow_hosts"):
         changes["allow_hosts"] = parse_allow_hosts(allow)
     if offline := _variable("offline"):
@@ -72,23 +76,25 @@ def plan_polls() -> list[list[dict]]:
     return orchestrate.plan_poll_batches(settings())
 
 
-def poll(batch: list[dict]) -> str:
+def poll(batch: list[dict]) -> dict:
     s, (run_id, index) = settings(), _run()
-    return orchestrate.poll_batch(batch, s, orchestrate.stage_path(s, run_id, f"poll-{index}"))
+    return orchestrate.poll_batch(batch, s, orchestrate.stage_path(s, run_id, f"poll-{index}"),
+                                  run_id)
 
 
 def plan_articles() -> list[list[dict]]:
     return orchestrate.plan_article_batches(settings())
 
 
-def process(batch: list[dict]) -> str:
+def process(batch: list[dict]) -> dict:
     s, (run_id, index) = settings(), _run()
-    return orchestrate.process_batch(batch, s, orchestrate.stage_path(s, run_id, f"process-{index}"))
+    return orchestrate.process_batch(
+        batch, s, orchestrate.stage_path(s, run_id, f"process-{index}"), run_id)
 
 
-def commit(paths) -> dict:
+def commit(handed) -> dict:
     run_id, _ = _run()
-    return orchestrate.commit_staged(list(paths or []), settings(), run_id)
+    return orchestrate.commit_staged(list(handed or []), settings(), run_id)
 
 
 def cluster() -> dict:
@@ -108,3 +114,7 @@ def alerts() -> dict:
 
 def retag() -> dict:
     return orchestrate.retag_stored(settings(), _run()[0])
+
+
+def maintain() -> dict:
+    return orchestrate.maintain(settings())

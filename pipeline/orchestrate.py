@@ -33,7 +33,12 @@ def _batches(items: list[dict], size: int) -> list[list[dict]]:
 
 
 def stage_path(settings: Settings, run_id: str, name: str) -> Path:
-    folder = settings.staging or settings.db.with_name(settings.db.name + ".staging")
+    if settings.staging:
+        folder = settings.staging
+    elif isinstance(settings.db, Path):
+        folder = settings.db.with_name(settings.db.name + ".staging")
+    else:  # DuckLake: beside its data files, which every worker reaches
+        folder = Path(settings.lake_data or ".") / "_staging"
     return folder / re.sub(r"[^A-Za-z0-9_.-]", "_", run_id) / f"{name}.parquet"
 
 
@@ -42,9 +47,10 @@ def plan_poll_batches(settings: Settings, size: int = 50, clock: Clock = utc_now
     return _batches([asdict(p) for p in plans], size)
 
 
-def poll_batch(plans: list[dict], settings: Settings, stage: Path, clock: Clock = utc_now) -> str:
+def poll_batch(plans: list[dict], settings: Settings, stage: Path, run_id: str,
+               clock: Clock = utc_now) -> dict:
     events = poll_feeds([PollPlan(**p) for p in plans], settings, clock)
-    return str(staging.write(stage, events))
+    return hand_over(events, settings, stage, run_id)
 
 
 def plan_article_batches(settings: Settings, size: int = 100) -> list[list[dict]]:
@@ -52,23 +58,42 @@ def plan_article_batches(settings: Settings, size: int = 100) -> list[list[dict]
     return _batches([asdict(p) for p in ready], size)
 
 
-def process_batch(plans: list[dict], settings: Settings, stage: Path, clock: Clock = utc_now) -> str:
+def process_batch(plans: list[dict], settings: Settings, stage: Path, run_id: str,
+                  clock: Clock = utc_now) -> dict:
     events: list = []
     process_articles([ArticlePlan(**p) for p in plans], settings, load_topics(settings.topics),
                      clock, events.extend)
-    return str(staging.write(stage, events))
+    return hand_over(events, settings, stage, run_id)
 
 
-def commit_staged(paths: list[str], settings: Settings, run_id: str) -> dict:
-    """Append every staged event in one transaction, then remove the files. A file that
-    is gone was committed by an earlier try of this task."""
+def hand_over(events: list, settings: Settings, stage: Path, run_id: str) -> dict:
+    """A mapped task's events, for the commit task: committed here when the store takes
+    many writers at once (DuckLake), else staged in a Parquet file for the one commit."""
+    store = Store.of(settings)
+    if store.concurrent_writers:
+        report = Report()
+        report.record(events, store.append(events, run_id))
+        return {"committed": summary(report)}
+    return {"staged": str(staging.write(stage, events))}
+
+
+def commit_staged(handed: list[dict], settings: Settings, run_id: str) -> dict:
+    """Append every staged event in one transaction, then remove the files, and add up
+    what mapped tasks committed themselves. A file that is gone was committed by an
+    earlier try of this task."""
+    paths = [h["staged"] for h in handed if h.get("staged")]
     present = [Path(p) for p in paths if Path(p).exists()]
     events = [e for path in present for e in staging.read(path)]
     report = Report()
     report.record(events, Store.of(settings).append(events, run_id))
     for path in present:
         path.unlink(missing_ok=True)
-    return summary(report, staged_files=len(present), missing_files=len(paths) - len(present))
+    for done in (h["committed"] for h in handed if h.get("committed")):
+        report.appended.update(done["appended"])
+        report.matches.update(done["matches"])
+        report.errors.update({tuple(key.split(":", 1)): n for key, n in done["errors"].items()})
+    return summary(report, staged_files=len(present), missing_files=len(paths) - len(present),
+                   committed_by_tasks=sum(1 for h in handed if h.get("committed")))
 
 
 def cluster_new(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:
@@ -94,6 +119,13 @@ def retag_stored(settings: Settings, run_id: str, clock: Clock = utc_now) -> dic
     diff = retag(Store.of(settings), tagger, run_id, clock())
     return {"ruleset_version": tagger.version, "articles": diff.articles,
             "added": dict(diff.added), "dropped": dict(diff.dropped)}
+
+
+def maintain(settings: Settings) -> dict:
+    """The event store's housekeeping (on DuckLake: merge small files, expire snapshots)."""
+    store = Store.of(settings)
+    store.maintain()
+    return {"store": str(store.path)}
 
 
 def summary(report: Report, **extra) -> dict:

@@ -117,7 +117,8 @@ def test_dags_import_fast_and_follow_the_policy(airflow_ready):
     assert result.returncode == 0, result.stderr[-2000:]
     found = json.loads(result.stdout.splitlines()[-1])
     assert found["errors"] == {}
-    assert set(found["dags"]) == {"newsmon_ingest", "newsmon_alerts", "newsmon_retag"}
+    assert set(found["dags"]) == {"newsmon_ingest", "newsmon_alerts", "newsmon_retag",
+                                  "newsmon_maintenance"}
     assert all(seconds < 1.0 for seconds in found["seconds"].values()), found["seconds"]
     assert found["heavy"] == []  # task code is imported when a task runs, not at parse time
     for dag_id, dag in found["dags"].items():
@@ -157,11 +158,11 @@ def test_a_mapped_task_that_fails_once_leaves_no_duplicate(airflow_ready, newsmo
     real, calls = orchestrate.process_batch, []
 
     def crash_after_staging(*args, **kwargs):
-        path = real(*args, **kwargs)  # the work is done and staged...
-        calls.append(path)
+        handed = real(*args, **kwargs)  # the work is done and staged...
+        calls.append(handed)
         if len(calls) == 1:
             raise RuntimeError("worker lost")  # ...and then the task dies
-        return path
+        return handed
 
     monkeypatch.setattr(orchestrate, "process_batch", crash_after_staging)
     run = load_dag("newsmon_ingest").test()
@@ -226,3 +227,17 @@ def test_retag_dag_adds_nothing_under_unchanged_rules(airflow_ready, newsmon_env
     before = len(event_ids(newsmon_env["NEWSMON_DB"]))
     assert load_dag("newsmon_retag").test().state == "success"
     assert len(event_ids(newsmon_env["NEWSMON_DB"])) == before
+
+
+def test_ingest_and_maintenance_on_ducklake(airflow_ready, newsmon_env, postgres, tmp_path,
+                                            monkeypatch):
+    monkeypatch.setenv("NEWSMON_DB", "ducklake:postgres:" + postgres("airflow"))
+    monkeypatch.setenv("NEWSMON_LAKE_DATA", str(tmp_path / "lake"))
+    settings = from_env()
+    assert load_dag("newsmon_ingest").test().state == "success"
+    everything = "SELECT event_id, type, payload FROM events ORDER BY seq"
+    before = Store.of(settings).sql(everything)[1]
+    assert len(before) > 100 and len({r[0] for r in before}) == len(before)
+    assert not (tmp_path / "lake" / "_staging").exists()  # mapped tasks committed themselves
+    assert load_dag("newsmon_maintenance").test().state == "success"
+    assert Store.of(settings).sql(everything)[1] == before

@@ -1,0 +1,42 @@
+"""newsmon maintenance: the event store's housekeeping, daily."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from airflow.sdk import dag, task
+
+DOC = """
+### newsmon maintenance
+
+Daily housekeeping of the event store. On DuckLake (`NEWSMON_DB=ducklake:postgres:...`)
+it merges the small Parquet files that many commits leave, expires snapshots older
+than a week and deletes the files no snapshot needs, holding the writers' lock so that
+no commit conflicts with it. On a DuckDB file it folds the write-ahead log into the
+file. Safe to run at any time, and to run twice.
+"""
+
+
+@dag(
+    dag_id="newsmon_maintenance",
+    schedule="@daily",
+    start_date=datetime(2026, 1, 1),
+    catchup=False,
+    max_active_runs=1,
+    tags=["newsmon", "maintenance"],
+    doc_md=DOC,
+    # Retries wait 30 s, then twice as long each time. (Set here: a delay left to
+    # [core] default_task_retry_delay is lost when the scheduler reads the DAG back.)
+    default_args={"retries": 2, "retry_delay": timedelta(seconds=30),
+                  "retry_exponential_backoff": 2.0, "max_retry_delay": timedelta(minutes=15)},
+)
+def newsmon_maintenance():
+    @task
+    def maintain() -> dict:
+        from pipeline import airflow_tasks
+        return airflow_tasks.maintain()
+
+    maintain()
+
+
+dag = newsmon_maintenance()
