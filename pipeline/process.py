@@ -127,6 +127,12 @@ def process_articles(plans: list[ArticlePlan], settings: Settings, topics: Topic
     article as it finishes (the caller commits them in batches)."""
     if not plans:
         return
+    if multiprocessing.current_process().daemon:
+        # Celery's default prefork pool runs tasks in daemonic processes, which may not
+        # start the extraction workers: every article would fail the same way.
+        raise RuntimeError("extraction needs worker processes, and this process is daemonic "
+                           "(a Celery prefork pool?): run Celery workers with "
+                           "[celery] pool = solo, one task each, several per machine")
     memory = settings.extract_memory_mb * 2**20 if settings.extract_memory_mb else None
     # Spawned, not forked: a fork would copy this process's threads and address space
     # (DuckDB, the event loop) into every worker and count against its memory limit.

@@ -131,3 +131,36 @@ def test_careless_queries_are_stopped_and_ingestion_goes_on(store):
     assert slow.returncode == 2 and "stopped" in err
     assert waited >= 0.3
     assert store.sql("SELECT count(*) FROM events")[1][0][0] == 110
+
+
+IN_A_DAEMON = textwrap.dedent("""
+    import multiprocessing, sys
+
+    def work(queue):
+        from pipeline.config import load_topics
+        from pipeline.process import ArticlePlan, process_articles
+        from pipeline.settings import Settings
+        plan = ArticlePlan("a", "f", "http://127.0.0.1:1/a.html", "t", None, 1)
+        try:
+            process_articles([plan], Settings(), load_topics(), None, lambda events: None)
+            queue.put("no error")
+        except RuntimeError as error:
+            queue.put(str(error))
+
+    if __name__ == "__main__":
+        queue = multiprocessing.get_context("spawn").Queue()
+        child = multiprocessing.get_context("spawn").Process(target=work, args=(queue,), daemon=True)
+        child.start()
+        print(queue.get(timeout=60))
+        child.join()
+""")
+
+
+def test_extraction_in_a_daemonic_process_says_how_to_run_celery(tmp_path):
+    # Celery's prefork pool runs tasks in daemonic processes, which may not start the
+    # extraction workers: one clear error, not a failed fetch per article
+    script = tmp_path / "daemon.py"
+    script.write_text(IN_A_DAEMON)
+    out = subprocess.run([sys.executable, str(script)], cwd=CHECKOUT, capture_output=True,
+                         text=True, timeout=120)
+    assert "pool = solo" in out.stdout, out.stderr
