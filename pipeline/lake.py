@@ -22,7 +22,7 @@ from typing import Iterator, Sequence
 import duckdb
 
 from .events import Event
-from .store import _WRITING, Store, StoreBusy, StoreError, Transaction, _roll_back
+from .store import _WRITING, Store, StoreBusy, StoreError
 
 PREFIX = "ducklake:postgres:"
 # One number for "the newsmon event log": pg_advisory_lock takes a bigint key.
@@ -102,7 +102,7 @@ class LakeStore(Store):
         return (f"SET allowed_directories = [{_literal(self.data_path)}]",)
 
     @contextmanager
-    def _advisory_lock(self) -> Iterator[None]:
+    def _writers_lock(self) -> Iterator[None]:
         import psycopg  # only a DuckLake store needs it
 
         try:
@@ -120,23 +120,6 @@ class LakeStore(Store):
         finally:
             session.close()  # ends the session, and with it the lock
 
-    @contextmanager
-    def transaction(self, run_id: str) -> Iterator[Transaction]:
-        """Read and append in one DuckLake transaction, under the advisory lock that
-        every writer of this log takes."""
-        with _WRITING, self._advisory_lock(), self.writer() as con:
-            try:
-                con.execute("BEGIN")
-                yield Transaction(con, run_id)
-                con.execute("COMMIT")
-            except duckdb.Error as error:
-                _roll_back(con)
-                raise StoreError(f"could not record events in the DuckLake log; none of this "
-                                 f"transaction's was recorded ({error})") from None
-            except BaseException:
-                _roll_back(con)
-                raise
-
     def append(self, events: Sequence[Event], run_id: str) -> set[str]:
         """As `Store.append`, retried with backoff when the commit conflicts with one
         the lock does not cover (snapshot maintenance) or the catalog hiccups."""
@@ -144,6 +127,8 @@ class LakeStore(Store):
         for attempt in range(RETRIES):
             try:
                 return super().append(events, run_id)
+            except StoreBusy:
+                raise  # it has waited its lock_wait already
             except StoreError:
                 if attempt == RETRIES - 1:
                     raise
@@ -154,12 +139,12 @@ class LakeStore(Store):
     def prepare(self) -> None:
         """Create the tables and views once, before workers fan out: concurrent
         CREATE TABLE IF NOT EXISTS statements conflict on DuckLake."""
-        with _WRITING, self._advisory_lock(), self.writer():
+        with _WRITING, self._writers_lock(), self.writer():
             pass
 
     def maintain(self, older_than_days: int = 7) -> None:
         """Merge small data files and expire old snapshots, under the writers' lock."""
-        with _WRITING, self._advisory_lock(), self.writer() as con:
+        with _WRITING, self._writers_lock(), self.writer() as con:
             con.execute("CALL ducklake_merge_adjacent_files('lake')")
             con.execute(f"CALL ducklake_expire_snapshots('lake', older_than => "
                         f"now() - INTERVAL {int(older_than_days)} DAY)")

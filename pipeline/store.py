@@ -12,7 +12,7 @@ import hashlib
 import random
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -195,6 +195,10 @@ class Store:
     def exists(self) -> bool:
         return self.path.exists()
 
+    def _writers_lock(self):
+        """What keeps other processes' writers out: for a file, DuckDB's own lock."""
+        return nullcontext()
+
     # -- connections -------------------------------------------------------------
 
     def _open(self, read_only: bool, settings: tuple[str, ...] = ()) -> duckdb.DuckDBPyConnection:
@@ -255,8 +259,9 @@ class Store:
     def transaction(self, run_id: str) -> Iterator["Transaction"]:
         """Read and append in one transaction, holding the file throughout: what was read
         cannot change before the append (another process waits for the file's lock,
-        another thread of this one for `_WRITING`)."""
-        with _WRITING, self.writer() as con:
+        another thread of this one for `_WRITING`; on DuckLake, other writers for its
+        advisory lock)."""
+        with _WRITING, self._writers_lock(), self.writer() as con:
             try:
                 con.execute("BEGIN")
                 yield Transaction(con, run_id)
