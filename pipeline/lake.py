@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 import time
 from contextlib import contextmanager
+from functools import cache
 from importlib import import_module
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -22,7 +23,7 @@ from typing import Iterator, Sequence
 import duckdb
 
 from .events import Event
-from .store import _WRITING, Store, StoreBusy, StoreError
+from .store import Store, StoreBusy, StoreError
 
 PREFIX = "ducklake:postgres:"
 # One number for "the newsmon event log": pg_advisory_lock takes a bigint key.
@@ -34,6 +35,7 @@ def is_lake(db) -> bool:
     return str(db).startswith(PREFIX)
 
 
+@cache  # looked up once per process, not at every connection
 def _extension(package: str) -> str:
     """The extension file a `duckdb-extension-*` wheel ships: DuckDB cannot download
     extensions here, and must not try (autoinstall is off)."""
@@ -139,12 +141,12 @@ class LakeStore(Store):
     def prepare(self) -> None:
         """Create the tables and views once, before workers fan out: concurrent
         CREATE TABLE IF NOT EXISTS statements conflict on DuckLake."""
-        with _WRITING, self._writers_lock(), self.writer():
+        with self.sole_writer():
             pass
 
     def maintain(self, older_than_days: int = 7) -> None:
         """Merge small data files and expire old snapshots, under the writers' lock."""
-        with _WRITING, self._writers_lock(), self.writer() as con:
+        with self.sole_writer() as con:
             con.execute("CALL ducklake_merge_adjacent_files('lake')")
             con.execute(f"CALL ducklake_expire_snapshots('lake', older_than => "
                         f"now() - INTERVAL {int(older_than_days)} DAY)")

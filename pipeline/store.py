@@ -256,12 +256,19 @@ class Store:
             return tx.append(events)
 
     @contextmanager
+    def sole_writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write connection no other writer shares: not another thread of this process
+        (`_WRITING`), not another process (DuckDB's file lock; DuckLake's advisory lock)."""
+        with _WRITING, self._writers_lock(), self.writer() as con:
+            yield con
+
+    @contextmanager
     def transaction(self, run_id: str) -> Iterator["Transaction"]:
         """Read and append in one transaction, holding the file throughout: what was read
         cannot change before the append (another process waits for the file's lock,
         another thread of this one for `_WRITING`; on DuckLake, other writers for its
         advisory lock)."""
-        with _WRITING, self._writers_lock(), self.writer() as con:
+        with self.sole_writer() as con:
             try:
                 con.execute("BEGIN")
                 yield Transaction(con, run_id)
@@ -278,7 +285,7 @@ class Store:
 
     def maintain(self) -> None:
         """Housekeeping: a DuckDB file has only its write-ahead log to fold in."""
-        with _WRITING, self.writer() as con:
+        with self.sole_writer() as con:
             con.execute("CHECKPOINT")
 
     # -- reading -----------------------------------------------------------------
