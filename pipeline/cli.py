@@ -56,8 +56,8 @@ def main(argv: list[str] | None = None) -> int:
 def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", type=db_location,
-                        help="event store: a file, or ducklake:postgres:<libpq string> "
-                             "(default: NEWSMON_DB or ./newsmon.duckdb)")
+                        help="event store: a file, ducklake:postgres:<libpq string> or "
+                             "ducklake:<catalog file> (default: NEWSMON_DB or ./newsmon.duckdb)")
     configs = argparse.ArgumentParser(add_help=False)
     configs.add_argument("--feeds", type=Path, help="feeds file (default: bundled config/feeds.yaml)")
     configs.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
@@ -97,7 +97,8 @@ def _parser() -> argparse.ArgumentParser:
     p = command("copy-log", _copy_log, "copy the events the target log lacks into it, in order "
                 "(a DuckDB file to DuckLake, or back); safe to run again", (common,))
     p.add_argument("--to", type=db_location, required=True,
-                   help="the target: a file, or ducklake:postgres:<libpq string>")
+                   help="the target: a file, ducklake:postgres:<libpq string> or "
+                   "ducklake:<catalog file>")
     p.add_argument("--to-lake-data", help="the target's DuckLake data path "
                    "(default: NEWSMON_LAKE_DATA)")
     p = command("sql", _sql, "read-only SQL on the event log and its views", (common,))

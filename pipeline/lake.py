@@ -1,6 +1,8 @@
-"""The event store on DuckLake: a PostgreSQL catalog and Parquet data files, which many
-processes on many machines may write at once (I/O). Chosen by a `NEWSMON_DB` of the form
-`ducklake:postgres:<libpq connection string>`, with the data files at `NEWSMON_LAKE_DATA`.
+"""The event store on DuckLake: a catalog and Parquet data files (I/O). Chosen by a
+`NEWSMON_DB` of the form `ducklake:postgres:<libpq connection string>`, a PostgreSQL
+catalog that many processes on many machines may write at once, with the data files at
+`NEWSMON_LAKE_DATA`; or `ducklake:<path>`, a catalog in a local DuckDB file, which like
+any DuckDB file takes one writing process (its data files default to `<path>.files`).
 
 DuckLake has no primary keys or unique constraints, and concurrent anti-join inserts
 let the same event through twice. So every writing transaction first takes one
@@ -25,7 +27,8 @@ import duckdb
 from .events import Event
 from .store import Store, StoreBusy, StoreError
 
-PREFIX = "ducklake:postgres:"
+PREFIX = "ducklake:"
+POSTGRES = "postgres:"
 # One number for "the newsmon event log": pg_advisory_lock takes a bigint key.
 LOCK_KEY = 0x6E6577736D6F6E  # "newsmon"
 RETRIES = 5
@@ -55,18 +58,26 @@ def _literal(text: str) -> str:
 
 
 class LakeStore(Store):
-    concurrent_writers = True
     def __init__(self, url: str, data_path: str | None, lock_wait: float = 120.0):
-        if not data_path:
+        catalog = url[len(PREFIX):]
+        self.dsn = catalog[len(POSTGRES):] if catalog.startswith(POSTGRES) else None
+        self.local = None if self.dsn is not None else Path(catalog)
+        if self.local is not None:
+            data_path = data_path or f"{self.local}.files"
+        elif not data_path:
             raise StoreError("a DuckLake event store needs NEWSMON_LAKE_DATA: the directory "
                              "or object-store prefix of its Parquet files")
         self.url, self.data_path, self.lock_wait = url, data_path, lock_wait
         self.path = url  # what messages name
-        self.dsn = url[len(PREFIX):]
+        # Only a PostgreSQL catalog takes many writing processes: a local one is a DuckDB
+        # file, which its writer holds (and Airflow's mapped tasks stage their events).
+        self.concurrent_writers = self.dsn is not None
         self._exists = False
 
     def exists(self) -> bool:
         """Whether the catalog holds a DuckLake yet (the first writer creates it)."""
+        if self.local is not None:
+            return self.local.exists()
         if not self._exists:
             import psycopg
 
@@ -78,12 +89,17 @@ class LakeStore(Store):
             self._exists = found[0] is not None
         return self._exists
 
-    def _open(self, read_only: bool, settings: tuple[str, ...] = ()) -> duckdb.DuckDBPyConnection:
+    def _connect(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
+        if self.local is not None and not read_only:
+            self.local.parent.mkdir(parents=True, exist_ok=True)
         con = duckdb.connect()
         try:
             con.execute("SET autoinstall_known_extensions = false")
             con.execute("SET autoload_known_extensions = false")
-            for package in ("duckdb_extension_ducklake", "duckdb_extension_postgres_scanner"):
+            packages = ["duckdb_extension_ducklake"]
+            if self.dsn is not None:
+                packages.append("duckdb_extension_postgres_scanner")
+            for package in packages:
                 con.execute(f"LOAD '{_extension(package)}'")
             # ATTACH takes no parameters: the strings are quoted as SQL literals
             options = [f"DATA_PATH {_literal(self.data_path)}"] + (["READ_ONLY"] if read_only else [])
@@ -95,9 +111,9 @@ class LakeStore(Store):
             for statement in ("SET TimeZone = 'UTC'", *settings):
                 con.execute(statement)
             return con
-        except duckdb.Error as error:
-            con.close()
-            raise StoreError(f"cannot open the DuckLake catalog {self.dsn!r}: {error}") from None
+        except BaseException:
+            con.close()  # `Store._open` retries a locked local catalog, and names the rest
+            raise
 
     def _adhoc_settings(self) -> tuple[str, ...]:
         # the log's own data files, and no other file
@@ -105,7 +121,10 @@ class LakeStore(Store):
 
     @contextmanager
     def _writers_lock(self) -> Iterator[None]:
-        import psycopg  # only a DuckLake store needs it
+        if self.dsn is None:  # a local catalog: DuckDB's lock on its file, as for any file
+            yield
+            return
+        import psycopg  # only a PostgreSQL catalog needs it
 
         try:
             session = psycopg.connect(self.dsn, autocommit=True,

@@ -42,9 +42,9 @@ def stage_path(settings: Settings, run_id: str, name: str) -> Path:
     return folder / re.sub(r"[^A-Za-z0-9_.-]", "_", run_id) / f"{name}.parquet"
 
 
-def plan_poll_batches(settings: Settings, size: int = 50, clock: Clock = utc_now) -> list[list[dict]]:
+def plan_poll_batches(settings: Settings, clock: Clock = utc_now) -> list[list[dict]]:
     plans, _waiting = plan_polls(Store.of(settings), load_feeds(settings.feeds).feeds, clock())
-    return _batches([asdict(p) for p in plans], size)
+    return _batches([asdict(p) for p in plans], settings.poll_batch)
 
 
 def poll_batch(plans: list[dict], settings: Settings, stage: Path, run_id: str,
@@ -53,9 +53,9 @@ def poll_batch(plans: list[dict], settings: Settings, stage: Path, run_id: str,
     return hand_over(events, settings, stage, run_id)
 
 
-def plan_article_batches(settings: Settings, size: int = 100) -> list[list[dict]]:
+def plan_article_batches(settings: Settings) -> list[list[dict]]:
     ready, _held = plan_articles(Store.of(settings), settings)
-    return _batches([asdict(p) for p in ready], size)
+    return _batches([asdict(p) for p in ready], settings.article_batch)
 
 
 def process_batch(plans: list[dict], settings: Settings, stage: Path, run_id: str,

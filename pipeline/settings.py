@@ -13,7 +13,7 @@ from .config import ConfigError
 
 @dataclass(frozen=True)
 class Settings:
-    db: Path | str = Path("newsmon.duckdb")  # a file, or "ducklake:postgres:<libpq string>"
+    db: Path | str = Path("newsmon.duckdb")  # a file, "ducklake:postgres:<libpq>", "ducklake:<file>"
     lake_data: str | None = None         # DuckLake's data files: a directory or object-store prefix
     feeds: Path | None = None           # None: the bundled config/feeds.yaml
     topics: Path | None = None
@@ -38,6 +38,9 @@ class Settings:
     lock_wait: float = 120.0            # seconds to wait for another process's lock: longer
                                         # than an ad-hoc query may run (`newsmon sql`, 30 s)
     max_extract_bytes: int = 5_000_000  # bigger pages are not handed to the extractor
+    # how much one mapped Airflow task takes: smaller batches spread over more workers
+    poll_batch: int = 50                # feeds per poll task
+    article_batch: int = 100            # articles per process task
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **{k: v for k, v in changes.items() if v is not None})
@@ -54,6 +57,7 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
                           ("concurrency", int), ("per_host", int), ("workers", int),
                           ("max_fetch_attempts", int), ("extract_timeout", float),
                           ("extract_memory_mb", int), ("max_extract_bytes", int),
+                          ("poll_batch", int), ("article_batch", int),
                           ("lock_wait", float)):
         raw = env.get(f"NEWSMON_{name.upper()}")
         if raw:
@@ -62,6 +66,10 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
             except ValueError:
                 raise ConfigError("environment", None, f"NEWSMON_{name.upper()}",
                                   f"cannot read {raw!r} as {convert.__name__}") from None
+            # counts, sizes and seconds: none may be negative, and only a memory limit zero
+            if convert in (int, float) and changes[name] < (0 if name == "extract_memory_mb" else 1e-9):
+                raise ConfigError("environment", None, f"NEWSMON_{name.upper()}",
+                                  f"must be above zero, not {raw!r}")
     allow = env.get("NEWSMON_ALLOW_HOSTS", "")
     if allow:
         changes["allow_hosts"] = parse_allow_hosts(allow)

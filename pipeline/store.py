@@ -202,20 +202,15 @@ class Store:
     # -- connections -------------------------------------------------------------
 
     def _open(self, read_only: bool, settings: tuple[str, ...] = ()) -> duckdb.DuckDBPyConnection:
+        """A connection, once another process's lock on the database lets go of it."""
         if read_only and not self.exists():
             raise StoreError(f"no event store at {self.path}: run `newsmon run` "
                              "or `newsmon demo` first, or pass --db")
-        if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         deadline = time.monotonic() + self.lock_wait
         delay = 0.05
         while True:
             try:
-                con = duckdb.connect(str(self.path), read_only=read_only)
-                # UTC, so dates cut from timestamps do not depend on the machine's zone.
-                for statement in ("SET TimeZone = 'UTC'", *settings):
-                    con.execute(statement)
-                return con
+                return self._connect(read_only, settings)
             except (duckdb.IOException, duckdb.ConnectionException) as error:
                 if not _is_lock_error(error):
                     raise StoreError(f"cannot open {self.path}: {error}") from None
@@ -226,6 +221,19 @@ class Store:
                 raise StoreError(f"cannot open {self.path}: {error}") from None
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 1.0)
+
+    def _connect(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            # UTC, so dates cut from timestamps do not depend on the machine's zone.
+            for statement in ("SET TimeZone = 'UTC'", *settings):
+                con.execute(statement)
+            return con
+        except BaseException:
+            con.close()
+            raise
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -65,44 +65,15 @@ def port() -> int:
     return free_port()
 
 
-def _postgres_bin() -> Path | None:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
-    return found[-1].parent if found else None
-
-
 @pytest.fixture(scope="session")
 def postgres():
     """A throwaway PostgreSQL server on loopback (the catalog of a DuckLake event store);
     `postgres(name)` creates a database and returns its libpq connection string."""
-    import getpass
-    import shutil
-    import subprocess
-    import tempfile
+    from services import Postgres
 
-    import psycopg
-
-    binaries = _postgres_bin()
-    if binaries is None:
-        pytest.skip("PostgreSQL is not installed (Debian: apt-get install postgresql)")
-    # PostgreSQL refuses to run as root: run it as the `postgres` user then, in a folder
-    # that user can reach (pytest's own are private to root).
-    folder = Path(tempfile.mkdtemp(prefix="newsmon-postgres-"))
-    as_user = ["runuser", "-u", "postgres", "--"] if getpass.getuser() == "root" else []
-    if as_user:
-        shutil.chown(folder, "postgres")
-    port = free_port()
-    run = lambda *args: subprocess.run([*as_user, *map(str, args)], check=True,  # noqa: E731
-                                       capture_output=True)
-    run(binaries / "initdb", "-D", folder / "data", "-A", "trust", "-U", "newsmon")
-    run(binaries / "pg_ctl", "-D", folder / "data", "-l", folder / "log", "-w", "start", "-o",
-        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off")
-    base = f"host=127.0.0.1 port={port} user=newsmon"
-
-    def database(name: str) -> str:
-        with psycopg.connect(f"{base} dbname=postgres", autocommit=True) as con:
-            con.execute(f'CREATE DATABASE "{name}"')
-        return f"{base} dbname={name}"
-
-    yield database
-    run(binaries / "pg_ctl", "-D", folder / "data", "-m", "immediate", "stop")
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        server = Postgres()
+    except FileNotFoundError as missing:
+        pytest.skip(str(missing))
+    with server:
+        yield server.database

@@ -58,3 +58,9 @@ def test_environment_settings():
         from_env({"NEWSMON_WORKERS": "many"})
     with pytest.raises(ConfigError, match="host:port"):
         from_env({"NEWSMON_ALLOW_HOSTS": "127.0.0.1"})
+    # a batch of zero would plan no task at all, a negative lock wait never wait
+    for name, raw in (("ARTICLE_BATCH", "0"), ("LOCK_WAIT", "-1"), ("EXTRACT_MEMORY_MB", "-5")):
+        with pytest.raises(ConfigError, match=f"NEWSMON_{name}.*above zero"):
+            from_env({f"NEWSMON_{name}": raw})
+    assert from_env({"NEWSMON_EXTRACT_MEMORY_MB": "0"}).extract_memory_mb == 0  # no limit
+    assert from_env({"NEWSMON_ARTICLE_BATCH": "10", "NEWSMON_POLL_BATCH": "5"}).article_batch == 10

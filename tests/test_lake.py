@@ -1,6 +1,7 @@
-"""The event log on DuckLake (a PostgreSQL catalog, Parquet files): the same pipeline,
-views and queries as on a DuckDB file, and each event recorded once however many
-processes commit at once. Real PostgreSQL, real DuckLake."""
+"""The event log on DuckLake (a PostgreSQL or local catalog, Parquet files): the same
+pipeline, views and queries as on a DuckDB file, and each event recorded once however
+many processes commit at once. Real PostgreSQL, real DuckLake. (The store's contract,
+on every backend, is in test_store.py.)"""
 
 from __future__ import annotations
 
@@ -26,9 +27,13 @@ def lake(postgres, tmp_path, name: str) -> Settings:
                     workers=2)
 
 
-def test_the_demo_records_the_same_on_ducklake_as_on_a_file(postgres, tmp_path):
+@pytest.mark.parametrize("catalog", ["local", "postgres"])
+def test_the_demo_records_the_same_on_ducklake_as_on_a_file(catalog, tmp_path, request):
     on_file = Settings(db=tmp_path / "demo.duckdb", workers=2)
-    on_lake = lake(postgres, tmp_path, "demo")
+    if catalog == "local":  # a DuckDB file as the catalog: no server needed
+        on_lake = Settings(db=f"ducklake:{tmp_path / 'demo.ducklake'}", workers=2)
+    else:
+        on_lake = lake(request.getfixturevalue("postgres"), tmp_path, "demo")
     port = free_port()  # article ids hold the port: the same one for both
     for settings in (on_file, on_lake):
         run_demo(settings, port, tmp_path / "mail", NoProgress())

@@ -2,6 +2,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
@@ -10,9 +11,33 @@ import pytest
 from conftest import CHECKOUT, fixed_clock
 
 from pipeline import events as ev
+from pipeline.settings import Settings
 from pipeline.store import VIEWS, Store, StoreBusy, StoreError
 
 AT = fixed_clock()()
+BACKENDS = ["file", "ducklake-local", "ducklake-postgres"]
+
+
+def backend(kind: str, tmp_path, request) -> Settings:
+    """Settings for an empty store of one kind: a DuckDB file, DuckLake with its catalog
+    in a local DuckDB file, DuckLake with a PostgreSQL catalog (skipped without one)."""
+    if kind == "file":
+        return Settings(db=tmp_path / "events.duckdb")
+    if kind == "ducklake-local":
+        return Settings(db=f"ducklake:{tmp_path / 'catalog.ducklake'}")
+    database = request.getfixturevalue("postgres")(f"store_{uuid.uuid4().hex}")
+    return Settings(db=f"ducklake:postgres:{database}", lake_data=str(tmp_path / "lake"))
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path) -> Store:
+    """Every test taking `store` is the store's contract, and runs on every backend."""
+    return Store.of(backend(request.param, tmp_path, request).with_(lock_wait=5))
+
+
+@pytest.fixture
+def file_store(tmp_path) -> Store:
+    return Store(tmp_path / "events.duckdb", lock_wait=5)
 
 
 def some_events(n: int = 3) -> list[ev.Event]:
@@ -60,7 +85,8 @@ def test_payload_and_lifted_columns_round_trip(store):
     assert row[5] == AT
 
 
-def test_views_are_disposable(store):
+def test_views_are_disposable(file_store):
+    store = file_store
     store.append(some_events(), "r")
     before = {v: store.sql(f"SELECT * FROM {v} ORDER BY ALL")[1] for v in VIEWS}
     con = duckdb.connect(str(store.path))
@@ -75,24 +101,28 @@ def test_views_are_disposable(store):
 
 
 HOLD_LOCK = textwrap.dedent("""
-    import sys, time, duckdb
-    con = duckdb.connect(sys.argv[1])
-    print("locked", flush=True)
-    time.sleep(float(sys.argv[2]))
-    con.close()
+    import sys, time
+    from pipeline.settings import Settings
+    from pipeline.store import Store
+    store = Store.of(Settings(db=sys.argv[1], lake_data=sys.argv[2] or None))
+    with store.sole_writer():
+        print("locked", flush=True)
+        time.sleep(float(sys.argv[3]))
 """)
 
 
-def hold_lock(path, seconds: float) -> subprocess.Popen:
-    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path), str(seconds)],
-                              stdout=subprocess.PIPE, text=True)
+def hold_lock(store: Store, seconds: float) -> subprocess.Popen:
+    """Another process holding the store as its writer for a while."""
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(store.path),
+                               getattr(store, "data_path", ""), str(seconds)],
+                              cwd=CHECKOUT, stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "locked"
     return holder
 
 
 def test_a_second_process_waits_for_the_lock(store):
     store.append(some_events(1), "r1")
-    holder = hold_lock(store.path, 1.5)
+    holder = hold_lock(store, 1.5)
     try:
         assert store.append(some_events(2), "r2")   # waits, then appends
         assert holder.poll() is not None            # only once the holder had let go
@@ -101,12 +131,12 @@ def test_a_second_process_waits_for_the_lock(store):
     assert count(store) == 3
 
 
-def test_a_lock_that_stays_is_a_clear_error(tmp_path):
-    store = Store(tmp_path / "busy.duckdb", lock_wait=0.5)
+def test_a_lock_that_stays_is_a_clear_error(store):
+    store.lock_wait = 0.5
     store.append(some_events(1), "r")
-    holder = hold_lock(store.path, 5)
+    holder = hold_lock(store, 5)
     try:
-        with pytest.raises(StoreBusy, match="in use by another process"):
+        with pytest.raises(StoreBusy, match="in use by another process|another writer held"):
             store.append(some_events(2), "r2")
     finally:
         holder.kill()
@@ -138,9 +168,10 @@ def test_adhoc_sql_stops_at_its_time_limit(store):
     assert time.monotonic() - started < 30
 
 
-def test_reading_a_missing_store_says_what_to_do(tmp_path):
+@pytest.mark.parametrize("kind", BACKENDS)
+def test_reading_a_missing_store_says_what_to_do(kind, tmp_path, request):
     with pytest.raises(StoreError, match="newsmon run"):
-        Store(tmp_path / "nothing.duckdb").sql("SELECT 1")
+        Store.of(backend(kind, tmp_path, request)).sql("SELECT 1")
 
 
 def test_a_log_written_with_the_old_unique_key_is_moved_over(tmp_path):
