@@ -37,8 +37,8 @@ def stage_path(settings: Settings, run_id: str, name: str) -> Path:
         folder = settings.staging
     elif isinstance(settings.db, Path):
         folder = settings.db.with_name(settings.db.name + ".staging")
-    else:  # DuckLake: beside its data files, which every worker reaches
-        folder = Path(settings.lake_data or ".") / "_staging"
+    else:  # DuckLake: beside its data files (only a local catalog stages)
+        folder = Path(Store.of(settings).data_path) / "_staging"
     return folder / re.sub(r"[^A-Za-z0-9_.-]", "_", run_id) / f"{name}.parquet"
 
 

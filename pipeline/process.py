@@ -11,10 +11,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import multiprocessing
+import sys
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
+from importlib.machinery import ModuleSpec
+from typing import Callable, Iterator
 
 from pebble import ProcessExpired, ProcessPool
 
@@ -136,8 +139,29 @@ def process_articles(plans: list[ArticlePlan], settings: Settings, topics: Topic
     memory = settings.extract_memory_mb * 2**20 if settings.extract_memory_mb else None
     # Spawned, not forked: a fork would copy this process's threads and address space
     # (DuckDB, the event loop) into every worker and count against its memory limit.
-    with ProcessPool(max_workers=settings.workers, initializer=start_worker,
-                     initargs=(topics.model_dump(mode="json"),
-                               load_sites(settings.sites).model_dump(mode="json"), memory),
-                     context=multiprocessing.get_context("spawn")) as pool:
+    with _main_script_not_rerun(), \
+            ProcessPool(max_workers=settings.workers, initializer=start_worker,
+                        initargs=(topics.model_dump(mode="json"),
+                                  load_sites(settings.sites).model_dump(mode="json"), memory),
+                        context=multiprocessing.get_context("spawn")) as pool:
         asyncio.run(_process(plans, settings, pool, clock, done))
+
+
+@contextmanager
+def _main_script_not_rerun() -> Iterator[None]:
+    """A spawned process first runs the parent's main script again, unless the parent
+    was started as a module (`python -m`). Our workers need nothing from it, and some
+    scripts fail there: under Airflow's Celery worker it is `bin/airflow`, which imports
+    Airflow, which refuses the database URL its task processes are given, so every
+    worker died at start and pebble started another, forever. With the main module
+    named `__main__`, multiprocessing skips it (as for `python -m`); pebble may start
+    workers at any time while the pool is open, so the name stays until it closes."""
+    main = sys.modules["__main__"]
+    if getattr(main, "__spec__", None) is not None:
+        yield  # started as a module: nothing is run again
+        return
+    main.__spec__ = ModuleSpec("__main__", None)
+    try:
+        yield
+    finally:
+        main.__spec__ = None

@@ -164,3 +164,35 @@ def test_extraction_in_a_daemonic_process_says_how_to_run_celery(tmp_path):
     out = subprocess.run([sys.executable, str(script)], cwd=CHECKOUT, capture_output=True,
                          text=True, timeout=120)
     assert "pool = solo" in out.stdout, out.stderr
+
+
+# A main script that fails when run a second time in another process, as Airflow's
+# `bin/airflow` does in a Celery worker's task process (its database URL is withheld).
+RERUN_FAILS = textwrap.dedent("""
+    import os, sys
+    from datetime import datetime, timezone
+    if os.environ.get("TASK_STARTED"):
+        raise SystemExit("the main script ran again in a worker")
+    os.environ["TASK_STARTED"] = "1"
+    from pipeline.config import load_topics
+    from pipeline.process import ArticlePlan, process_articles
+    from pipeline.settings import Settings
+    site = sys.argv[1]
+    plan = ArticlePlan("a", "f", f"http://{site}/" + sys.argv[2], "t", None, 1)
+    found = []
+    process_articles([plan], Settings(allow_hosts=frozenset({site}), offline=True, workers=1),
+                     load_topics(), lambda: datetime.now(timezone.utc), found.extend)
+    print(sorted(e.type for e in found))
+""")
+
+
+def test_extraction_workers_do_not_run_the_main_script_again(tmp_path, serve):
+    site = serve(DEMO_SITE)
+    page = next(p.relative_to(DEMO_SITE) for p in sorted(DEMO_SITE.rglob("*.html")))
+    script = tmp_path / "task.py"
+    script.write_text(RERUN_FAILS)
+    # before the fix, every worker died at start and was replaced, for ever
+    out = subprocess.run([sys.executable, str(script), site.host_port, str(page)], cwd=CHECKOUT,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "ArticleExtracted" in out.stdout, out.stdout
