@@ -18,7 +18,7 @@ from pathlib import Path
 
 from bench.common import machine
 
-BENCHES = ["pipeline", "appends", "polling", "extraction", "tagging", "trends", "airflow"]
+BENCHES = ["pipeline", "appends", "polling", "scaling", "extraction", "tagging", "trends", "airflow"]
 RESULTS = Path(__file__).resolve().parent / "results.md"
 
 

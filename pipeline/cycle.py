@@ -79,10 +79,11 @@ class Report:
     notes: list[str] = field(default_factory=list)
 
     def record(self, events: Iterable[ev.Event], new_ids: set[str]) -> None:
+        unseen = set(new_ids)  # a batch may carry one event twice: count it once
         for e in events:
-            if e.event_id not in new_ids:
+            if e.event_id not in unseen:
                 continue
-            new_ids = new_ids - {e.event_id}  # a batch may carry one event twice
+            unseen.discard(e.event_id)
             self.appended[e.type] += 1
             if "error_class" in e.payload:
                 self.errors[(e.type, e.payload["error_class"])] += 1

@@ -149,19 +149,17 @@ def process_articles(plans: list[ArticlePlan], settings: Settings, topics: Topic
 
 @contextmanager
 def _main_script_not_rerun() -> Iterator[None]:
-    """A spawned process first runs the parent's main script again, unless the parent
-    was started as a module (`python -m`). Our workers need nothing from it, and some
-    scripts fail there: under Airflow's Celery worker it is `bin/airflow`, which imports
-    Airflow, which refuses the database URL its task processes are given, so every
-    worker died at start and pebble started another, forever. With the main module
-    named `__main__`, multiprocessing skips it (as for `python -m`); pebble may start
-    workers at any time while the pool is open, so the name stays until it closes."""
+    """A spawned process first runs the parent's main module again (`python -m x`: x;
+    a script: the script), unless that is named `__main__`. Our workers need nothing from
+    it, it costs them start-up time, and some fail there: under Airflow's Celery worker
+    it is `bin/airflow`, which imports Airflow, which refuses the database URL its task
+    processes are given; every worker died at start and pebble started another, for
+    ever. Pebble may start workers at any time while the pool is open, so the name
+    stays until it closes."""
     main = sys.modules["__main__"]
-    if getattr(main, "__spec__", None) is not None:
-        yield  # started as a module: nothing is run again
-        return
+    spec = getattr(main, "__spec__", None)
     main.__spec__ = ModuleSpec("__main__", None)
     try:
         yield
     finally:
-        main.__spec__ = None
+        main.__spec__ = spec

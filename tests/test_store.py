@@ -66,6 +66,14 @@ def test_a_batch_carrying_one_event_twice_appends_it_once(store):
     assert len(new) == 2 and count(store) == 2
 
 
+def test_a_run_report_counts_an_event_carried_twice_once():
+    from pipeline.cycle import Report
+
+    batch, report = some_events(2), Report()
+    report.record(batch + batch, {e.event_id for e in batch[1:]})  # the poll was known
+    assert report.appended == {"ArticleDiscovered": 2}
+
+
 def test_seq_follows_append_order_across_batches(store):
     first, second = some_events(2), [ev.feed_polled("g", 1, AT, url="http://y/feed")]
     store.append(first, "r1")
