@@ -33,9 +33,20 @@ def write_feed(folder: Path, i: int, version: int) -> None:
 
 # -- in the child process ----------------------------------------------------------
 
-def run_child(origin: str, folder: str, db: str) -> dict:
+async def bare_polls(origin: str, etags: dict, feeds: int) -> int:
+    """Bare httpx: the same conditional GETs with the same concurrency; how many got 304."""
     import httpx
 
+    limit = asyncio.Semaphore(CONCURRENCY)
+    async with httpx.AsyncClient(limits=httpx.Limits(max_connections=CONCURRENCY)) as client:
+        async def one(i: int) -> int:
+            async with limit:
+                headers = {"If-None-Match": etags[f"f{i}"]} if etags.get(f"f{i}") else {}
+                return (await client.get(f"{origin}/f{i}.xml", headers=headers)).status_code
+        return sum(s == 304 for s in await asyncio.gather(*(one(i) for i in range(feeds))))
+
+
+def run_child(origin: str, folder: str, db: str) -> dict:
     from pipeline import cycle
     from pipeline.config import AlertsFile, FeedsFile, load_topics
     from pipeline.cycle import Context, Report
@@ -58,17 +69,8 @@ def run_child(origin: str, folder: str, db: str) -> dict:
     cycle.poll_stage(ctx, report)
     ours = time.perf_counter() - started
 
-    async def bare() -> int:
-        limit = asyncio.Semaphore(CONCURRENCY)
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=CONCURRENCY)) as client:
-            async def one(i: int) -> int:
-                async with limit:
-                    headers = {"If-None-Match": etags[f"f{i}"]} if etags.get(f"f{i}") else {}
-                    return (await client.get(f"{origin}/f{i}.xml", headers=headers)).status_code
-            return sum(s == 304 for s in await asyncio.gather(*(one(i) for i in range(FEEDS))))
-
     started = time.perf_counter()
-    unchanged = asyncio.run(bare())
+    unchanged = asyncio.run(bare_polls(origin, etags, FEEDS))
     theirs = time.perf_counter() - started
     return {"ours": ours, "bare": theirs, "unchanged": unchanged,
             "new_items": report.appended["ArticleDiscovered"], "polled": report.feeds_polled}
@@ -76,19 +78,23 @@ def run_child(origin: str, folder: str, db: str) -> dict:
 
 # -- in the benchmark process ------------------------------------------------------
 
+def on_feeds(module: str, feeds: int, *args: str) -> dict:
+    """`module`'s run_child in a process of its own, against `feeds` synthetic feeds
+    served on loopback, into a fresh DuckDB file; what it printed, as JSON."""
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "site"
+        folder.mkdir()
+        for i in range(feeds):
+            write_feed(folder, i, 1)
+        with site_server(folder, sorted(os.sched_getaffinity(0))) as origin:
+            out = subprocess.run([sys.executable, "-m", module, origin, str(folder),
+                                  str(Path(tmp) / "feeds.duckdb"), *args], cwd=CHECKOUT,
+                                 capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def run() -> list[tuple[str, str, str]]:
-    results = []
-    for _ in range(3):
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp) / "site"
-            folder.mkdir()
-            for i in range(FEEDS):
-                write_feed(folder, i, 1)
-            with site_server(folder, sorted(os.sched_getaffinity(0))) as origin:
-                out = subprocess.run([sys.executable, "-m", "bench.polling", origin, str(folder),
-                                      str(Path(tmp) / "poll.duckdb")], cwd=CHECKOUT,
-                                     capture_output=True, text=True, check=True)
-            results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    results = [on_feeds("bench.polling", FEEDS) for _ in range(3)]
     r = sorted(results, key=lambda r: r["bare"] / r["ours"])[1]
     return [(f"second poll of {FEEDS:,} feeds, {r['unchanged']} answering 304",
              f"ours {1000 * r['ours'] / FEEDS:.2f} ms/feed, bare httpx {1000 * r['bare'] / FEEDS:.2f} "

@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import resource
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench.common import CHECKOUT
-from bench.pipeline import site_server
-from bench.polling import CONCURRENCY, write_feed
+from bench.polling import CONCURRENCY, bare_polls, on_feeds, write_feed
 
 SIZES = (100, 1_000, 10_000)
 CHANGED = 0.05
@@ -36,8 +31,6 @@ TARGET_FEEDS = 100_000
 # -- in the child process ----------------------------------------------------------
 
 def run_child(origin: str, folder: str, db: str, feeds: str) -> dict:
-    import httpx
-
     from pipeline import cycle
     from pipeline.config import AlertsFile, FeedsFile, load_topics
     from pipeline.cycle import Context, Report
@@ -69,17 +62,8 @@ def run_child(origin: str, folder: str, db: str, feeds: str) -> dict:
     second = timed(lambda: cycle.poll_stage(ctx, report))
     planned = timed(lambda: plan_articles(ctx.store, settings))
 
-    async def bare() -> int:
-        limit = asyncio.Semaphore(CONCURRENCY)
-        async with httpx.AsyncClient(limits=httpx.Limits(max_connections=CONCURRENCY)) as client:
-            async def one(i: int) -> int:
-                async with limit:
-                    headers = {"If-None-Match": etags[f"f{i}"]} if etags.get(f"f{i}") else {}
-                    return (await client.get(f"{origin}/f{i}.xml", headers=headers)).status_code
-            return sum(s == 304 for s in await asyncio.gather(*(one(i) for i in range(n))))
-
     # twice, the faster counted: a first round pays for imports and the client's set-up
-    bare_wall, bare_cpu, unchanged = min(timed(lambda: asyncio.run(bare())) for _ in range(2))
+    bare_wall, bare_cpu, unchanged = min(timed(lambda: asyncio.run(bare_polls(origin, etags, n))) for _ in range(2))
     events, size = ctx.store.sql("SELECT count(*), 0 FROM events")[1][0][0], Path(db).stat().st_size
     return {"feeds": n, "first": first[:2], "second": second[:2], "plan": planned[:2],
             "articles": len(planned[2][0]), "bare": (bare_wall, bare_cpu),
@@ -88,19 +72,6 @@ def run_child(origin: str, folder: str, db: str, feeds: str) -> dict:
 
 
 # -- in the benchmark process ------------------------------------------------------
-
-def measure(n: int) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp) / "site"
-        folder.mkdir()
-        for i in range(n):
-            write_feed(folder, i, 1)
-        with site_server(folder, sorted(os.sched_getaffinity(0))) as origin:
-            out = subprocess.run([sys.executable, "-m", "bench.scaling", origin, str(folder),
-                                  str(Path(tmp) / "scale.duckdb"), str(n)], cwd=CHECKOUT,
-                                 capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
 
 def ms(seconds: float, per: int) -> str:
     return f"{1000 * seconds / per:.2f}"
@@ -118,7 +89,7 @@ def extraction_cpu_per_article() -> float | None:
 
 
 def run() -> list[tuple[str, str, str]]:
-    rows, found = [], [measure(n) for n in SIZES]
+    rows, found = [], [on_feeds("bench.scaling", n, str(n)) for n in SIZES]
     for r in found:
         n = r["feeds"]
         rows.append((f"{n:,} feeds, first poll (all {5 * n:,} items new)",
