@@ -1,9 +1,9 @@
 """The ingest DAG on Airflow's Celery executor with two workers, committing into DuckLake
 with a PostgreSQL catalog: everything a production cluster has, started from scratch on
 loopback (PostgreSQL for Airflow's metadata and DuckLake's catalog, Redis as the broker,
-the demo corpus as the web). Run by `.ci/run` after the test suite:
+the demo corpus as the web). tests/test_cluster.py runs it; by hand, with its log:
 
-    uv run --locked --group test --group cluster python tests/cluster_check.py
+    .venv/bin/python tests/cluster_check.py
 
 It checks, and exits non-zero with the evidence when one fails:
 1. a DAG run on the cluster records exactly the events `newsmon run` records in process
