@@ -66,8 +66,10 @@ def from_env(env: Mapping[str, str] | None = None) -> Settings:
             except ValueError:
                 raise ConfigError("environment", None, f"NEWSMON_{name.upper()}",
                                   f"cannot read {raw!r} as {convert.__name__}") from None
-            # counts, sizes and seconds: none may be negative, and only a memory limit zero
-            if convert in (int, float) and changes[name] < (0 if name == "extract_memory_mb" else 1e-9):
+            # counts, sizes and seconds: none may be negative, and only a memory limit
+            # zero (no limit); a batch of zero would plan nothing, a deadline of zero fail all
+            no_limit = name == "extract_memory_mb" and changes[name] == 0
+            if convert in (int, float) and changes[name] <= 0 and not no_limit:
                 raise ConfigError("environment", None, f"NEWSMON_{name.upper()}",
                                   f"must be above zero, not {raw!r}")
     allow = env.get("NEWSMON_ALLOW_HOSTS", "")
