@@ -6,6 +6,7 @@ import gzip
 import os
 import platform
 import statistics
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -41,3 +42,50 @@ def machine() -> str:
     return (f"{platform.python_implementation()} {platform.python_version()}, "
             f"{os.cpu_count()} cores, {platform.machine()}; "
             + ", ".join(f"{name} {version(name)}" for name in libraries))
+
+
+def peak_mb(pid: int | str = "self") -> float:
+    """A live process's peak resident memory, from /proc. VmHWM belongs to the address
+    space and starts afresh at exec, whereas getrusage's ru_maxrss carries the parent's
+    over: a spawned worker would report at least its parent's size."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:  # gone meanwhile
+        pass
+    return 0.0
+
+
+class ChildrenPeak:
+    """The largest peak memory among this process's children (the extraction workers),
+    sampled every half second while they live: they are gone when the run returns."""
+
+    def __init__(self, every: float = 0.5):
+        self.every, self.mb = every, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _children(self) -> list[str]:
+        me, found = os.getpid(), []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[1]) == me:  # the parent's pid follows the state
+                found.append(stat.parent.name)
+        return found
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.every):
+            for pid in self._children():
+                self.mb = max(self.mb, peak_mb(pid))
+
+    def __enter__(self) -> "ChildrenPeak":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()

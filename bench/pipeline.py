@@ -20,7 +20,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.common import CHECKOUT
+from bench.common import CHECKOUT, ChildrenPeak, peak_mb
 
 COPIES = 10          # 480 pages
 ROUNDS = 3
@@ -75,14 +75,14 @@ def run_pipeline(origin: str, db: str, workers: int, copies: int) -> dict:
                   topics=load_topics(), alerts=AlertsFile.model_validate({"from": "a@b.c"}),
                   run_id=run_id("bench", utc_now()))
     started = time.perf_counter()
-    report = run_cycle(ctx)
+    with ChildrenPeak() as worker_peak:
+        report = run_cycle(ctx)
     seconds = time.perf_counter() - started
     me, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"seconds": seconds, "extracted": report.appended["ArticleExtracted"],
             "main_cpu": me.ru_utime + me.ru_stime, "worker_cpu": workers.ru_utime + workers.ru_stime,
             "failed": sum(report.errors.values()),
-            "main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}
+            "main_mb": peak_mb(), "worker_mb": worker_peak.mb}
 
 
 def run_bare(site_dir: str) -> dict:

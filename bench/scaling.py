@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import resource
 import sys
 import time
 from pathlib import Path
 
+from bench.common import peak_mb
 from bench.polling import CONCURRENCY, bare_polls, on_feeds, write_feed
 
 SIZES = (100, 1_000, 10_000)
@@ -68,7 +68,7 @@ def run_child(origin: str, folder: str, db: str, feeds: str) -> dict:
     return {"feeds": n, "first": first[:2], "second": second[:2], "plan": planned[:2],
             "articles": len(planned[2][0]), "bare": (bare_wall, bare_cpu),
             "unchanged": unchanged, "events": events, "db_mb": size / 2**20,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "rss_mb": peak_mb()}
 
 
 # -- in the benchmark process ------------------------------------------------------

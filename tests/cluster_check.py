@@ -180,7 +180,7 @@ class Cluster:
                 os.killpg(process.pid, 15)
         for process in self.processes.values():
             try:
-                process.wait(timeout=30)
+                process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, 9)
 

@@ -41,5 +41,5 @@ def test_an_article_joins_the_story_of_its_earlier_copy_across_runs():
 
 
 def test_shingles_ignore_case_and_accents():
-    assert shingles("Irán y Perú") == shingles("IRAN Y PERU")
+    assert shingles("Irán y Perú").tolist() == shingles("IRAN Y PERU").tolist()
     assert jaccard(shingles("a b c"), shingles("a b d")) == 1 / 3
