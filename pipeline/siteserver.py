@@ -32,7 +32,7 @@ class SiteServer:
         # (file, mtime, size) -> body, type and ETag: a file is read and templated once
         self._bodies: dict[tuple[Path, int, int], tuple[bytes, str, str]] = {}
         handler = type("Handler", (_Handler,), {"site": self})
-        self._httpd = _Server((host, port), handler)
+        self._httpd = QuietServer((host, port), handler)
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
@@ -80,13 +80,14 @@ class SiteServer:
         return data, content_type
 
 
-class _Server(ThreadingHTTPServer):
+class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def handle_error(self, request, client_address) -> None:
-        # Clients that connect and hang up (httpx-secure probes an address before
-        # using it) are normal here, not errors to print.
-        if not isinstance(sys.exc_info()[1], ConnectionError):
+        # Clients that connect and hang up or stop reading (httpx-secure probes an
+        # address before using it; fetches give up at their limits) are normal here,
+        # not errors to print.
+        if not isinstance(sys.exc_info()[1], (ConnectionError, TimeoutError)):
             super().handle_error(request, client_address)
 
 
