@@ -4,6 +4,7 @@ Skipped where PostgreSQL or Redis is not installed; `.ci/run` installs both."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
@@ -16,8 +17,6 @@ pytest.importorskip("celery", reason="the cluster dependency group is not instal
 
 
 def test_the_ingest_dag_on_celery_records_what_newsmon_run_records():
-    import shutil
-
     if postgres_bin() is None or shutil.which("redis-server") is None:
         pytest.skip("PostgreSQL and Redis are needed (Debian: apt-get install postgresql redis-server)")
     # a process of its own: Airflow reads its configuration once, at import

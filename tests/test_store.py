@@ -110,9 +110,9 @@ def test_views_are_disposable(file_store):
 
 HOLD_LOCK = textwrap.dedent("""
     import sys, time
-    from pipeline.settings import Settings
+    from pipeline.settings import Settings, db_location
     from pipeline.store import Store
-    store = Store.of(Settings(db=sys.argv[1], lake_data=sys.argv[2] or None))
+    store = Store.of(Settings(db=db_location(sys.argv[1]), lake_data=sys.argv[2] or None))
     with store.sole_writer():
         print("locked", flush=True)
         time.sleep(float(sys.argv[3]))
