@@ -58,8 +58,9 @@ def peak_mb(pid: int | str = "self") -> float:
 
 
 class ChildrenPeak:
-    """The largest peak memory among this process's children (the extraction workers),
-    sampled every half second while they live: they are gone when the run returns."""
+    """The largest peak memory among this process's descendants (the extraction workers
+    and the fork server they come from), sampled every half second while they live:
+    they are gone when the run returns."""
 
     def __init__(self, every: float = 0.5):
         self.every, self.mb = every, 0.0
@@ -67,15 +68,19 @@ class ChildrenPeak:
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
     def _children(self) -> list[str]:
-        me, found = os.getpid(), []
+        parents: dict[str, str] = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                fields = stat.read_text().rsplit(")", 1)[1].split()
+                parents[stat.parent.name] = stat.read_text().rsplit(")", 1)[1].split()[1]
             except (OSError, IndexError):
                 continue
-            if int(fields[1]) == me:  # the parent's pid follows the state
-                found.append(stat.parent.name)
-        return found
+        found, mine = [], {str(os.getpid())}
+        while True:  # children, then theirs
+            more = [pid for pid, parent in parents.items() if parent in mine and pid not in mine]
+            if not more:
+                return found
+            found += more
+            mine.update(more)
 
     def _watch(self) -> None:
         while not self._stop.wait(self.every):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import multiprocessing.forkserver
 import os
 import resource
 import subprocess
@@ -78,6 +79,9 @@ def run_pipeline(origin: str, db: str, workers: int, copies: int) -> dict:
     with ChildrenPeak() as worker_peak:
         report = run_cycle(ctx)
     seconds = time.perf_counter() - started
+    # The workers' fork server lives as long as this process; stopped, it and the
+    # workers it reaped count in RUSAGE_CHILDREN.
+    multiprocessing.forkserver._forkserver._stop()
     me, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"seconds": seconds, "extracted": report.appended["ArticleExtracted"],
             "main_cpu": me.ru_utime + me.ru_stime, "worker_cpu": workers.ru_utime + workers.ru_stime,

@@ -21,7 +21,7 @@ from . import events as ev
 from .config import AlertsFile, FeedsFile, TopicsFile
 from .mail import SmtpServer
 from .poll import plan_polls, poll_feeds
-from .process import plan_articles, process_articles
+from .process import plan_articles, process_articles, warm_up_workers
 from .settings import Settings
 from .store import Store
 
@@ -206,6 +206,7 @@ def alert_stage(ctx: Context, report: Report) -> None:
 
 def run_cycle(ctx: Context) -> Report:
     report = Report()
+    warm_up_workers()  # their start-up goes on while the feeds are polled
     poll_stage(ctx, report)
     process_stage(ctx, report)
     cluster_stage(ctx, report)

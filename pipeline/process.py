@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import multiprocessing
+import multiprocessing.forkserver
 import sys
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
@@ -137,14 +138,30 @@ def process_articles(plans: list[ArticlePlan], settings: Settings, topics: Topic
                            "(a Celery prefork pool?): run Celery workers with "
                            "[celery] pool = solo, one task each, several per machine")
     memory = settings.extract_memory_mb * 2**20 if settings.extract_memory_mb else None
-    # Spawned, not forked: a fork would copy this process's threads and address space
-    # (DuckDB, the event loop) into every worker and count against its memory limit.
     with _main_script_not_rerun(), \
             ProcessPool(max_workers=settings.workers, initializer=start_worker,
                         initargs=(topics.model_dump(mode="json"),
                                   load_sites(settings.sites).model_dump(mode="json"), memory),
-                        context=multiprocessing.get_context("spawn")) as pool:
+                        context=worker_context()) as pool:
         asyncio.run(_process(plans, settings, pool, clock, done))
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a fork server that has loaded what they need (`preload`),
+    not forked from this process, which would copy its threads and address space
+    (DuckDB, the event loop) into every worker and count them against its memory
+    limit, and not spawned, which makes every worker load it all again."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pipeline.preload"])
+    return context
+
+
+def warm_up_workers() -> None:
+    """Start the fork server now, so that it loads what the workers need while this
+    process does something else."""
+    with _main_script_not_rerun():
+        worker_context()
+        multiprocessing.forkserver.ensure_running()
 
 
 @contextmanager
