@@ -107,12 +107,15 @@ def poll_stage(ctx: Context, report: Report) -> None:
     commit(ctx, events, report)
 
 
-def process_stage(ctx: Context, report: Report) -> None:
+def process_stage(ctx: Context, report: Report,
+                  after_commit: Callable[[], None] | None = None) -> None:
+    """Fetch, extract and tag the planned articles; `after_commit` runs after each batch
+    is committed, in the committer's thread."""
     plans, held = plan_articles(ctx.store, ctx.settings)
     report.articles_planned += len(plans)
     report.held_offline += len(held)
     ctx.progress.start("process", len(plans))
-    with Committer(ctx, report) as committer:
+    with Committer(ctx, report, after_commit) as committer:
         def done(events: list[ev.Event]) -> None:
             committer.add(events)
             ctx.progress.advance("process")
@@ -125,8 +128,9 @@ class Committer:
     after another, so fetching goes on while a commit waits for the database (another
     process reading it, say); the first error stops the stage when it ends."""
 
-    def __init__(self, ctx: Context, report: Report):
-        self.ctx, self.report = ctx, report
+    def __init__(self, ctx: Context, report: Report,
+                 after_commit: Callable[[], None] | None = None):
+        self.ctx, self.report, self.after_commit = ctx, report, after_commit
         self.pending: list[ev.Event] = []
         self.articles = 0
         self.futures: list[Future] = []
@@ -140,7 +144,12 @@ class Committer:
 
     def _submit(self) -> None:
         batch, self.pending = self.pending, []
-        self.futures.append(self.thread.submit(commit, self.ctx, batch, self.report))
+        self.futures.append(self.thread.submit(self._commit, batch))
+
+    def _commit(self, batch: list[ev.Event]) -> None:
+        commit(self.ctx, batch, self.report)
+        if self.after_commit is not None:
+            self.after_commit()
 
     def __enter__(self) -> "Committer":
         return self
@@ -153,28 +162,41 @@ class Committer:
 
 
 def cluster_stage(ctx: Context, report: Report) -> None:
-    """Put every newly extracted article in a story: its own, or that of an earlier copy.
-    CLUSTER_BATCH articles at a time, each batch committed, so memory stays flat."""
-    clusterer = None
-    while True:
-        new = ctx.store.rows("unclustered_articles", {"method": stories.METHOD,
-                                                      "limit": CLUSTER_BATCH})
-        if not new:
-            return
-        if clusterer is None:
-            clusterer = _clusterer(ctx)
-        at = ctx.clock()
-        events = []
-        for row in new:
-            found = clusterer.assign(row["article_id"], row["text"] or "", row["minhash"])
-            events.append(ev.story_clustered(found.article_id, found.story_id, stories.METHOD, at,
-                                             similar_to=found.similar_to,
-                                             similarity=found.similarity))
-            if found.similar_to:
-                report.copies += 1
-        commit(ctx, events, report)
-        if len(new) < CLUSTER_BATCH:
-            return
+    """Put every newly extracted article in a story: its own, or that of an earlier copy."""
+    Clustering(ctx, report)()
+
+
+class Clustering:
+    """Clusters the articles committed and not yet in a story, CLUSTER_BATCH at a time,
+    each batch committed, so memory stays flat. Called again, it goes on with the same
+    clusterer, so `newsmon run` can cluster after every commit of the process stage
+    instead of all at the end, while the workers go on extracting."""
+
+    def __init__(self, ctx: Context, report: Report):
+        self.ctx, self.report = ctx, report
+        self._clusterer: stories.Clusterer | None = None
+
+    def __call__(self) -> None:
+        ctx = self.ctx
+        while True:
+            new = ctx.store.rows("unclustered_articles", {"method": stories.METHOD,
+                                                          "limit": CLUSTER_BATCH})
+            if not new:
+                return
+            if self._clusterer is None:
+                self._clusterer = _clusterer(ctx)
+            at = ctx.clock()
+            events = []
+            for row in new:
+                found = self._clusterer.assign(row["article_id"], row["text"] or "", row["minhash"])
+                events.append(ev.story_clustered(found.article_id, found.story_id, stories.METHOD,
+                                                 at, similar_to=found.similar_to,
+                                                 similarity=found.similarity))
+                if found.similar_to:
+                    self.report.copies += 1
+            commit(ctx, events, self.report)
+            if len(new) < CLUSTER_BATCH:
+                return
 
 
 def _clusterer(ctx: Context) -> stories.Clusterer:
@@ -208,8 +230,8 @@ def run_cycle(ctx: Context) -> Report:
     report = Report()
     warm_up_workers()  # their start-up goes on while the feeds are polled
     poll_stage(ctx, report)
-    process_stage(ctx, report)
-    cluster_stage(ctx, report)
+    # clustered after every commit, the last included, while the workers go on
+    process_stage(ctx, report, after_commit=Clustering(ctx, report))
     alert_stage(ctx, report)
     if report.held_offline:
         report.notes.append(f"{report.held_offline} articles on hosts outside "

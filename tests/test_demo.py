@@ -91,3 +91,30 @@ def test_alert_emails_are_caught_once(demo_runs):
     text = b"".join(m.read_bytes() for m in mails)
     assert b"Subject: 12 new: puno-protests 7, china-acquisitions 5" in text  # a wire copy counts once
     assert b"Subject: 5 new: iran-ties 5" in text
+
+
+def story_groups(store: Store) -> set[frozenset[str]]:
+    rows = store.sql("SELECT list(url ORDER BY url) FROM articles WHERE state = 'extracted' "
+                     "GROUP BY story_id")[1]
+    return {frozenset(urlsplit(url).path for url in urls) for (urls,) in rows}
+
+
+def test_stories_are_clustered_as_batches_commit_and_come_out_the_same(demo_runs, tmp_path,
+                                                                       monkeypatch):
+    # `newsmon run` clusters after every commit while the workers go on extracting,
+    # instead of all at the end: each article once, and the same stories
+    import pipeline.cycle
+    monkeypatch.setattr(pipeline.cycle, "COMMIT_EVERY", 5)
+    settings = Settings(db=tmp_path / "demo.duckdb", workers=2, lock_wait=10)
+    report = run_demo(settings, free_port(), tmp_path / "mail", NoProgress())
+    store = Store(settings.db)
+    clustered = store.sql("SELECT article_id, count(*) FROM events WHERE type = 'StoryClustered' "
+                          "GROUP BY article_id")[1]
+    assert len(clustered) == report.appended[ev.ARTICLE_EXTRACTED] > 40
+    assert {n for _, n in clustered} == {1}
+    first_story, last_extraction = store.sql(
+        "SELECT min(seq) FILTER (WHERE type = 'StoryClustered'), "
+        "max(seq) FILTER (WHERE type = 'ArticleExtracted') FROM events")[1][0]
+    assert first_story < last_extraction
+    assert story_groups(store) == story_groups(demo_runs[0])
+    assert report.copies == demo_runs[1].copies > 0
