@@ -170,7 +170,9 @@ class Clustering:
     """Clusters the articles committed and not yet in a story, CLUSTER_BATCH at a time,
     each batch committed, so memory stays flat. Called again, it goes on with the same
     clusterer, so `newsmon run` can cluster after every commit of the process stage
-    instead of all at the end, while the workers go on extracting."""
+    instead of all at the end, while the workers go on extracting. The stories come out
+    the same; only when a copy is committed before its original (discovered first,
+    extracted later) is the copy the one the story is named after."""
 
     def __init__(self, ctx: Context, report: Report):
         self.ctx, self.report = ctx, report
