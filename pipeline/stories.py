@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 from .tagging import fold
 
@@ -53,24 +52,34 @@ def shingles(text: str) -> np.ndarray:
 _PERMUTATIONS = None
 
 
+def _datasketch():
+    """datasketch, imported when first used: its package imports all its sketches,
+    scipy and redis among their needs (0.35 s), which every `newsmon` command and every
+    Airflow task would pay otherwise."""
+    import datasketch
+    return datasketch
+
+
 def _permutations():
     """The hash permutations every MinHash here shares: computed once, not per text."""
     global _PERMUTATIONS
     if _PERMUTATIONS is None:
-        _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME).permutations
+        _PERMUTATIONS = _datasketch().MinHash(num_perm=NUM_PERM, seed=SEED,
+                                               scheme=SCHEME).permutations
     return _PERMUTATIONS
 
 
 def signature(text: str) -> str:
     """The MinHash of a text's word bigrams, as compact text (base64 of 128 uint32)."""
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME, permutations=_permutations())
+    minhash = _datasketch().MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME,
+                                    permutations=_permutations())
     minhash.update_batch([f"{a} {b}".encode() for a, b in bigrams(text)])
     return base64.b64encode(minhash.hashvalues.astype("<u4").tobytes()).decode()
 
 
-def _minhash(sig: str) -> MinHash:
+def _minhash(sig: str):
     values = np.frombuffer(base64.b64decode(sig), dtype="<u4").astype(np.uint64)
-    return MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME,
+    return _datasketch().MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME,
                    permutations=_permutations())
 
 
@@ -95,7 +104,7 @@ class Clusterer:
 
     def __init__(self, known: Iterable[tuple[str, str, str]],
                  texts: Callable[[list[str]], dict[str, str]]):
-        self._lsh = MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM)
+        self._lsh = _datasketch().MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM)
         self._story: dict[str, str] = {}
         self._texts = texts
         # the bigrams of recent articles, the likeliest candidates; others are read again
