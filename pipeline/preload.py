@@ -11,5 +11,8 @@ from . import analyse  # noqa: F401
 from .extract import detect_language
 from .stories import signature
 
-detect_language("una frase cualquiera para cargar el modelo")
-signature("una frase cualquiera para cargar el modelo")
+try:
+    detect_language("una frase cualquiera para cargar el modelo")
+    signature("una frase cualquiera para cargar el modelo")
+except Exception:  # noqa: BLE001 - the fork server must start all the same: each worker
+    pass           # meets the fault again, and each page records it as an extraction error
