@@ -116,6 +116,7 @@ HOLD_LOCK = textwrap.dedent("""
     with store.sole_writer():
         print("locked", flush=True)
         time.sleep(float(sys.argv[3]))
+        print("releasing at", time.monotonic(), flush=True)  # the last thing it does holding it
 """)
 
 
@@ -133,7 +134,9 @@ def test_a_second_process_waits_for_the_lock(store):
     holder = hold_lock(store, 1.5)
     try:
         assert store.append(some_events(2), "r2")   # waits, then appends
-        assert holder.poll() is not None            # only once the holder had let go
+        appended_at = time.monotonic()
+        # only once the holder had let go (its exit, later, is no proof of anything)
+        assert appended_at > float(holder.stdout.readline().split()[-1])
     finally:
         holder.wait()
     assert count(store) == 3
