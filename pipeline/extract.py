@@ -155,9 +155,10 @@ def _read_date(line: str) -> str | None:
 
 
 def detect_language(text: str) -> str | None:
-    # The first 1,500 characters name the language as well as the whole text does, at a
-    # fraction of the cost (py3langid's time grows with the text).
-    sample = text[:1500]
+    # The first 500 characters (some 80 words) name the language as the whole text does
+    # on every page and labelled passage we have, at a fraction of the cost: py3langid
+    # walks the text byte by byte in Python, 0.6 ms for 1,500 characters, 0.25 for 500.
+    sample = text[:500]
     if len(sample.split()) < 5:
         return None
     language, _score = py3langid.classify(sample)

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from conftest import DEMO_SITE, ES_DEV
+from conftest import DEMO_SITE, ES_DEV, SHARED
 
 from pipeline.extract import clean_text, decode, extract_page
 from pipeline.extraction_scores import read_page
@@ -89,6 +89,20 @@ def test_language_is_named(text, language):
     paragraphs = "".join(f"<p>{text}</p>" for _ in range(2))
     result = extract_page(f"<html><body><article>{paragraphs}</article></body></html>")
     assert result.language == language
+
+
+def test_language_of_real_pages_and_labelled_passages():
+    # read from the start of the text only: every Spanish page of es-dev, and (with the
+    # shared corpus) every labelled passage, named as its whole text would be
+    from pipeline.extract import detect_language
+    found = [extract_page(decode(gzip.decompress(p.read_bytes()), None))
+             for p in sorted(ES_DEV.glob("*.html.gz"))]
+    assert [e.language for e in found if e] == ["es"] * 31
+    labelled = SHARED / "tagging/dev.jsonl"
+    if labelled.exists():
+        passages = [json.loads(line) for line in labelled.read_text().splitlines()]
+        assert [detect_language(p["text"]) for p in passages] == [p["lang"] for p in passages]
+        assert len(passages) > 80
 
 
 def test_the_feed_date_wins():
