@@ -167,8 +167,8 @@ def warm_up_workers() -> None:
 
 @contextmanager
 def _main_script_not_rerun() -> Iterator[None]:
-    """A spawned process first runs the parent's main module again (`python -m x`: x;
-    a script: the script), unless that is named `__main__`. Our workers need nothing from
+    """A process started by spawn or by a fork server first runs the parent's main module
+    again (`python -m x`: x; a script: the script), unless that is named `__main__`. Our workers need nothing from
     it, it costs them start-up time, and some fail there: under Airflow's Celery worker
     it is `bin/airflow`, which imports Airflow, which refuses the database URL its task
     processes are given; every worker died at start and pebble started another, for
