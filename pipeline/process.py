@@ -161,19 +161,19 @@ def warm_up_workers() -> None:
     of CPU) while this process polls the feeds and waits on the network. A run that
     finds nothing to fetch has spent that second for nothing, on another core."""
     with _main_script_not_rerun():
-        worker_context()
+        worker_context()  # tells the fork server what to load
         multiprocessing.forkserver.ensure_running()
 
 
 @contextmanager
 def _main_script_not_rerun() -> Iterator[None]:
     """A process started by spawn or by a fork server first runs the parent's main module
-    again (`python -m x`: x; a script: the script), unless that is named `__main__`. Our workers need nothing from
-    it, it costs them start-up time, and some fail there: under Airflow's Celery worker
-    it is `bin/airflow`, which imports Airflow, which refuses the database URL its task
-    processes are given; every worker died at start and pebble started another, for
-    ever. Pebble may start workers at any time while the pool is open, so the name
-    stays until it closes."""
+    again (`python -m x`: x; a script: the script), unless that is named `__main__`. Our
+    workers need nothing from it, it costs them start-up time, and some fail there:
+    under Airflow's Celery worker it is `bin/airflow`, which imports Airflow, which
+    refuses the database URL its task processes are given; every worker died at start
+    and pebble started another, for ever. Pebble may start workers at any time while the
+    pool is open, so the name stays until it closes."""
     main = sys.modules["__main__"]
     spec = getattr(main, "__spec__", None)
     main.__spec__ = ModuleSpec("__main__", None)

@@ -79,8 +79,8 @@ def signature(text: str) -> str:
 
 def _minhash(sig: str):
     values = np.frombuffer(base64.b64decode(sig), dtype="<u4").astype(np.uint64)
-    return _datasketch().MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values, scheme=SCHEME,
-                   permutations=_permutations())
+    return _datasketch().MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values,
+                                 scheme=SCHEME, permutations=_permutations())
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
