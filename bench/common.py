@@ -67,7 +67,7 @@ class ChildrenPeak:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, daemon=True)
 
-    def _children(self) -> list[str]:
+    def _descendants(self) -> list[str]:
         parents: dict[str, str] = {}
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
@@ -84,7 +84,7 @@ class ChildrenPeak:
 
     def _watch(self) -> None:
         while not self._stop.wait(self.every):
-            for pid in self._children():
+            for pid in self._descendants():
                 self.mb = max(self.mb, peak_mb(pid))
 
     def __enter__(self) -> "ChildrenPeak":

@@ -6,7 +6,7 @@ import pytest
 
 from conftest import DEMO_SITE, ES_DEV, SHARED
 
-from pipeline.extract import clean_text, decode, extract_page
+from pipeline.extract import clean_text, decode, detect_language, extract_page
 from pipeline.extraction_scores import read_page
 
 
@@ -94,7 +94,6 @@ def test_language_is_named(text, language):
 def test_language_of_real_pages_and_labelled_passages():
     # read from the start of the text only: every Spanish page of es-dev, and (with the
     # shared corpus) every labelled passage, named as its whole text would be
-    from pipeline.extract import detect_language
     found = [extract_page(decode(gzip.decompress(p.read_bytes()), None))
              for p in sorted(ES_DEV.glob("*.html.gz"))]
     assert [e.language for e in found if e] == ["es"] * 31
