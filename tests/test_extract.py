@@ -144,3 +144,14 @@ def test_declared_and_undeclared_charsets(charset):
 def test_gzipped_file_is_read(shared):
     raw = (shared / "articles/es-dev/lanacion.com.ar-jugada.html.gz").read_bytes()
     assert decode(raw, None) == decode(gzip.decompress(raw), None)
+
+
+def test_the_fork_servers_warm_up_page_goes_down_the_date_cascade():
+    """The fork server extracts one page so that every worker starts with what the
+    libraries load on their first page; its page must take the long way (no date in
+    the metadata, a Spanish date line read by dateparser), and must not fail."""
+    from pipeline import preload
+
+    assert preload.extraction is not None, "the warm-up extraction failed"
+    assert (preload.extraction.date_source, preload.extraction.published) == ("text", "2022-04-21")
+    assert preload.extraction.language == "es"
