@@ -6,7 +6,6 @@ import gzip
 import os
 import platform
 import statistics
-import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -55,42 +54,3 @@ def peak_mb(pid: int | str = "self") -> float:
     except OSError:  # gone meanwhile
         pass
     return 0.0
-
-
-class ChildrenPeak:
-    """The largest peak memory among this process's descendants (the extraction workers
-    and the fork server they come from), sampled every half second while they live:
-    they are gone when the run returns."""
-
-    def __init__(self, every: float = 0.5):
-        self.every, self.mb = every, 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, daemon=True)
-
-    def _descendants(self) -> list[str]:
-        parents: dict[str, str] = {}
-        for stat in Path("/proc").glob("[0-9]*/stat"):
-            try:
-                parents[stat.parent.name] = stat.read_text().rsplit(")", 1)[1].split()[1]
-            except (OSError, IndexError):
-                continue
-        found, mine = [], {str(os.getpid())}
-        while True:  # children, then theirs
-            more = [pid for pid, parent in parents.items() if parent in mine and pid not in mine]
-            if not more:
-                return found
-            found += more
-            mine.update(more)
-
-    def _watch(self) -> None:
-        while not self._stop.wait(self.every):
-            for pid in self._descendants():
-                self.mb = max(self.mb, peak_mb(pid))
-
-    def __enter__(self) -> "ChildrenPeak":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
