@@ -162,7 +162,9 @@ def run() -> list[tuple[str, str, str]]:
             bare2 = pinned(cores[:1], "bare", str(twice))
             one2 = pipeline(twice, cores[:1], 2 * COPIES)
             marginal.append(((bare2["seconds"] - bare["seconds"]) / pages,
-                             (one2["seconds"] - one["seconds"]) / pages, one["seconds"]))
+                             (one2["seconds"] - one["seconds"]) / pages, one["seconds"],
+                             (one2["main_cpu"] - one["main_cpu"]) / pages,
+                             (one2["worker_cpu"] - one["worker_cpu"]) / pages))
         bigger = pipeline(four, two, 4 * COPIES)
 
     def median_round(key) -> tuple:
@@ -179,9 +181,11 @@ def run() -> list[tuple[str, str, str]]:
              f"{one['worker_cpu']:.1f} s, in {one['seconds']:.1f} s",
              f"{one['worker_cpu'] / bare['seconds']:.2f}x bare in workers, "
              f"{one['main_cpu'] / bare['seconds']:.2f}x in main")]
-    bare_each, run_each, run_once = sorted(marginal, key=lambda m: m[0] / m[1])[len(marginal) // 2]
+    bare_each, run_each, run_once, main_each, worker_each = sorted(
+        marginal, key=lambda m: m[0] / m[1])[len(marginal) // 2]
     rows.append(("per article once started, 1 core (480 -> 960 pages)",
-                 f"{1000 * run_each:.1f} ms against bare {1000 * bare_each:.1f} ms; "
+                 f"{1000 * run_each:.1f} ms against bare {1000 * bare_each:.1f} ms (CPU: main "
+                 f"{1000 * main_each:.1f} ms, worker {1000 * worker_each:.1f} ms); "
                  f"start-up {run_once - pages * run_each:.1f} s",
                  f"{bare_each / run_each:.2f} of bare"))
     if len(two) == 2:

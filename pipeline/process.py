@@ -157,9 +157,9 @@ def worker_context() -> multiprocessing.context.BaseContext:
 
 
 def warm_up_workers() -> None:
-    """Start the fork server now, so that it loads what the workers need (about a second
+    """Start the fork server now, so that it loads what the workers need (about 1.5 s
     of CPU) while this process polls the feeds and waits on the network. A run that
-    finds nothing to fetch has spent that second for nothing, on another core."""
+    finds nothing to fetch has spent that for nothing, on another core."""
     with _main_script_not_rerun():
         worker_context()  # tells the fork server what to load
         multiprocessing.forkserver.ensure_running()
