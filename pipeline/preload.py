@@ -31,6 +31,7 @@ reparación de las vías rurales de la región altiplánica.</p>
 población no interrumpir el tránsito de ambulancias ni de vehículos de carga.</p>
 </article><footer>© 2022 Diario del Sur</footer></body></html>"""
 
+extraction = None  # what the warm-up found; a test reads it
 try:
     extraction = extract_page(_PAGE, "https://diariodelsur.example/region/puno-bloqueo")
     signature(extraction.text if extraction else "una frase cualquiera para la firma")
