@@ -157,7 +157,7 @@ def worker_context() -> multiprocessing.context.BaseContext:
 
 
 def warm_up_workers() -> None:
-    """Start the fork server now, so that it loads what the workers need (about 1.5 s
+    """Start the fork server now, so that it loads what the workers need (1.1 to 1.3 s
     of CPU) while this process polls the feeds and waits on the network. A run that
     finds nothing to fetch has spent that for nothing, on another core."""
     with _main_script_not_rerun():
