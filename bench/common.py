@@ -6,6 +6,7 @@ import gzip
 import os
 import platform
 import statistics
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -54,3 +55,42 @@ def peak_mb(pid: int | str = "self") -> float:
     except OSError:  # gone meanwhile
         pass
     return 0.0
+
+
+def descendants(pid: int | str = "self") -> list[str]:
+    """The pids of a process's children, theirs, and so on, from each thread's
+    `children` file: a few small reads, not a walk over all of /proc."""
+    found = []
+    for listing in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            children = listing.read_text().split()
+        except OSError:  # gone meanwhile
+            continue
+        for child in children:
+            found += [child, *descendants(child)]
+    return found
+
+
+class DescendantsPeak:
+    """The largest peak memory (VmHWM) among this process's descendants: the fork server
+    and the extraction workers, sampled twice a second while they live. Not getrusage's
+    RUSAGE_CHILDREN: a child that execs keeps its parent's size at the fork as its
+    ru_maxrss, so the fork server would report at least the main process's."""
+
+    def __init__(self, every: float = 0.5):
+        self.every, self.mb = every, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(self.every):
+            for pid in descendants():
+                self.mb = max(self.mb, peak_mb(pid))
+
+    def __enter__(self) -> "DescendantsPeak":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()

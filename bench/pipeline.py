@@ -26,7 +26,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from bench.common import CHECKOUT, peak_mb
+from bench.common import CHECKOUT, DescendantsPeak, peak_mb
 
 COPIES = 10          # 480 pages
 ROUNDS = 3
@@ -82,19 +82,18 @@ def run_pipeline(origin: str, db: str, workers: int, copies: int) -> dict:
                   run_id=run_id("bench", utc_now()))
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    report = run_cycle(ctx)
+    with DescendantsPeak() as worker_peak:
+        report = run_cycle(ctx)
     seconds = time.perf_counter() - started
     # The workers' fork server lives as long as this process; stopped, it and the
-    # workers it reaped count in RUSAGE_CHILDREN: their CPU time, and the largest peak
-    # memory among them (ru_maxrss of children is the largest one's, not a sum). Read
-    # this way, nothing samples them while they run, on the cores being measured.
+    # workers it reaped count in RUSAGE_CHILDREN's CPU time.
     multiprocessing.forkserver._forkserver._stop()
     me, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return {"seconds": seconds, "extracted": report.appended["ArticleExtracted"],
             "main_cpu": me.ru_utime + me.ru_stime - before.ru_utime - before.ru_stime,
             "worker_cpu": workers.ru_utime + workers.ru_stime,
             "failed": sum(report.errors.values()),
-            "main_mb": peak_mb(), "worker_mb": workers.ru_maxrss / 1024}
+            "main_mb": peak_mb(), "worker_mb": worker_peak.mb}
 
 
 def run_bare(site_dir: str) -> dict:
