@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 from httpx_secure import SSRFProtectionError, httpx_ssrf_protection
 
+from .codings import ACCEPT, CodingError, Decoder
 from .settings import Settings
 
 MAX_REDIRECTS = 5
@@ -132,7 +133,7 @@ class Fetcher:
             follow_redirects=True, max_redirects=MAX_REDIRECTS,
             timeout=httpx.Timeout(self.settings.deadline),
             limits=httpx.Limits(max_connections=self.settings.concurrency),
-            headers={"user-agent": self.settings.user_agent},
+            headers={"user-agent": self.settings.user_agent, "accept-encoding": ACCEPT},
             event_hooks={"request": [self._check_hop]},
         )
         self._client = httpx_ssrf_protection(
@@ -219,15 +220,32 @@ class Fetcher:
             if declared.isdigit() and int(declared) > max_bytes:
                 raise FetchError("too_large", f"Content-Length {declared} over {max_bytes} bytes",
                                  r.status_code)
-            chunks, size = [], 0
-            async for chunk in r.aiter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise FetchError("too_large", f"more than {max_bytes} bytes once decoded",
-                                     r.status_code)
-                chunks.append(chunk)
-            return Response(str(r.url), r.status_code, head, b"".join(chunks), _ms(started),
+            try:
+                body = await _decoded_body(r, head.get("content-encoding"), max_bytes)
+            except CodingError as error:
+                raise FetchError(error.error_class, error.detail, r.status_code) from None
+            return Response(str(r.url), r.status_code, head, body, _ms(started),
                             len(r.history), moved)
+
+
+async def _decoded_body(r: httpx.Response, content_encoding: str | None, max_bytes: int) -> bytes:
+    """The body, decoded by `codings` rather than by httpx, whose decoding of a chunk
+    has no cap (see codings.py); too_large as soon as the decoded bytes pass `max_bytes`."""
+    decoder = Decoder(content_encoding)
+    chunks, size = [], 0
+
+    def take(pieces) -> None:
+        nonlocal size
+        for piece in pieces:
+            size += len(piece)
+            if size > max_bytes:
+                raise CodingError("too_large", f"more than {max_bytes} bytes once decoded")
+            chunks.append(piece)
+
+    async for raw in r.aiter_raw():
+        take(decoder.feed(raw))
+    take(decoder.flush())
+    return b"".join(chunks)
 
 
 def _ms(started: float) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 import threading
 import time
 from http.server import BaseHTTPRequestHandler
@@ -95,3 +96,33 @@ def drip(seconds: int) -> Route:
 def gzip_bomb(decoded_bytes: int) -> Route:
     body = gzip.compress(b"\0" * decoded_bytes)
     return lambda h: send(h, 200, body, {"Content-Encoding": "gzip"})
+
+
+def encode(data: bytes, coding: str) -> bytes:
+    """`data` in one content coding: gzip, deflate (zlib-wrapped), raw-deflate (as some
+    servers send "deflate"), or anything else as it is (a coding newsmon cannot decode)."""
+    if coding == "gzip":
+        return gzip.compress(data, mtime=0)
+    if coding in ("deflate", "raw-deflate"):
+        packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS if coding == "deflate" else -15)
+        return packer.compress(data) + packer.flush()
+    return data
+
+
+def zeros_bomb(decoded_bytes: int, codings: list[str]) -> bytes:
+    """`decoded_bytes` zeros in the `codings` applied in order (the header's order),
+    built a megabyte at a time: a 1.5 GiB bomb never sits in memory here either."""
+    first, rest = codings[0], codings[1:]
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31 if first == "gzip" else zlib.MAX_WBITS)
+    block, parts = b"\0" * 2**20, []
+    for _ in range(decoded_bytes // len(block)):
+        parts.append(packer.compress(block))
+    body = b"".join(parts) + packer.flush()
+    for coding in rest:
+        body = encode(body, coding)
+    return body
+
+
+def encoded(body: bytes, header: str, content_type: str = "text/html; charset=utf-8") -> Route:
+    """`body`, already encoded, sent with this Content-Encoding header."""
+    return lambda h: send(h, 200, body, {"Content-Encoding": header, "Content-Type": content_type})

@@ -1,6 +1,6 @@
 import pytest
 
-from servers import RouteServer, drip, gzip_bomb, page, redirect
+from servers import RouteServer, drip, encode, encoded, gzip_bomb, page, redirect, zeros_bomb
 
 from pipeline.net import FetchError, fetch, refusal
 from pipeline.settings import Settings
@@ -85,6 +85,44 @@ def test_decoded_size_is_capped(servers):
     site = servers({"/big": page(b"x" * 200_000), "/bomb": gzip_bomb(50_000_000)})
     assert failure(site.origin + "/big", allowing(site), max_bytes=100_000).error_class == "too_large"
     assert failure(site.origin + "/bomb", allowing(site), max_bytes=1_000_000).error_class == "too_large"
+
+
+PAGE = "<html><body><p>Ñandú en Puno: bloqueo de la vía.</p></body></html>".encode() * 50
+
+
+@pytest.mark.parametrize("codings", [["gzip"], ["deflate"], ["raw-deflate"], ["gzip", "gzip"],
+                                     ["deflate", "gzip"], ["gzip", "deflate", "gzip"]])
+def test_every_coding_chain_is_undone(servers, codings):
+    body = PAGE
+    for coding in codings:
+        body = encode(body, coding)
+    header = ", ".join("deflate" if c == "raw-deflate" else c for c in codings)
+    site = servers({"/p": encoded(body, header)})
+    assert get(site.origin + "/p", allowing(site)).body == PAGE
+
+
+@pytest.mark.parametrize("codings", [["gzip", "gzip"], ["deflate", "gzip"], ["gzip", "deflate"],
+                                     ["gzip", "gzip", "gzip"]])
+def test_a_stacked_bomb_is_capped_while_it_is_decoded(servers, codings):
+    bomb = zeros_bomb(200 * 2**20, codings)
+    assert len(bomb) < 50_000
+    site = servers({"/bomb": encoded(bomb, ", ".join(codings))})
+    error = failure(site.origin + "/bomb", allowing(site), max_bytes=1_000_000)
+    assert error.error_class == "too_large" and not error.retryable
+
+
+@pytest.mark.parametrize("header", ["br", "zstd", "compress", "gzip, br", "gzip, gzip, gzip, gzip"])
+def test_codings_newsmon_did_not_ask_for_are_refused(servers, header):
+    site = servers({"/p": encoded(PAGE, header)})
+    error = failure(site.origin + "/p", allowing(site))
+    assert error.error_class == "unsupported_encoding" and not error.retryable
+
+
+def test_newsmon_asks_only_for_the_codings_it_decodes(servers):
+    seen = []
+    site = servers({"/p": lambda h: (seen.append(h.headers["Accept-Encoding"]), page(PAGE)(h))})
+    get(site.origin + "/p", allowing(site))
+    assert seen == ["gzip, deflate"]
 
 
 @pytest.mark.parametrize("status, error_class", [(404, "http_4xx"), (410, "http_4xx"),
