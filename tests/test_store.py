@@ -3,6 +3,7 @@ import sys
 import textwrap
 import time
 import uuid
+from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
 import duckdb
@@ -169,6 +170,50 @@ def test_adhoc_sql_cannot_write_or_reach_files(store, statement):
     with pytest.raises(StoreError):
         store.sql(statement)
     assert count(store) == 4
+
+
+def writable_places(store: Store) -> list[Path]:
+    """Where a statement slipped through would write: the store's own directories."""
+    if getattr(store, "data_path", None):
+        return [Path(store.data_path)]
+    return [store.path.parent, Path(f"{store.path}.tmp")]
+
+
+def files_under(places: list[Path]) -> dict[str, tuple[int, int]]:
+    return {str(f): (f.stat().st_size, f.stat().st_mtime_ns)
+            for place in places if place.exists() for f in place.rglob("*") if f.is_file()}
+
+
+def test_adhoc_sql_is_judged_by_what_it_does_not_its_first_word(store):
+    store.append(some_events(), "r")
+    places = writable_places(store)
+    target = places[-1] / "events-overwritten.parquet"
+    catalog = getattr(store, "local", None) or store.path
+    before = files_under(places)
+    attempts = [f"EXPLAIN ANALYZE COPY (SELECT * FROM events) TO '{target}'",
+                f"explain /* a comment */ analyze COPY events TO '{target}'",
+                f"EXPLAIN COPY events TO '{target}'",
+                "EXPLAIN ANALYZE DELETE FROM events",
+                "EXPLAIN EXPLAIN ANALYZE INSERT INTO events SELECT * FROM events",
+                f"SELECT size FROM read_blob('{catalog}')",
+                f"SELECT * FROM read_parquet('{places[0]}/**/*.parquet')",
+                f"SELECT * FROM '{places[0]}/main/events/x.parquet'",
+                f"SELECT * FROM glob('{places[0]}/*')",
+                "SELECT * FROM query('SELECT 1')",
+                "SELECT getenv('HOME')",
+                "PRAGMA table_info('events')",
+                "SELECT 1; SELECT 2"]
+    for statement in attempts:
+        with pytest.raises(StoreError):
+            store.sql(statement)
+    assert files_under(places) == before and not target.exists()
+    assert count(store) == 4
+    # what analysts do stays open, EXPLAIN of a query included
+    for statement in ["EXPLAIN ANALYZE SELECT count(*) FROM articles", "DESCRIBE events",
+                      "SUMMARIZE SELECT seq FROM events", "FROM range(3)",
+                      "SELECT * FROM duckdb_views() WHERE NOT internal",
+                      "WITH x AS (SELECT 1 AS one) SELECT one FROM x", "SHOW TABLES"]:
+        assert store.sql(statement)[1] is not None, statement
 
 
 def test_adhoc_sql_stops_at_its_time_limit(store):
