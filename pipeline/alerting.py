@@ -18,6 +18,10 @@ from .messages import compose, viewable_html
 from .store import Store
 
 CHART_DAYS = 30
+# How long a claimed alert is left to the run that claimed it: longer than one send can
+# take (a 30 s timeout per SMTP step), short enough that an alert whose run died goes
+# out within the hour.
+CLAIM_LEASE = timedelta(minutes=10)
 
 
 @dataclass
@@ -25,6 +29,7 @@ class Outcome:
     events: list[ev.Event] = field(default_factory=list)   # what was recorded
     new_ids: set[str] = field(default_factory=set)
     pending: int = 0                                         # alerts left in the outbox
+    taken: int = 0                                           # left to another run sending them
 
 
 def decide_due(store: Store, alerts: AlertsFile, now: datetime, run_id: str) -> Outcome:
@@ -49,10 +54,17 @@ def decide_due(store: Store, alerts: AlertsFile, now: datetime, run_id: str) -> 
 
 def send_outbox(store: Store, server: SmtpServer, sender: str, now: datetime,
                 run_id: str) -> Outcome:
-    """Send every alert the outbox holds, recording each outcome before the next send."""
+    """Send every alert the outbox holds, each claimed first and its outcome recorded
+    before the next send. An alert another run has claimed is left to it."""
     outcome = Outcome()
     day_rows = store.rows("trends_day", {"topic": None, "since": (now - timedelta(days=CHART_DAYS)).date()})
     for row in store.rows("outbox"):
+        claim = _claim(store, row, now, run_id)
+        if claim is None:
+            outcome.taken += 1
+            continue
+        outcome.events.append(claim)
+        outcome.new_ids.add(claim.event_id)
         items = store.rows("alert_items", {"alert_id": row["alert_id"]})
         message = compose(row["alert_id"], row["recipient"], sender, items, now,
                           _charts(day_rows, {i["topic"] for i in items}, now))
@@ -62,13 +74,25 @@ def send_outbox(store: Store, server: SmtpServer, sender: str, now: datetime,
             event = ev.alert_sent(row["alert_id"], row["recipient"], now, **about,
                                   subject=message["Subject"])
         except MailError as error:
-            event = ev.alert_failed(row["alert_id"], row["recipient"], row["failures"] + 1, now,
-                                    **about, error_class=error.error_class, detail=error.detail,
-                                    retryable=error.retryable)
+            event = ev.alert_failed(row["alert_id"], row["recipient"], claim.payload["attempt"],
+                                    now, **about, error_class=error.error_class,
+                                    detail=error.detail, retryable=error.retryable)
             outcome.pending += error.retryable
         outcome.events.append(event)
         outcome.new_ids |= store.append([event], run_id)
     return outcome
+
+
+def _claim(store: Store, row: dict, now: datetime, run_id: str) -> ev.Event | None:
+    """Take one alert from the outbox for this run, in the transaction that finds it
+    still pending and not claimed by a run that may still be sending it; None if not."""
+    with store.transaction(run_id) as tx:
+        state = tx.rows("alert_claim", {"alert_id": row["alert_id"]})[0]
+        if not state["pending"] or (state["claimed_until"] and state["claimed_until"] > now):
+            return None
+        claim = ev.alert_claimed(row["alert_id"], row["recipient"], state["attempts"] + 1, now,
+                                 run=run_id, until=(now + CLAIM_LEASE).isoformat())
+        return claim if tx.append([claim]) else None
 
 
 def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path) -> list[Path]:

@@ -226,6 +226,9 @@ def alert_stage(ctx: Context, report: Report) -> None:
                     alerting.send_outbox(ctx.store, server, ctx.alerts.sender, now, ctx.run_id)):
         report.record(outcome.events, outcome.new_ids)
         report.alerts_pending += outcome.pending
+        if outcome.taken:
+            report.notes.append(f"{outcome.taken} alerts were left to another run that is "
+                                "sending them")
 
 
 def run_cycle(ctx: Context) -> Report:

@@ -26,13 +26,15 @@ TOPIC_MATCHED = "TopicMatched"
 TOPIC_UNMATCHED = "TopicUnmatched"
 STORY_CLUSTERED = "StoryClustered"
 ALERT_DECIDED = "AlertDecided"
+ALERT_CLAIMED = "AlertClaimed"
 ALERT_SENT = "AlertSent"
 ALERT_FAILED = "AlertFailed"
 
 EVENT_TYPES = (
     FEED_POLLED, FEED_POLL_FAILED, ARTICLE_DISCOVERED, ARTICLE_FETCHED,
     ARTICLE_FETCH_FAILED, ARTICLE_EXTRACTED, ARTICLE_EXTRACTION_FAILED,
-    TOPIC_MATCHED, TOPIC_UNMATCHED, STORY_CLUSTERED, ALERT_DECIDED, ALERT_SENT, ALERT_FAILED,
+    TOPIC_MATCHED, TOPIC_UNMATCHED, STORY_CLUSTERED, ALERT_DECIDED, ALERT_CLAIMED, ALERT_SENT,
+    ALERT_FAILED,
 )
 
 
@@ -133,6 +135,14 @@ def alert_id(recipient: str, match_ids: list[str]) -> str:
 def alert_decided(alert: str, recipient: str, at: datetime, **payload) -> Event:
     return _event(ALERT_DECIDED, ("alert", alert, recipient, "decided"), f"alert:{alert}", at,
                   {"recipient": recipient, **payload})
+
+
+# A run takes an alert from the outbox before sending it, in the transaction that finds
+# it still pending, so that runs at once never send one message twice; the claim lapses
+# at `until`, so that a run that died holding it does not hold it for ever.
+def alert_claimed(alert: str, recipient: str, attempt: int, at: datetime, **payload) -> Event:
+    return _event(ALERT_CLAIMED, ("alert", alert, recipient, "claimed", attempt),
+                  f"alert:{alert}", at, {"recipient": recipient, "attempt": attempt, **payload})
 
 
 def alert_sent(alert: str, recipient: str, at: datetime, **payload) -> Event:

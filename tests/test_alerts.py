@@ -305,3 +305,82 @@ def test_two_processes_deciding_at_once_never_take_the_same_item(store):
     assert sorted(decided) == [0, 1]  # one took the items; the other found none left
     items = store.sql("SELECT article_id, topic, count(*) FROM alerted GROUP BY ALL")[1]
     assert len(items) == 3 and all(n == 1 for _, _, n in items)
+
+
+SEND = """
+import sys
+from datetime import datetime, timezone
+from pipeline.alerting import send_outbox
+from pipeline.mail import SmtpServer
+from pipeline.store import Store
+store, server = Store(sys.argv[1], lock_wait=60), SmtpServer.from_url(sys.argv[2])
+outcome = send_outbox(store, server, "n@example.org", datetime.now(timezone.utc), sys.argv[3])
+print(sum(e.type == "AlertSent" for e in outcome.events), outcome.taken)
+"""
+
+
+class Holding:
+    """An SMTP server that holds each message until `together` messages are in its hands
+    at once (or `limit` seconds pass): the alerts are certainly being sent concurrently."""
+
+    def __init__(self, together: int, limit: float = 60):
+        self.together, self.limit, self.received, self.in_hand = together, limit, [], 0
+
+    async def handle_DATA(self, server, session, envelope):
+        import asyncio
+        self.in_hand += 1
+        self.received.append(envelope.content)
+        for _ in range(int(self.limit / 0.02)):
+            if self.in_hand >= self.together:
+                break
+            await asyncio.sleep(0.02)
+        return "250 OK"
+
+
+def test_three_runs_sending_at_once_deliver_each_message_once(store):
+    import subprocess
+    import sys
+    from aiosmtpd.controller import Controller
+    from pipeline.alerting import decide_due
+    ctx = seeded_context(store, None)
+    decided = decide_due(store, ctx.alerts, AT, "decide").events
+    assert len(decided) == 2
+    # The first message is held until the second is in the server's hands too: someone
+    # must take the second alert while the first is being sent.
+    handler = Holding(together=2)
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        url = f"smtp://127.0.0.1:{controller.port}?tls=none"
+        runs = [subprocess.Popen([sys.executable, "-c", SEND, str(store.path), url, f"run-{i}"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                for i in range(3)]
+        results = [run.communicate(timeout=180) for run in runs]
+    finally:
+        controller.stop()
+    assert all(run.returncode == 0 for run in runs), [err[-2000:] for _, err in results]
+    sent, taken = zip(*(map(int, out.split()) for out, _ in results))
+    ids = sorted(email.message_from_bytes(m, policy=default)["Message-ID"] for m in handler.received)
+    assert len(ids) == 2 and len(set(ids)) == 2  # each message delivered once
+    assert sum(sent) == 2 and sum(taken) >= 1  # and some run found one taken by another
+    per_alert = store.sql("SELECT stream, count(*) FILTER (WHERE type = 'AlertSent'), "
+                          "count(*) FILTER (WHERE type = 'AlertClaimed') FROM events "
+                          "WHERE type LIKE 'Alert%' GROUP BY stream")[1]
+    assert sorted((s, c) for _, s, c in per_alert) == [(1, 1), (1, 1)]
+
+
+def test_a_claim_holds_until_its_lease_ends(store, tmp_path):
+    from pipeline.alerting import CLAIM_LEASE, decide_due, send_outbox
+    from pipeline.mail import SmtpServer
+    ctx = seeded_context(store, None)
+    decided = decide_due(store, ctx.alerts, AT, "decide").events
+    # a run claimed both alerts and died before sending them
+    store.append([ev.alert_claimed(d.stream.split(":")[1], d.payload["recipient"], 1, AT,
+                                   run="dead", until=(AT + CLAIM_LEASE).isoformat())
+                  for d in decided], "dead")
+    with MailCatcher(tmp_path / "mail") as mail:
+        server = SmtpServer.from_url(mail.url)
+        during = send_outbox(store, server, "n@example.org", AT + CLAIM_LEASE / 2, "run-2")
+        after = send_outbox(store, server, "n@example.org", AT + CLAIM_LEASE * 2, "run-3")
+    assert during.taken == 2 and len(mail.received) == 2
+    assert [e.payload["attempt"] for e in after.events if e.type == ev.ALERT_CLAIMED] == [2, 2]
