@@ -12,7 +12,8 @@ import trafilatura
 from bench.common import best_of, pages
 from pipeline.config import TopicsFile, load_topics
 from pipeline.extract import OPTIONS, decode, extract_page
-from pipeline.tagging import Tagger, fold
+from pipeline.tagging import Tagger
+from pipeline.text import fold
 
 
 def synthetic_rules(texts: list[str], terms: int = 500) -> TopicsFile:

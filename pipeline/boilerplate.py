@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .tagging import fold
+from .text import fold
 
 # Lines that introduce another story ("LEA TAMBIÉN: ...") or ask for money or clicks.
 # Matched on folded text (lower case, no accents), at the start of a line.

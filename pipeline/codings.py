@@ -76,9 +76,9 @@ _CODINGS = {"gzip": "gzip", "x-gzip": "gzip", "deflate": "deflate"}
 
 
 class Decoder:
-    """The decoded body of a response, piece by piece: `feed` each raw chunk, then
-    `flush`. The codings are listed as the header lists them, in the order they were
-    applied; they are undone last first."""
+    """A body decoded piece by piece: `feed` each raw chunk, then `flush`. The codings
+    are listed as the header lists them, in the order they were applied; they are
+    undone last first."""
 
     def __init__(self, content_encoding: str | None):
         names = [c.strip().lower() for c in (content_encoding or "").split(",")]
@@ -107,3 +107,34 @@ class Decoder:
             return
         for piece in self._stages[stage].feed(data):
             yield from self._through(stage + 1, piece)
+
+
+class CappedBody:
+    """A body decoded as it arrives (`feed` each raw chunk, then `finish`), refused as
+    too_large as soon as its decoded bytes pass `max_bytes`."""
+
+    def __init__(self, content_encoding: str | None, max_bytes: int):
+        self._decoder, self._max = Decoder(content_encoding), max_bytes
+        self._pieces: list[bytes] = []
+        self._size = 0
+
+    def feed(self, raw: bytes) -> None:
+        self._take(self._decoder.feed(raw))
+
+    def finish(self) -> bytes:
+        self._take(self._decoder.flush())
+        return b"".join(self._pieces)
+
+    def _take(self, pieces: Iterator[bytes]) -> None:
+        for piece in pieces:
+            self._size += len(piece)
+            if self._size > self._max:
+                raise CodingError("too_large", f"more than {self._max} bytes once decoded")
+            self._pieces.append(piece)
+
+
+def decoded(body: bytes, content_encoding: str, max_bytes: int) -> bytes:
+    """A whole body at once, under the same cap (a gzipped page read from a file)."""
+    capped = CappedBody(content_encoding, max_bytes)
+    capped.feed(body)
+    return capped.finish()

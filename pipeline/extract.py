@@ -20,14 +20,15 @@ import lxml.etree
 import lxml.html
 import py3langid
 import trafilatura
-from trafilatura.utils import decode_file
 
 from . import boilerplate
+from .codings import CodingError, decoded
+from .text import REPLACEMENT, clean, repair_references
 
 EXTRACTOR = f"trafilatura {trafilatura.__version__}"
 # Fewer words than this is a menu or a caption, not an article's text.
 MIN_WORDS = 15
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_GUNZIPPED = 50_000_000  # a saved page, gzipped; more is a bomb
 
 
 @dataclass(frozen=True)
@@ -46,23 +47,61 @@ class Extraction:
 
 
 def decode(body: bytes, charset: str | None) -> str:
-    """The page as text: the declared charset if it decodes cleanly, else trafilatura's
-    detection (UTF-8, then a guess)."""
-    if charset:
+    """The page as text: a byte-order mark; else UTF-8 if the bytes are valid UTF-8;
+    else the charset the server declared, if the bytes are valid in it; else the one
+    the page declares; else UTF-8 with its few bad bytes replaced, or Windows-1252, the
+    web's Latin-1 (a guess by statistics read a Latin-1 page declared as UTF-8 as
+    Central European: "ñandú" became "ńandú"). References
+    to characters no document may hold are repaired, controls removed. A gzipped file
+    is read gzipped (saved pages often are)."""
+    if body.startswith(b"\x1f\x8b"):
         try:
-            codecs.lookup(charset)
-            return body.decode(charset)
+            body = decoded(body, "gzip", MAX_GUNZIPPED)
+        except CodingError:
+            pass  # not gzip after all, or a bomb: read as it is
+    for mark, name in _BOMS:
+        if body.startswith(mark):
+            return _readable(body[len(mark):].decode(name, "replace"))
+    # Valid UTF-8 is UTF-8, whatever is declared (sites that moved to UTF-8 keep saying
+    # ISO-8859-1), unless a UTF-16 or UTF-32 was declared.
+    wide = (charset or "").lower().replace("-", "").startswith(("utf16", "utf32"))
+    for name in (None if wide else "utf-8", charset, _declared_in_page(body)):
+        name = _WEB_NAMES.get((name or "").lower(), name)
+        if not name:
+            continue
+        try:
+            codecs.lookup(name)
+            return _readable(body.decode(name))
         except (LookupError, UnicodeDecodeError):
-            pass
-    return decode_file(body)
+            continue
+    return _readable(_mostly_utf8(body) or body.decode("cp1252", "replace"))
 
 
-def clean_text(text: str | None) -> str | None:
-    """Valid UTF-8 with no NUL or control characters (newlines and tabs stay)."""
-    if text is None:
-        return None
-    text = text.encode("utf-8", "replace").decode("utf-8")
-    return _CONTROL.sub("", text)
+def _mostly_utf8(body: bytes) -> str | None:
+    """The page as UTF-8 with its few bad bytes replaced, when more of its characters
+    read right as UTF-8 than not; None when it reads better as Windows-1252 (a Latin-1
+    page holds hardly any valid UTF-8 sequence)."""
+    text = body.decode("utf-8", "replace")
+    bad = text.count(REPLACEMENT)
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad  # other non-ASCII
+    return text if good > bad else None
+
+
+_BOMS = ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+# As the WHATWG encoding standard reads these labels.
+_WEB_NAMES = {"iso-8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
+              "us-ascii": "cp1252", "ascii": "cp1252", "iso-8859-9": "cp1254"}
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""",
+                           re.IGNORECASE)
+
+
+def _declared_in_page(body: bytes) -> str | None:
+    found = _META_CHARSET.search(body[:4096])
+    return found.group(1).decode("ascii") if found else None
+
+
+def _readable(html: str) -> str:
+    return clean(repair_references(html))
 
 
 def extract_page(html: str, url: str | None = None, feed_published: str | None = None,
@@ -70,24 +109,24 @@ def extract_page(html: str, url: str | None = None, feed_published: str | None =
     """The article in `html`, or None when the page holds no main text. `prune`: XPath
     expressions of blocks to drop first (the page's site rules, `config/sites.yaml`)."""
     doc = _extract(html, url, prune)
-    text = boilerplate.clean(clean_text(doc.text if doc is not None else None) or "")
+    text = boilerplate.clean(clean(doc.text if doc is not None else None) or "")
     if len(text.split()) < MIN_WORDS:
         # Precision mode can leave a short page with nothing: ask again for all it has.
         doc = _extract(html, url, prune, favor_precision=False, favor_recall=True)
-        text = boilerplate.clean(clean_text(doc.text if doc is not None else None) or "")
+        text = boilerplate.clean(clean(doc.text if doc is not None else None) or "")
     if len(text.split()) < MIN_WORDS:
         return None
     published, source = publication_date(html, doc, feed_published)
     return Extraction(
-        title=clean_text(doc.title),
+        title=clean(doc.title),
         text=text,
         language=detect_language(text),
         published=published,
         date_source=source,
-        author=clean_text(doc.author),
-        site=clean_text(doc.sitename) or (urlsplit(url).hostname if url else None),
+        author=clean(doc.author),
+        site=clean(doc.sitename) or (urlsplit(url).hostname if url else None),
         canonical_url=doc.url or url,
-        description=clean_text(doc.description),
+        description=clean(doc.description),
         word_count=len(text.split()),
     )
 

@@ -2,7 +2,8 @@
 
 feedparser only ever gets bytes: given a URL or a path it would fetch or read it
 itself. The DOCTYPE is removed first, because its internal subset is where entity
-bombs live and no news feed needs one.
+bombs live and no news feed needs one; references to characters no document may hold
+are repaired (`text.py`), since one lone surrogate made feedparser lose the whole feed.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from urllib.parse import urlsplit
 
 import feedparser
 
-from .urls import article_id, canonical_url
 from .events import stable_id
+from .text import clean, repair_references_in_bytes
+from .urls import article_id, canonical_url
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*(\[.*?\]\s*)?>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
@@ -59,7 +61,7 @@ class Article:
 
 def parse_feed(body: bytes, url: str, content_type: str | None = None) -> ParsedFeed:
     head, rest = body[:65536], body[65536:]
-    body = _DOCTYPE.sub(b"", head, count=1) + rest
+    body = repair_references_in_bytes(_DOCTYPE.sub(b"", head, count=1) + rest)
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
@@ -90,7 +92,7 @@ def _entry(e) -> Entry:
 
 
 def _text(markup: str) -> str:
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup or ""))).strip()
+    return clean(_SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup or ""))).strip())
 
 
 def articles(feed_id: str, feed: ParsedFeed) -> list[Article]:

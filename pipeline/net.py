@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import httpx
 from httpx_secure import SSRFProtectionError, httpx_ssrf_protection
 
-from .codings import ACCEPT, CodingError, Decoder
+from .codings import ACCEPT, CappedBody, CodingError
 from .settings import Settings
 
 MAX_REDIRECTS = 5
@@ -230,22 +230,11 @@ class Fetcher:
 
 async def _decoded_body(r: httpx.Response, content_encoding: str | None, max_bytes: int) -> bytes:
     """The body, decoded by `codings` rather than by httpx, whose decoding of a chunk
-    has no cap (see codings.py); too_large as soon as the decoded bytes pass `max_bytes`."""
-    decoder = Decoder(content_encoding)
-    chunks, size = [], 0
-
-    def take(pieces) -> None:
-        nonlocal size
-        for piece in pieces:
-            size += len(piece)
-            if size > max_bytes:
-                raise CodingError("too_large", f"more than {max_bytes} bytes once decoded")
-            chunks.append(piece)
-
+    has no cap (see codings.py)."""
+    body = CappedBody(content_encoding, max_bytes)
     async for raw in r.aiter_raw():
-        take(decoder.feed(raw))
-    take(decoder.flush())
-    return b"".join(chunks)
+        body.feed(raw)
+    return body.finish()
 
 
 def _ms(started: float) -> int:

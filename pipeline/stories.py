@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 import numpy as np
 
-from .tagging import fold
+from .text import fold
 
 NUM_PERM = 128
 SEED = 1

@@ -13,7 +13,6 @@ from __future__ import annotations
 import bisect
 import json
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import ahocorasick
@@ -21,34 +20,13 @@ import ahocorasick
 from . import rules
 from .config import TopicsFile
 from .events import stable_id
+from .text import fold
 
 # Bump when matching behaves differently for the same definitions: it is part of the
 # ruleset version, so a re-tag can tell old decisions from new ones.
 MATCHER_VERSION = 2
 SNIPPET_CHARS = 400
 FIELDS = ("title", "text")
-
-
-def _fold_table() -> dict[int, str]:
-    table = {}
-    for code in range(0x2B0):
-        char = chr(code)
-        base = "".join(c for c in unicodedata.normalize("NFD", char)
-                       if not unicodedata.combining(c)).lower()
-        if len(base) == 1 and base != char:
-            table[code] = base
-    for space in "\t\n\r\x0b\x0c\xa0\u2009\u202f":
-        table[ord(space)] = " "
-    table[0x130] = "i"  # the one character whose lower() is two characters long
-    return table
-
-
-_FOLD = _fold_table()
-
-
-def fold(text: str) -> str:
-    """Lower case without accents, exactly as long as `text`."""
-    return text.translate(_FOLD).lower()
 
 
 @dataclass(frozen=True)

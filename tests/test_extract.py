@@ -6,7 +6,8 @@ import pytest
 
 from conftest import DEMO_SITE, ES_DEV, SHARED
 
-from pipeline.extract import clean_text, decode, detect_language, extract_page
+from pipeline.extract import decode, detect_language, extract_page
+from pipeline.text import clean
 from pipeline.extraction_scores import read_page
 
 
@@ -127,7 +128,7 @@ def test_a_page_without_text_is_none():
 
 
 def test_text_is_clean_utf8():
-    cleaned = clean_text("a\x00b\x07c\ud800d\ne\tf")
+    cleaned = clean("a\x00b\x07c\ud800d\ne\tf")
     assert cleaned == "abc?d\ne\tf"  # NUL and BEL gone, the lone surrogate replaced
     cleaned.encode("utf-8")
 
@@ -155,3 +156,30 @@ def test_the_fork_servers_warm_up_page_goes_down_the_date_cascade():
     assert preload.extraction is not None, "the warm-up extraction failed"
     assert (preload.extraction.date_source, preload.extraction.published) == ("text", "2022-04-21")
     assert preload.extraction.language == "es"
+
+
+PARAGRAPHS = "<p>Los gremios de Puno acataron un paro de 48 horas contra el gobierno regional, " \
+             "con bloqueos en las principales vías de acceso a la ciudad de Juliaca.</p>" \
+             "<p>La prefectura pidió diálogo y el libre tránsito de ambulancias en la región.</p>"
+
+
+@pytest.mark.parametrize("reference", ["&#xFFFE;", "&#xFFFF;", "&#x1B;[31m", "&#0;", "&#xD800;",
+                                        "&#x110000;", "&#55357;"])
+def test_a_reference_to_no_character_costs_nothing_of_the_page(reference):
+    html = f"<html><body><article><p>{reference}Ñandú.</p>{PARAGRAPHS}</article></body></html>"
+    result = extract_page(decode(html.encode(), "utf-8"), "https://e.org/a")
+    assert result is not None and "Los gremios de Puno" in result.text
+    assert not any(c in result.text for c in "\x00\x1b\ufffe\uffff")
+    result.text.encode("utf-8")
+
+
+def test_references_are_repaired_as_browsers_read_them():
+    html = "<p>&#xD83D;&#xDE00; &#150; &#65; &#x26; &#0;x</p>".encode()
+    assert decode(html, "utf-8") == "<p>&#x1F600; &#x2013; &#65; &#x26; x</p>"
+
+
+def test_a_latin1_page_declared_as_utf8_reads_right():
+    body = f"<html><body><p>El ñandú de Azángaro.</p>{PARAGRAPHS}</body></html>".encode("latin-1")
+    assert "El ñandú de Azángaro." in decode(body, "utf-8")
+    mostly = f"<p>{PARAGRAPHS}</p>".encode() + b"\xff\xfe" + f"<p>{PARAGRAPHS}</p>".encode()
+    assert "Los gremios de Puno" in decode(mostly, None) and "vías" in decode(mostly, None)

@@ -80,3 +80,24 @@ def test_markup_in_titles_and_summaries_becomes_text(field):
             b'<link>https://example.org/a</link></item></channel></rss>')
     entry = parse_feed(body, "http://127.0.0.1:1/f.xml").entries[0]
     assert "<" not in getattr(entry, field)
+
+
+def feed_with_titles(*titles: str) -> bytes:
+    items = "".join(f"<item><title>{t}</title><link>https://e.org/{i}</link></item>"
+                    for i, t in enumerate(titles))
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+
+
+def test_references_to_no_character_are_repaired_item_by_item():
+    feed = parse_feed(feed_with_titles("Bloqueo &#xD800; en Puno", "Emoji &#xD83D;&#xDE00; ok",
+                                       "dec &#55357;&#56832; ok", "nul &#0; y &#xFFFE;", "bueno"),
+                      "https://e.org/feed")
+    assert [e.title for e in feed.entries] == ["Bloqueo \ufffd en Puno", "Emoji 😀 ok", "dec 😀 ok",
+                                                "nul y", "bueno"]
+
+
+def test_control_characters_never_reach_a_title():
+    feed = parse_feed(feed_with_titles("\x1b]8;;https://evil.example\x1b\\clic\x1b]8;;\x1b\\ "
+                                       "\x1b[31mrojo\x1b[0m\x00", "bueno"), "https://e.org/feed")
+    assert [e.title for e in feed.entries] == ["]8;;https://evil.example\\clic]8;;\\ [31mrojo[0m",
+                                                "bueno"]

@@ -265,6 +265,7 @@ def test_any_charset_mess_is_stored_as_valid_utf8(servers, store, body, content_
     assert stored, [e.payload for e in found["p"]]
     stored[0][0].encode("utf-8")
     assert "\x00" not in stored[0][0]
+    assert "Manifestación en Azángaro" in stored[0][0]  # read right, not only valid
 
 
 # `Content-Encoding: gzip, gzip`: 2,650 bytes on the wire, 1.5 GiB of zeros decoded (made
@@ -303,3 +304,17 @@ def test_a_stacked_gzip_bomb_costs_its_article_not_the_memory_or_the_run(servers
     assert (seen["bomb"], seen["retry"], seen["ok"], seen["feed"]) == \
         ("too_large", False, "puno-protests", "too_large")
     assert seen["peak_mb"] < 1000, seen
+
+
+def test_one_bad_character_reference_costs_one_title_not_the_feed(servers, store):
+    items = "".join(f"<item><title>{t}</title><link>https://e.org/{i}</link></item>" for i, t in
+                    enumerate(["Paro en Puno &#xD800;", "Emoji &#xD83D;&#xDE00;", "Tres &#0;",
+                               "Cuatro \x1b[31m", "Cinco"]))
+    feed = f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+    site = servers({"/f.xml": page(feed.encode(), "application/rss+xml")})
+    events = poll_feeds(plan_polls_for(site, "/f.xml"), settings_for(site), CLOCK)
+    assert events[0].type == ev.FEED_POLLED  # before, every poll failed: UnicodeEncodeError
+    store.append(events, "r")
+    titles = [t for (t,) in store.sql("SELECT payload->>'title' FROM events "
+                                      "WHERE type = 'ArticleDiscovered' ORDER BY seq")[1]]
+    assert titles == ["Paro en Puno \ufffd", "Emoji 😀", "Tres", "Cuatro [31m", "Cinco"]

@@ -6,7 +6,8 @@ from pipeline.config import TopicsFile, load_topics
 from pipeline.extract import decode, extract_page
 from pipeline.feeds import parse_feed
 from pipeline.scoring import macro_f1, score
-from pipeline.tagging import Tagger, fold
+from pipeline.tagging import Tagger
+from pipeline.text import fold
 
 
 def tagger(*topics: dict, aliases: dict | None = None) -> Tagger:
