@@ -43,10 +43,16 @@ def analyse(page: Page, tagger: Tagger, at: datetime,
     return found
 
 
+# Earlier than this, a news item's date is a placeholder (year 1, the Unix epoch), not a
+# publication date. sql/views/articles.sql holds the same bound.
+EARLIEST_PLAUSIBLE = datetime(1990, 1, 1, tzinfo=timezone.utc)
+
+
 def date_flag(published: str | None, at: datetime) -> str | None:
     """Why a publication date is not to be trusted as it stands: none was found, it cannot
-    be read, or it is in the future. The date is kept as given either way; ordering and
-    "new" go by when newsmon saw the article."""
+    be read, it is in the future, or too early to be one (year 1, 1970). The date is
+    kept as given either way; ordering, "new" and trend days go by when newsmon saw the
+    article."""
     if not published:
         return "missing"
     try:
@@ -55,7 +61,9 @@ def date_flag(published: str | None, at: datetime) -> str | None:
         return "unreadable"
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
-    return "future" if when > at + timedelta(days=1) else None
+    if when > at + timedelta(days=1):
+        return "future"
+    return "implausible" if when < EARLIEST_PLAUSIBLE else None
 
 
 def match_event(article_id: str, match: TopicMatch, tagger: Tagger, at: datetime,

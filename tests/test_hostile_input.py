@@ -11,7 +11,7 @@ import sys
 import textwrap
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -318,3 +318,26 @@ def test_one_bad_character_reference_costs_one_title_not_the_feed(servers, store
     titles = [t for (t,) in store.sql("SELECT payload->>'title' FROM events "
                                       "WHERE type = 'ArticleDiscovered' ORDER BY seq")[1]]
     assert titles == ["Paro en Puno \ufffd", "Emoji 😀", "Tres", "Cuatro [31m", "Cinco"]
+
+
+def test_dates_too_early_to_be_true_never_drive_the_calendar(servers, store):
+    dates = {"year1": "Mon, 01 Jan 0001 00:00:00 GMT", "y1800": "Wed, 01 Jan 1800 00:00:00 GMT",
+             "y1900": "Mon, 01 Jan 1900 00:00:00 GMT", "epoch": "Thu, 01 Jan 1970 00:00:00 GMT",
+             "fine": "Fri, 27 Nov 2026 10:00:00 GMT"}
+    items = "".join(f"<item><title>{name}</title><link>LINK/{name}</link><pubDate>{when}</pubDate></item>"
+                    for name, when in dates.items())
+    site = servers({f"/{name}": page(ARTICLE) for name in dates})
+    site.routes["/f.xml"] = page(f'<rss version="2.0"><channel><title>t</title>{items}</channel></rss>'
+                                 .replace("LINK", site.origin).encode(), "application/rss+xml")
+    events = poll_feeds(plan_polls_for(site, "/f.xml"), settings_for(site), CLOCK)
+    discovered = {e.article_id: e.payload for e in events if e.type == ev.ARTICLE_DISCOVERED}
+    plans = [ArticlePlan(a, "f", p["url"], p["title"], p["published"], 1) for a, p in discovered.items()]
+    process_articles(plans, settings_for(site), load_topics(), CLOCK, events.extend)
+    store.append(events, "r")
+    flags = dict(store.sql("SELECT split_part(url, '/', -1), date_flag FROM articles")[1])
+    assert flags == {"year1": "implausible", "y1800": "implausible", "y1900": "implausible",
+                     "epoch": "implausible", "fine": None}
+    days = store.sql("SELECT min(day), max(day), count(*) FROM topic_daily")[1][0]
+    assert days == (date(2026, 11, 27), date(2026, 11, 28), 2)  # not 739,952 days from year 1
+    from pipeline import report
+    assert "puno-protests" in report.build(store, CLOCK())

@@ -1,7 +1,8 @@
 -- articles: the current state of every discovered article.
 -- columns: article_id, feed_id, url, canonical_url, title, summary, published (from the
 --          feed, the page, or a guess: see date_source), date_source, date_flag (missing,
---          unreadable, future: the date is kept as given, but not to be trusted), language, author,
+--          unreadable, future, implausible (before 1990): the date is kept as given,
+--          but not to be trusted), language, author,
 --          site, word_count, text, state (discovered, fetched, fetch_failed, extracted,
 --          extraction_failed), error_class, error_detail, fetch_attempts,
 --          discovered_at, fetched_at, extracted_at,
@@ -41,7 +42,14 @@ SELECT d.article_id,
        TRY_CAST(coalesce(x.payload->>'published', d.payload->>'published') AS TIMESTAMPTZ) AS published,
        CASE WHEN (x.payload->>'date_source') IS NOT NULL THEN x.payload->>'date_source'
             WHEN (d.payload->>'published') IS NOT NULL THEN 'feed' END AS date_source,
-       x.payload->>'date_flag' AS date_flag,
+       CASE WHEN x.type = 'ArticleExtracted' THEN x.payload->>'date_flag'
+            -- not extracted: the feed's date, judged as analyse.date_flag judges it
+            WHEN (d.payload->>'published') IS NULL THEN 'missing'
+            WHEN TRY_CAST(d.payload->>'published' AS TIMESTAMPTZ) IS NULL THEN 'unreadable'
+            WHEN CAST(d.payload->>'published' AS TIMESTAMPTZ) > d.occurred_at + INTERVAL 1 DAY
+                 THEN 'future'
+            WHEN CAST(d.payload->>'published' AS TIMESTAMPTZ) < TIMESTAMPTZ '1990-01-01'
+                 THEN 'implausible' END AS date_flag,
        x.payload->>'language' AS language,
        x.payload->>'author' AS author,
        x.payload->>'site' AS site,
@@ -67,5 +75,6 @@ WHERE d.type = 'ArticleDiscovered'
 )
 SELECT *,
        CAST(CASE WHEN published IS NOT NULL AND published <= discovered_at + INTERVAL 1 DAY
+                      AND published >= TIMESTAMPTZ '1990-01-01'  -- analyse.EARLIEST_PLAUSIBLE
                  THEN published ELSE discovered_at END AS DATE) AS day
 FROM base;
