@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 from rich.console import Console
+from rich.text import Text
 
 from . import alerting, charts, demo, report, staging
 from .alerts import wanted
@@ -46,7 +47,10 @@ def main(argv: list[str] | None = None) -> int:
                                     sites=getattr(args, "sites", None))
         return args.command(args, settings, console) or 0
     except (ConfigError, StoreError, CommandError, demo.DemoError) as error:
-        errors.print(f"[red]error:[/] {error}", highlight=False)
+        # one line, never wrapped, and shown as written: a message quotes data and
+        # patterns that rich would take for markup
+        errors.print(Text.assemble(("error:", "red"), f" {error}"), soft_wrap=True,
+                     highlight=False)
         return 2
     except KeyboardInterrupt:
         errors.print("[yellow]interrupted[/]: events committed so far are kept")
@@ -191,9 +195,15 @@ def _copy_log(args, settings: Settings, console: Console) -> int:
         raise CommandError("the target is the source")
     if not source.exists():
         raise CommandError(f"no event log at {source.path} to copy")
-    read, added = copy_log(source, target, run_id("copy-log", utc_now()))
-    console.print(f"{read} events read from {source.path}; {added} added to {target.path}, "
-                  f"{read - added} were there already")
+    copied = copy_log(source, target, run_id("copy-log", utc_now()))
+    console.print(f"{copied.read} events read from {source.path}; {copied.added} added to "
+                  f"{target.path}, {copied.read - copied.added} were there already")
+    if copied.lost:
+        ranges = ", ".join(f"{a}-{b}" for a, b in copied.lost[:10])
+        more = f" and {len(copied.lost) - 10} more ranges" if len(copied.lost) > 10 else ""
+        console.print(f"{sum(b - a + 1 for a, b in copied.lost)} events could not be read, "
+                      f"the file being damaged there: seq {ranges}{more}", highlight=False)
+        return 1
     return 0
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 import threading
 import time
 from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -40,6 +42,26 @@ class StoreError(Exception):
 
 class StoreBusy(StoreError):
     pass
+
+
+class StoreDamaged(StoreError):
+    """The database file is damaged: what can still be read can be copied out."""
+
+
+# DuckDB's words for a file that lost blocks or was cut short.
+_DAMAGE = re.compile(r"corrupt|checksum|could not read enough bytes|not a valid duckdb|"
+                     r"database has been invalidated|failed to read database header", re.I)
+
+
+def damage(path, error: Exception) -> StoreDamaged | None:
+    """The error a damaged file gives, said plainly with how to recover; None when
+    `error` is not about damage."""
+    if not isinstance(error, duckdb.Error) or not _DAMAGE.search(str(error)):
+        return None
+    return StoreDamaged(
+        f"{path} is damaged ({str(error).strip()}): copy the events that can still be read "
+        f"into a new store with `newsmon copy-log --db {path} --to <new file>`, then use "
+        "that one")
 
 
 class Transaction:
@@ -81,20 +103,56 @@ class Transaction:
             self._con.unregister("batch")
 
 
+@dataclass
+class Copied:
+    read: int = 0
+    added: int = 0
+    lost: list[tuple[int, int]] = field(default_factory=list)  # seq ranges that could not be read
+
+
 def copy_log(source: "Store", target: "Store", run_id: str, batch_rows: int = 50_000,
-             progress: Callable[[int], None] = lambda n: None) -> tuple[int, int]:
+             progress: Callable[[int], None] = lambda n: None) -> Copied:
     """Copy every event of `source` that `target` lacks into it, in the source's order,
     a transaction per batch: run it again after a failure and it goes on where it
-    stopped. Returns the events read and the events added."""
-    read = added = 0
+    stopped. From a damaged file, every event that can still be read is copied, and the
+    ranges of `seq` that cannot are listed in `lost`."""
+    copied = Copied()
     with source.reader() as con:
-        batches = con.execute("SELECT * FROM events ORDER BY seq").to_arrow_reader(batch_rows)
-        for batch in batches:
-            with target.transaction(run_id) as tx:
-                added += tx.copy(batch)
-            read += batch.num_rows
-            progress(batch.num_rows)
-    return read, added
+        last = con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        for first in range(1, last + 1, batch_rows):
+            for batch in _readable(con, source.path, first, min(first + batch_rows, last + 1),
+                                   copied.lost):
+                with target.transaction(run_id) as tx:
+                    copied.added += tx.copy(batch)
+                copied.read += batch.num_rows
+                progress(batch.num_rows)
+    return copied
+
+
+SALVAGE_ROWS = 64  # the smallest range given up on in a damaged file
+
+
+def _readable(con: duckdb.DuckDBPyConnection, path, first: int, stop: int,
+              lost: list[tuple[int, int]]) -> Iterator:
+    """The events with `first` <= seq < `stop` as Arrow tables; where the file is damaged,
+    the range is halved until what can be read is read, and the rest noted in `lost`.
+    (Ranges, because DuckDB reads the blocks of a scan ahead and in parallel: one
+    damaged block anywhere failed the whole scan.)"""
+    try:
+        yield con.execute("SELECT * FROM events WHERE seq >= $first AND seq < $stop ORDER BY seq",
+                          {"first": first, "stop": stop}).to_arrow_table()
+    except duckdb.Error as error:
+        if damage(path, error) is None:
+            raise
+        if stop - first <= SALVAGE_ROWS:
+            if lost and lost[-1][1] == first - 1:  # one range with the one before
+                lost[-1] = (lost[-1][0], stop - 1)
+            else:
+                lost.append((first, stop - 1))
+            return
+        middle = (first + stop) // 2
+        yield from _readable(con, path, first, middle, lost)
+        yield from _readable(con, path, middle, stop, lost)
 
 
 def _schema_version() -> str:
@@ -156,8 +214,9 @@ def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _is_lock_error(error: Exception) -> bool:
-    return "lock" in str(error).lower() and isinstance(error, (duckdb.IOException,
-                                                               duckdb.ConnectionException))
+    # a word of its own: "checksum ... in block" is damage, not a lock
+    return isinstance(error, (duckdb.IOException, duckdb.ConnectionException)) \
+        and re.search(r"\block(ed)?\b", str(error), re.I) is not None
 
 
 class Store:
@@ -199,12 +258,14 @@ class Store:
                 return self._connect(read_only, settings)
             except (duckdb.IOException, duckdb.ConnectionException) as error:
                 if not _is_lock_error(error):
-                    raise StoreError(f"cannot open {self.path}: {error}") from None
+                    raise damage(self.path, error) or StoreError(
+                        f"cannot open {self.path}: {error}") from None
                 if time.monotonic() >= deadline:
                     raise StoreBusy(f"{self.path} is in use by another process and stayed "
                                     f"locked for {self.lock_wait:g} s ({error})") from None
             except duckdb.Error as error:
-                raise StoreError(f"cannot open {self.path}: {error}") from None
+                raise damage(self.path, error) or StoreError(
+                    f"cannot open {self.path}: {error}") from None
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 1.0)
 
@@ -228,6 +289,8 @@ class Store:
         try:
             _ensure_schema(con)
             yield con
+        except duckdb.Error as error:
+            raise damage(self.path, error) or error
         finally:
             con.close()
 
@@ -236,6 +299,8 @@ class Store:
         con = self._open(read_only=True)
         try:
             yield con
+        except duckdb.Error as error:
+            raise damage(self.path, error) or error
         finally:
             con.close()
 
@@ -269,6 +334,8 @@ class Store:
                 con.execute("COMMIT")
             except duckdb.Error as error:
                 _roll_back(con)
+                if damaged := damage(self.path, error):
+                    raise damaged from None
                 full = "no space left" in str(error).lower()
                 raise StoreError(f"{'the disk is full: ' if full else ''}could not record "
                                  f"events in {self.path}; none of this transaction's was "
@@ -328,7 +395,7 @@ class Store:
         except duckdb.InterruptException:
             raise StoreError(f"query stopped after {timeout:g} s") from None
         except duckdb.Error as error:
-            raise StoreError(str(error).strip()) from None
+            raise damage(self.path, error) or StoreError(str(error).strip()) from None
         finally:
             timer.cancel()
             con.close()

@@ -4,6 +4,7 @@ corrupt file, careless queries. Real processes, real files."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ from conftest import CHECKOUT, DEMO_SITE, fixed_clock
 from pipeline import events as ev
 from pipeline.mailcatcher import free_port
 from pipeline.siteserver import SiteServer
-from pipeline.store import Store, StoreError
+from pipeline.store import Store, StoreDamaged, StoreError
 
 AT = fixed_clock()()
 
@@ -103,13 +104,101 @@ def test_a_full_disk_is_a_clear_error_and_earlier_data_stays(tmp_path):
 def test_a_corrupt_database_file_is_a_clear_error(tmp_path):
     path = tmp_path / "corrupt.duckdb"
     path.write_bytes(os.urandom(1 << 16))
-    with pytest.raises(StoreError, match="cannot open"):
+    with pytest.raises(StoreError, match="cannot open|is damaged"):
         Store(path).append(discovered(1), "r")
-    with pytest.raises(StoreError, match="cannot open"):
+    with pytest.raises(StoreError, match="cannot open|is damaged"):
         Store(path).sql("SELECT 1")
     result = subprocess.run([sys.executable, "-m", "pipeline.cli", "events", "--db", str(path)],
                             capture_output=True, text=True, cwd=CHECKOUT)
-    assert result.returncode == 2 and "cannot open" in result.stderr
+    assert result.returncode == 2 and ("cannot open" in result.stderr or "damaged" in result.stderr)
+
+
+@pytest.fixture(scope="module")
+def healthy(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("damage") / "healthy.duckdb"
+    store = Store(path)
+    for n in range(4):
+        store.append(discovered(20_000, 20_000 * n), f"r{n}")
+    return path
+
+
+HEADER, BLOCK = 3 * 4096, 256 * 1024  # DuckDB's file layout: headers, then blocks
+
+
+def lost_block(path: Path) -> tuple[int, int, int]:
+    """A block of event payloads inside the file, as DuckDB's storage info places it:
+    its offset in the file and the rows it holds (first row, count)."""
+    import duckdb
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        block, start, rows = con.execute(
+            "SELECT block_id, start, count FROM pragma_storage_info('events') "
+            "WHERE column_name = 'payload' AND segment_type = 'JSON' ORDER BY start "
+            "LIMIT 1 OFFSET 5").fetchone()
+    finally:
+        con.close()
+    return HEADER + block * BLOCK, start, rows
+
+
+def damaged_copy(healthy: Path, folder: Path, how: str) -> Path:
+    path = folder / f"{how}.duckdb"
+    data = bytearray(healthy.read_bytes())
+    if how == "zeroed":  # one block of payloads lost inside the file
+        offset, _, _ = lost_block(healthy)
+        data[offset:offset + BLOCK] = bytes(BLOCK)
+    else:  # cut short, as by a full disk or a copy that stopped
+        del data[len(data) // 4:]
+    path.write_bytes(bytes(data))
+    return path
+
+
+def newsmon(*args: str, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True,
+                          text=True, cwd=CHECKOUT, env={**os.environ, **env}, timeout=300)
+
+
+@pytest.mark.parametrize("how", ["zeroed", "truncated"])
+def test_a_damaged_file_is_named_damaged_at_once_with_the_way_out(healthy, tmp_path, how):
+    path = damaged_copy(healthy, tmp_path, how)
+    commands = [("sql", "--db", str(path), "SELECT max(length(event_id)), max(length(stream)), "
+                 "max(length(payload)) FROM events")]
+    if how == "truncated":
+        commands += [("status", "--db", str(path)),
+                     ("report", "--db", str(path), "--out", str(tmp_path / "r.html"))]
+    for command in commands:
+        # a lock wait of two minutes, as users have it: damage must not be taken for a lock
+        result = newsmon(*command, NEWSMON_LOCK_WAIT="120")
+        assert result.returncode == 2, (command, result.stderr[-1500:])
+        assert "is damaged" in result.stderr and "newsmon copy-log" in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr and "in use by another process" not in result.stderr
+    if how == "truncated":
+        with pytest.raises(StoreDamaged):
+            Store(path, lock_wait=120).append(discovered(10, 100_000), "after")
+
+
+def test_the_word_block_in_a_checksum_error_is_not_a_lock():
+    from pipeline.store import _is_lock_error
+    import duckdb
+    assert not _is_lock_error(duckdb.IOException(
+        "Corrupt database file: computed checksum 1 does not match stored checksum 2 in block "
+        "at location 6041600"))
+    assert _is_lock_error(duckdb.IOException(
+        'Could not set lock on file "x.duckdb": Conflicting lock is held in python (PID 1)'))
+
+
+def test_copy_log_saves_what_a_damaged_file_still_holds(healthy, tmp_path):
+    path = damaged_copy(healthy, tmp_path, "zeroed")
+    _, _, rows = lost_block(healthy)
+    result = newsmon("copy-log", "--db", str(path), "--to", str(tmp_path / "saved.duckdb"))
+    assert result.returncode == 1, result.stderr
+    lost = int(re.search(r"(\d+) events could not be read", result.stdout).group(1))
+    saved = Store(tmp_path / "saved.duckdb").sql("SELECT event_id, payload FROM events")[1]
+    original = dict(Store(healthy).sql("SELECT event_id, payload FROM events")[1])
+    # every event is saved or counted lost; the lost block's are lost (with neighbours:
+    # rows are given up on in ranges of seq), most are saved, and each saved one is intact
+    assert len(saved) + lost == len(original)
+    assert rows <= lost < len(original) // 2
+    assert all(original[event_id] == payload for event_id, payload in saved)
 
 
 def test_careless_queries_are_stopped_and_ingestion_goes_on(store):
