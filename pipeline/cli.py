@@ -8,6 +8,8 @@ import json
 import shlex
 import shutil
 import sys
+from contextlib import nullcontext
+from itertools import chain, islice
 from datetime import date
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from .cycle import (Context, Report, alert_stage, poll_stage, process_stage, run
 from .extract import decode, extract_page
 from .net import FetchError, fetch
 from .render import (RichProgress, render_diff, render_scores, rows_as, summary,
-                     top_matches)
+                     top_matches, write_rows)
 from .retag import retag
 from .scoring import score
 from .settings import Settings, db_location, from_env
@@ -33,13 +35,15 @@ class CommandError(Exception):
     """A command that cannot do what was asked, for a reason the user can act on."""
 
 
+SHOWN_ROWS = 1000  # a table on a terminal; more goes to a file
 EXPLORE = "SELECT topic, title, site, published, snippet FROM mentions ORDER BY topic, published"
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    console = Console(stderr=False, soft_wrap=False)
-    errors = Console(stderr=True)
+    # no markup: every message here may quote data ("[/]" in a title, a path)
+    console = Console(stderr=False, soft_wrap=False, markup=False)
+    errors = Console(stderr=True, markup=False)
     try:
         settings = from_env().with_(db=args.db, feeds=getattr(args, "feeds", None),
                                     topics=getattr(args, "topics", None),
@@ -53,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
                      highlight=False)
         return 2
     except KeyboardInterrupt:
-        errors.print("[yellow]interrupted[/]: events committed so far are kept")
+        errors.print(Text.assemble(("interrupted", "yellow"), ": events committed so far are kept"))
         return 130
 
 
@@ -280,13 +284,21 @@ def _sql(args, settings: Settings, console: Console) -> int:
         staging.write_table(args.out, table)
         console.print(f"{table.num_rows} rows written to {args.out}")
         return 0
-    columns, rows = store.sql(args.query, timeout=args.timeout)
+    if args.format == "table" and not args.out:
+        def first_rows(columns, batches):
+            return columns, list(islice(chain.from_iterable(batches), SHOWN_ROWS + 1))
+        columns, rows = store.sql_each(args.query, first_rows, timeout=args.timeout)
+        rows_as("table", columns, rows[:SHOWN_ROWS], console)
+        if len(rows) > SHOWN_ROWS:
+            console.print(f"only the first {SHOWN_ROWS} rows are shown: add LIMIT, or write "
+                          "them all with --format csv --out FILE", style="yellow", soft_wrap=True)
+        return 0
+    fmt = "csv" if args.format == "table" else args.format  # a table goes to a file as CSV
+    with (args.out.open("w", encoding="utf-8", newline="") if args.out else nullcontext(sys.stdout)) as out:
+        written = store.sql_each(args.query, lambda columns, batches: write_rows(
+            fmt, columns, batches, out), timeout=args.timeout)
     if args.out:
-        with args.out.open("w", encoding="utf-8") as out:
-            rows_as(args.format, columns, rows, Console(file=out, width=200))
-        console.print(f"{len(rows)} rows written to {args.out}")
-    else:
-        rows_as(args.format, columns, rows, console)
+        console.print(f"{written} rows written to {args.out}")
     return 0
 
 

@@ -6,17 +6,19 @@ import csv
 import io
 import json
 from datetime import date, datetime
-from typing import Any, Sequence
+from typing import IO, Any, Iterable, Sequence
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from . import events as ev
 from .cycle import Report
 from .retag import Diff
 from .scoring import TopicScore, macro_f1
 from .tagging import Tagger
+from .text import visible
 
 _STAGES = {"poll": "Polling feeds", "process": "Fetching, extracting, tagging"}
 
@@ -75,7 +77,7 @@ def summary(console: Console, report: Report, title: str = "Run summary") -> Non
             errors.add_row(type_, error_class, str(n))
         console.print(errors)
     for note in report.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(Text.assemble(("note:", "yellow"), f" {visible(note)}"))
 
 
 def top_matches(console: Console, rows: list[dict]) -> None:
@@ -89,8 +91,9 @@ def top_matches(console: Console, rows: list[dict]) -> None:
         when = row["published"].date().isoformat() if row["published"] else "date unknown"
         if row["date_source"] == "guess":
             when += " (guessed)"
-        article = f"[bold]{row['title'] or '(no title)'}[/]\n{row['site'] or row['feed_id']} · {when}"
-        table.add_row(row["topic"], article, row["snippet"] or "")
+        article = Text.assemble((visible(row["title"] or "(no title)"), "bold"),
+                                f"\n{visible(row['site'] or row['feed_id'])} · {when}")
+        table.add_row(visible(row["topic"]), article, visible(row["snippet"] or ""))
     console.print(table)
 
 
@@ -108,19 +111,33 @@ def _cell(value: Any) -> str:
     return str(_plain(value))
 
 
+def write_rows(fmt: str, columns: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]],
+               file: IO[str]) -> int:
+    """Write rows as CSV or JSON lines, a batch at a time; returns how many. On a
+    terminal, control characters in the data are shown, not obeyed."""
+    shown = visible if file.isatty() else (lambda text: text)
+    count = 0
+    writer = csv.writer(file) if fmt == "csv" else None
+    if writer:
+        writer.writerow(columns)
+    for batch in batches:
+        if writer:
+            out = io.StringIO()
+            csv.writer(out).writerows([[_plain(v) for v in row] for row in batch])
+            file.write(shown(out.getvalue()))
+        else:  # JSON escapes control characters itself
+            file.write("".join(json.dumps({c: _plain(v) for c, v in zip(columns, row)},
+                                          ensure_ascii=False, default=str) + "\n"
+                               for row in batch))
+        count += len(batch)
+    return count
+
+
 def rows_as(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], console: Console,
             title: str | None = None) -> None:
     """Print rows as a table, CSV or JSON lines."""
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(columns)
-        writer.writerows([[_plain(v) for v in row] for row in rows])
-        console.file.write(out.getvalue())
-    elif fmt == "json":
-        for row in rows:
-            console.file.write(json.dumps({c: _plain(v) for c, v in zip(columns, row)},
-                                          ensure_ascii=False, default=str) + "\n")
+    if fmt in ("csv", "json"):
+        write_rows(fmt, columns, [rows], console.file)
     else:
         table = Table(title=title, title_justify="left")
         for i, column in enumerate(columns):
@@ -128,7 +145,7 @@ def rows_as(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], con
             short = all(len(_cell(row[i])) <= 20 for row in rows[:200])
             table.add_column(column, overflow="fold", no_wrap=short)
         for row in rows:
-            table.add_row(*("" if v is None else _cell(v) for v in row))
+            table.add_row(*(Text("" if v is None else visible(_cell(v))) for v in row))
         console.print(table)
         console.print(f"{len(rows)} rows", style="dim")
 
@@ -142,9 +159,9 @@ def render_diff(console: Console, diff: Diff, title: str, samples: bool = False)
     console.print(table)
     if samples:
         for (kind, topic), titles in sorted(diff.samples.items()):
-            console.print(f"[bold]{kind} · {topic}[/] (up to 5)")
+            console.print(Text.assemble((f"{kind} · {visible(topic)}", "bold"), " (up to 5)"))
             for title in titles:
-                console.print(f"  - {title}", highlight=False)
+                console.print(f"  - {visible(title)}", highlight=False)
 
 
 def render_scores(console: Console, scores: dict[str, TopicScore], items: dict[str, dict],
@@ -162,10 +179,12 @@ def render_scores(console: Console, scores: dict[str, TopicScore], items: dict[s
         for kind, ids in (("false match", s.false_positives), ("missed", s.false_negatives)):
             for item_id in ids:
                 item = items[item_id]
-                console.print(f"[bold]{kind}[/] · {topic} · {item_id}: "
-                              f"{(item.get('text') or '')[:160]}…", highlight=False)
+                console.print(Text.assemble((kind, "bold"), f" · {topic} · {visible(item_id)}: "
+                                            f"{visible((item.get('text') or '')[:160])}…"),
+                              highlight=False)
                 if kind == "false match":
                     match = next(m for m in tagger.tag(item["text"], item.get("title") or "")
                                  if m.topic == topic)
-                    console.print(f"  matched: {', '.join(sorted({h.found for h in match.hits}))}"
-                                  f" in \"{match.snippet[:160]}\"", highlight=False)
+                    found = ", ".join(sorted({h.found for h in match.hits}))
+                    console.print(f"  matched: {visible(found)} in \"{visible(match.snippet[:160])}\"",
+                                  highlight=False)

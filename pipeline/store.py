@@ -364,12 +364,26 @@ class Store:
 
     def sql(self, statement: str, *, timeout: float = 30.0) -> tuple[list[str], list[tuple]]:
         """An ad-hoc query's columns and rows (see `_adhoc`)."""
-        return self._adhoc(statement, timeout, lambda c: ([d[0] for d in c.description],
-                                                          c.fetchall()))
+        return self.sql_each(statement, lambda columns, batches: (
+            columns, [row for batch in batches for row in batch]), timeout=timeout)
+
+    def sql_each(self, statement: str, consume: Callable[[list[str], Iterator[list[tuple]]], Any],
+                 *, timeout: float = 30.0, batch_rows: int = 10_000) -> Any:
+        """What `consume(columns, batches)` makes of an ad-hoc query's rows, which it reads
+        a batch at a time while the query runs: a million rows are never all in memory,
+        and reading them stops at the time limit like the query itself."""
+        def take(cursor, deadline: float):
+            def batches() -> Iterator[list[tuple]]:
+                while rows := cursor.fetchmany(batch_rows):
+                    yield rows
+                    if time.monotonic() > deadline:
+                        raise duckdb.InterruptException("time limit")
+            return consume([d[0] for d in cursor.description], batches())
+        return self._adhoc(statement, timeout, take)
 
     def sql_arrow(self, statement: str, *, timeout: float = 30.0):
         """An ad-hoc query's result as an Arrow table (for Parquet files)."""
-        return self._adhoc(statement, timeout, lambda c: c.fetch_arrow_table())
+        return self._adhoc(statement, timeout, lambda c, _: c.fetch_arrow_table())
 
     def _adhoc_settings(self) -> tuple[str, ...]:
         """What an ad-hoc query may read besides the open database: nothing."""
@@ -388,13 +402,15 @@ class Store:
         con = self._open(read_only=True, settings=(
             *self._adhoc_settings(), "SET temp_directory = ''", "SET enable_external_access = false",
             "SET memory_limit = '2GB'", "SET lock_configuration = true"))
+        deadline = time.monotonic() + timeout
         timer = threading.Timer(timeout, con.interrupt)
         timer.start()
         try:
-            return take(con.execute(statement))
-        except duckdb.InterruptException:
-            raise StoreError(f"query stopped after {timeout:g} s") from None
+            return take(con.execute(statement), deadline)
         except duckdb.Error as error:
+            # interrupted while running, or while its rows were being read
+            if isinstance(error, duckdb.InterruptException) or time.monotonic() >= deadline:
+                raise StoreError(f"query stopped after {timeout:g} s") from None
             raise damage(self.path, error) or StoreError(str(error).strip()) from None
         finally:
             timer.cancel()

@@ -55,6 +55,15 @@ def clean(text: str | None) -> str | None:
     return _CONTROL.sub("", text)
 
 
+_INVISIBLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    """`text` for a terminal: control characters (ESC starts colours and hyperlinks,
+    CR overwrites a line) written out as `\\x1b`, so they show and do nothing."""
+    return _INVISIBLE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def _number(hexadecimal: str | None, decimal: str | None) -> int:
     return int(hexadecimal, 16) if hexadecimal is not None else int(decimal)
 

@@ -89,6 +89,46 @@ def test_sql_refuses_to_write(db):
         .splitlines()[1] == "3"
 
 
+MEASURED = """
+import resource, subprocess, sys
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024)
+print(done.stdout[-300:])
+print(done.stderr[-300:], file=sys.stderr)
+"""
+
+
+def measured(*args: str) -> tuple[int, int, str, str]:
+    """newsmon run in a process of its own: exit code, peak memory (MB), stdout, stderr."""
+    out = subprocess.run([sys.executable, "-c", MEASURED, sys.executable, "-m", "pipeline.cli",
+                          *args], capture_output=True, text=True, timeout=600)
+    code, peak = map(int, out.stdout.split("\n", 1)[0].split())
+    return code, peak, out.stdout, out.stderr
+
+
+def test_a_million_rows_are_written_a_batch_at_a_time(db, tmp_path):
+    out = tmp_path / "big.csv"
+    query = "SELECT range AS n, repeat('x', 300) AS t FROM range(1000000)"
+    code, peak, stdout, stderr = measured("sql", "--db", db, "--format", "csv", "--out", str(out),
+                                          "--timeout", "300", query)
+    assert code == 0 and "1000000 rows written" in stdout, stderr
+    assert sum(1 for _ in out.open()) == 1_000_001
+    assert peak < 600, peak  # all at once, they took 1.2 GB
+
+
+def test_reading_rows_stops_at_the_time_limit_too(db):
+    code, peak, _, stderr = measured("sql", "--db", db, "--format", "json", "--timeout", "3",
+                                     "SELECT * FROM range(100000000000)")
+    assert code == 2 and "query stopped after 3 s" in stderr and peak < 600
+
+
+def test_a_table_shows_its_first_thousand_rows_and_says_so(db):
+    result = newsmon("sql", "--db", db, "SELECT * FROM range(1000000)")
+    assert result.returncode == 0
+    assert "│ 999 " in result.stdout and "│ 1000 " not in result.stdout
+    assert "only the first 1000 rows are shown" in result.stdout
+
+
 def test_events_filters_by_type(db):
     result = newsmon("events", "--db", db, "--type", "TopicMatched", "--format", "json")
     rows = [json.loads(line) for line in result.stdout.splitlines()]
@@ -148,3 +188,15 @@ def test_the_command_starts_without_the_libraries_only_some_commands_need():
                           "('matplotlib', 'datasketch', 'scipy') if m in sys.modules))"],
                          capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_data_is_shown_as_written_and_control_characters_do_nothing(db):
+    query = ("SELECT 'Crónica [/] Puno [red]rojo[/red] [link=https://e.org]l[/link] [b]b' AS t, "
+             "chr(27) || ']8;;https://evil.example' || chr(27) || '\\ ' || chr(27) || '[31mRED' AS c, "
+             "'nul' || chr(0) AS n")
+    result = newsmon("sql", "--db", db, query)
+    assert result.returncode == 0, result.stderr
+    assert "Crónica [/] Puno [red]rojo[/red] [link=https://e.org]l[/link] [b]b" in result.stdout
+    assert "\x1b" not in result.stdout and "\x00" not in result.stdout
+    assert "\\x1b]8;;https://evil.example\\x1b\\ \\x1b[31mRED" in result.stdout
+    assert "nul\\x00" in result.stdout
