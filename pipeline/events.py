@@ -55,6 +55,10 @@ class Event:
     feed_id: str | None = None
     article_id: str | None = None
     topic: str | None = None
+    # Recorded only together with the event of this id (the fetch of its attempt): an
+    # append skips it when that event was recorded before, by another run that decided
+    # the attempt otherwise. Not stored: it shapes the append, not the fact.
+    follows: str | None = None
 
 
 def _event(type_: str, key: tuple, stream: str, at: datetime, payload: dict, **lifted) -> Event:

@@ -15,7 +15,7 @@ import multiprocessing.forkserver
 import sys
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from importlib.machinery import ModuleSpec
 from typing import Callable, Iterator
@@ -89,15 +89,15 @@ async def _fetch_and_analyse(plan: ArticlePlan, fetcher: Fetcher, pool: ProcessP
         encoding=response.charset, elapsed_ms=response.elapsed_ms,
         redirects=response.redirects)
     if len(response.body) > settings.max_extract_bytes:
-        return [fetched, ev.article_extraction_failed(
+        return [fetched, *_following(fetched, [ev.article_extraction_failed(
             plan.article_id, plan.attempt, clock(), error_class="too_large",
-            detail=f"{len(response.body)} bytes of HTML, over {settings.max_extract_bytes}")]
+            detail=f"{len(response.body)} bytes of HTML, over {settings.max_extract_bytes}")])]
     page = Page(plan.article_id, plan.attempt, response.url, response.body, response.charset,
                 plan.title, plan.published)
     future = pool.schedule(analyse_in_worker, args=(page, clock()),
                            timeout=settings.extract_timeout)
     try:
-        return [fetched, *await asyncio.wrap_future(future)]
+        return [fetched, *_following(fetched, await asyncio.wrap_future(future))]
     except FutureTimeout:
         error_class, detail = "timeout", f"extraction took over {settings.extract_timeout:g} s"
     except MemoryError:
@@ -106,8 +106,14 @@ async def _fetch_and_analyse(plan: ArticlePlan, fetcher: Fetcher, pool: ProcessP
         error_class, detail = "worker_died", f"the extraction worker died ({error})"
     except Exception as error:  # a bug or a page the libraries choke on: record, go on
         error_class, detail = "extractor_error", f"{type(error).__name__}: {error}"
-    return [fetched, ev.article_extraction_failed(plan.article_id, plan.attempt, clock(),
-                                                  error_class=error_class, detail=detail)]
+    return [fetched, *_following(fetched, [ev.article_extraction_failed(
+        plan.article_id, plan.attempt, clock(), error_class=error_class, detail=detail)])]
+
+
+def _following(fetched: ev.Event, events: list[ev.Event]) -> list[ev.Event]:
+    """What came of a fetch, to be recorded only with it: when two runs at once fetched
+    the same attempt and one timed out, the log keeps one account of the attempt."""
+    return [replace(e, follows=fetched.event_id) for e in events]
 
 
 async def _process(plans: list[ArticlePlan], settings: Settings, pool: ProcessPool,

@@ -19,7 +19,7 @@ SCHEMA = pa.schema([
     ("ord", pa.int64()), ("event_id", pa.string()), ("type", pa.string()),
     ("stream", pa.string()), ("occurred_at", pa.timestamp("us", tz="UTC")),
     ("schema_version", pa.int32()), ("payload", pa.string()), ("feed_id", pa.string()),
-    ("article_id", pa.string()), ("topic", pa.string()),
+    ("article_id", pa.string()), ("topic", pa.string()), ("follows", pa.string()),
 ])
 
 
@@ -36,12 +36,14 @@ def to_arrow(events: Sequence[Event]) -> pa.Table:
         columns["feed_id"].append(e.feed_id)
         columns["article_id"].append(e.article_id)
         columns["topic"].append(e.topic)
+        columns["follows"].append(e.follows)
     return pa.Table.from_pydict(columns, schema=SCHEMA)
 
 
 def from_arrow(table: pa.Table) -> list[Event]:
     return [Event(r["event_id"], r["type"], r["stream"], r["occurred_at"],
-                  json.loads(r["payload"]), r["feed_id"], r["article_id"], r["topic"])
+                  json.loads(r["payload"]), r["feed_id"], r["article_id"], r["topic"],
+                  r.get("follows"))
             for r in table.sort_by("ord").to_pylist()]
 
 
@@ -56,7 +58,7 @@ def write(path: Path, events: Sequence[Event]) -> Path:
 
 
 def read(path: Path) -> list[Event]:
-    return from_arrow(pq.read_table(path, schema=SCHEMA))
+    return from_arrow(pq.read_table(path))  # files staged before `follows` lack it
 
 
 def write_table(path: Path, table: pa.Table) -> None:

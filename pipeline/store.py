@@ -77,7 +77,8 @@ class Transaction:
 
     def append(self, events: Sequence[Event]) -> set[str]:
         """Append the events whose ids the log does not hold yet (a batch may carry one
-        twice: the first counts). Returns the ids appended."""
+        twice: the first counts), but not those that follow an event recorded before.
+        Returns the ids appended."""
         seen: set[str] = set()
         unique = [e for e in events if not (e.event_id in seen or seen.add(e.event_id))]
         if not unique:
@@ -89,7 +90,8 @@ class Transaction:
             self._con.execute(sql_text("queries/append_events"), {"run_id": self._run_id})
         finally:
             self._con.unregister("batch")
-        return seen - recorded
+        return {e.event_id for e in unique
+                if e.event_id not in recorded and e.follows not in recorded}
 
     def copy(self, rows) -> int:
         """Append another log's rows (an Arrow batch of `events`) that this log lacks;

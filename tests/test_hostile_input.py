@@ -341,3 +341,15 @@ def test_dates_too_early_to_be_true_never_drive_the_calendar(servers, store):
     assert days == (date(2026, 11, 27), date(2026, 11, 28), 2)  # not 739,952 days from year 1
     from pipeline import report
     assert "puno-protests" in report.build(store, CLOCK())
+
+
+def test_what_came_of_a_fetch_is_recorded_only_with_it(servers, tmp_path):
+    from pipeline import staging
+    site = servers({"/ok": page(ARTICLE), "/huge": page(b"x" * 6_000_000)})
+    found = process({"ok": site.origin + "/ok", "huge": site.origin + "/huge"}, settings_for(site))
+    for events in found.values():
+        fetched, *rest = events
+        assert fetched.type == ev.ARTICLE_FETCHED and rest
+        assert all(e.follows == fetched.event_id for e in rest)
+    staged = staging.read(staging.write(tmp_path / "batch.parquet", found["ok"]))
+    assert [e.follows for e in staged] == [e.follows for e in found["ok"]]  # Airflow's way too

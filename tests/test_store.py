@@ -3,6 +3,7 @@ import sys
 import textwrap
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
 
@@ -254,3 +255,28 @@ def test_threads_appending_the_same_events_record_each_once(store):
         new = list(pool.map(lambda b: store.append(b, "r"), batches))
     assert sum(len(n) for n in new) == 51
     assert count(store, "SELECT count(DISTINCT event_id) FROM events") == count(store) == 51
+
+
+def test_two_runs_deciding_one_fetch_attempt_differently_leave_one_account(store):
+    # Two runs at once fetched the same attempt: one timed out, the other extracted it.
+    fetched = ev.article_fetched("a", 1, AT, url="http://x/a", status=200)
+    succeeded = [ev.article_discovered("a", "f", AT, url="http://x/a"), fetched] + [
+        replace(e, follows=fetched.event_id) for e in (
+            ev.article_extracted("a", 1, AT, text="Paro en Puno", title="t"),
+            ev.topic_matched("a", "puno-protests", "v1", AT, score=1.0))]
+    timed_out = [ev.article_fetch_failed("a", 1, AT, url="http://x/a", error_class="timeout")]
+    assert fetched.event_id == timed_out[0].event_id  # one attempt, one id
+    store.append(timed_out, "run-b")  # the failure is committed first
+    assert store.append(succeeded, "run-a") == {succeeded[0].event_id}
+    types = [t for (t,) in store.sql("SELECT type FROM events ORDER BY seq")[1]]
+    assert types == ["ArticleFetchFailed", "ArticleDiscovered"]  # no extraction of a failed fetch
+    assert store.append(succeeded, "run-a") == set()  # its retry: nothing more
+
+
+def test_a_fetch_committed_first_takes_its_extraction_with_it(store):
+    fetched = ev.article_fetched("a", 1, AT, url="http://x/a", status=200)
+    following = [replace(ev.article_extracted("a", 1, AT, text="x"), follows=fetched.event_id)]
+    assert store.append([fetched, *following], "run-a") == {fetched.event_id, following[0].event_id}
+    assert store.append([ev.article_fetch_failed("a", 1, AT, error_class="timeout")], "run-b") == set()
+    assert [t for (t,) in store.sql("SELECT type FROM events ORDER BY seq")[1]] == [
+        "ArticleFetched", "ArticleExtracted"]
