@@ -9,9 +9,26 @@ when workers were spawned, again for every replacement of a killed one.
 Imported by the fork server only: importing it elsewhere loads a 70 MB model for
 nothing."""
 
+import sys
+import traceback
+
 from . import analyse  # noqa: F401
 from .extract import extract_page
 from .stories import signature
+
+
+def _quiet_when_the_pool_is_gone(kind, value, tb, default=sys.excepthook) -> None:
+    """A worker forked as its pool closes (pebble replacing a killed worker at the end of
+    a stage) finds the pool's semaphore already gone while it unpickles its start-up
+    (cpython#94765), and the fork server printed that FileNotFoundError's traceback.
+    Nothing was lost: no page was given to that worker. Anything else is printed."""
+    starting = any(frame.f_code.co_name == "_main" and frame.f_code.co_filename.endswith("spawn.py")
+                   for frame, _ in traceback.walk_tb(tb))
+    if not (isinstance(value, FileNotFoundError) and starting):
+        default(kind, value, tb)
+
+
+sys.excepthook = _quiet_when_the_pool_is_gone  # this module runs in the fork server only
 
 # Made up, shaped like the pages newsmon reads: a Spanish article whose date is only in
 # its visible date line, so that the date cascade goes down to dateparser.

@@ -285,3 +285,35 @@ def test_extraction_workers_do_not_run_the_main_script_again(tmp_path, serve):
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "ArticleExtracted" in out.stdout, out.stdout
+
+
+# A worker forked as its pool closes finds the pool's semaphore gone while it unpickles its
+# start-up (cpython#94765): made here on purpose, with a lock that unpickles as a semaphore
+# that does not exist.
+STARTED_AS_THE_POOL_CLOSES = textwrap.dedent("""
+    import _multiprocessing
+    from pipeline.process import warm_up_workers, worker_context
+
+    class GoneLock:
+        def __reduce__(self):
+            return _multiprocessing.SemLock._rebuild, (0, 1, 1, "/newsmon-no-such-semaphore")
+
+    def nothing(lock):
+        pass
+
+    if __name__ == "__main__":
+        warm_up_workers()
+        child = worker_context().Process(target=nothing, args=(GoneLock(),))
+        child.start()
+        child.join()
+        print("worker exit code", child.exitcode)
+""")
+
+
+def test_a_worker_started_as_its_pool_closes_prints_no_traceback(tmp_path):
+    script = tmp_path / "closing.py"
+    script.write_text(STARTED_AS_THE_POOL_CLOSES)
+    out = subprocess.run([sys.executable, str(script)], cwd=CHECKOUT, capture_output=True,
+                         text=True, timeout=120)
+    assert "worker exit code 1" in out.stdout, out.stderr  # it did fail to start
+    assert "Traceback" not in out.stderr and "FileNotFoundError" not in out.stderr, out.stderr
