@@ -14,6 +14,7 @@ import multiprocessing
 import multiprocessing.forkserver
 import sys
 from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -94,10 +95,15 @@ async def _fetch_and_analyse(plan: ArticlePlan, fetcher: Fetcher, pool: ProcessP
             detail=f"{len(response.body)} bytes of HTML, over {settings.max_extract_bytes}")])]
     page = Page(plan.article_id, plan.attempt, response.url, response.body, response.charset,
                 plan.title, plan.published)
-    future = pool.schedule(analyse_in_worker, args=(page, clock()),
-                           timeout=settings.extract_timeout)
+    try:
+        future = pool.schedule(analyse_in_worker, args=(page, clock()),
+                               timeout=settings.extract_timeout)
+    except RuntimeError as error:  # pebble's word for a pool that broke or stopped
+        return [_workers_down(plan, error, clock)]
     try:
         return [fetched, *_following(fetched, await asyncio.wrap_future(future))]
+    except BrokenProcessPool as error:
+        return [_workers_down(plan, error, clock)]
     except FutureTimeout:
         error_class, detail = "timeout", f"extraction took over {settings.extract_timeout:g} s"
     except MemoryError:
@@ -108,6 +114,15 @@ async def _fetch_and_analyse(plan: ArticlePlan, fetcher: Fetcher, pool: ProcessP
         error_class, detail = "extractor_error", f"{type(error).__name__}: {error}"
     return [fetched, *_following(fetched, [ev.article_extraction_failed(
         plan.article_id, plan.attempt, clock(), error_class=error_class, detail=detail)])]
+
+
+def _workers_down(plan: ArticlePlan, error: Exception, clock: Callable[[], datetime]) -> ev.Event:
+    """No worker to extract the page (all died starting): the fault is ours, not the
+    page's, so the attempt ends as a fetch to try again on a later run, not as a page
+    without text for ever."""
+    return ev.article_fetch_failed(plan.article_id, plan.attempt, clock(), url=plan.url,
+                                   error_class="workers_down", retryable=True,
+                                   detail=f"no extraction worker: {type(error).__name__}: {error}")
 
 
 def _following(fetched: ev.Event, events: list[ev.Event]) -> list[ev.Event]:

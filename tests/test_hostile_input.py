@@ -353,3 +353,26 @@ def test_what_came_of_a_fetch_is_recorded_only_with_it(servers, tmp_path):
         assert all(e.follows == fetched.event_id for e in rest)
     staged = staging.read(staging.write(tmp_path / "batch.parquet", found["ok"]))
     assert [e.follows for e in staged] == [e.follows for e in found["ok"]]  # Airflow's way too
+
+
+def _cannot_start(*args) -> None:
+    raise RuntimeError("this worker cannot start")
+
+
+def test_pages_no_worker_could_extract_are_fetched_again_later(servers):
+    import asyncio
+    from pebble import ProcessPool
+    from pipeline.process import _main_script_not_rerun, _process, worker_context
+    site = servers({f"/{i}": page(ARTICLE) for i in range(4)})
+    plans = [ArticlePlan(str(i), "f", site.origin + f"/{i}", None, None, 1) for i in range(4)]
+    found: dict[str, list[ev.Event]] = {}
+    # every worker dies starting: pebble declares the pool broken
+    with _main_script_not_rerun(), ProcessPool(max_workers=2, initializer=_cannot_start,
+                                               context=worker_context()) as pool:
+        asyncio.run(_process(plans, settings_for(site), pool, CLOCK,
+                             lambda events: found.setdefault(events[0].article_id, events)))
+    for events in found.values():
+        # not "no text" for ever: a failed attempt, to try again on a later run
+        assert [(e.type, e.payload["error_class"], e.payload["retryable"]) for e in events] == \
+            [(ev.ARTICLE_FETCH_FAILED, "workers_down", True)]
+    assert len(found) == 4
