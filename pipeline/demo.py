@@ -43,8 +43,8 @@ def run_demo(settings: Settings, port: int, mail_dir: Path, progress: Progress,
                         "(article URLs include it)") from None
     alerts_file = root / "alerts.yaml"
     with site, MailCatcher(mail_dir, unknown=DEMO_UNKNOWN_MAILBOXES) as mail:
-        settings = replace(settings, allow_hosts=frozenset({site.host_port}), offline=True,
-                           smtp_url=mail.url)
+        settings = replace(settings, allow_hosts=settings.allow_hosts | {site.host_port},
+                           offline=True, smtp_url=mail.url)
         topics = load_topics(settings.topics)
         ctx = Context(
             settings=settings,

@@ -59,26 +59,32 @@ def test_a_process_killed_mid_commit_loses_and_duplicates_nothing(store):
 
 
 def test_two_runs_at_once_both_finish_and_record_each_fact_once(tmp_path):
-    port = free_port()
+    ports = {"a": free_port(), "b": free_port()}
     db = tmp_path / "shared.duckdb"
-    env = {**os.environ, "NEWSMON_LOCK_WAIT": "120", "NEWSMON_WORKERS": "1"}
-    command = [sys.executable, "-m", "pipeline.cli", "demo", "--db", str(db), "--port", "{port}",
-               "--mail-dir", "{mail}", "--no-progress"]
-    runs = []
-    for name, p in (("a", port), ("b", free_port())):
-        # Two demo sites (ports differ), one database: the second run's articles differ
-        # by URL, so both runs write a full set of facts at the same time.
-        args = [a.format(port=p, mail=tmp_path / f"mail-{name}") for a in command]
-        runs.append(subprocess.Popen(args, env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True))
+    # Two demo sites (ports differ, so article URLs differ), one database, each run
+    # allowed to fetch both: whichever plans an article first may fetch it, and often
+    # both do.
+    env = {**os.environ, "NEWSMON_LOCK_WAIT": "120", "NEWSMON_WORKERS": "1",
+           "NEWSMON_ALLOW_HOSTS": ",".join(f"127.0.0.1:{p}" for p in ports.values())}
+    runs = [subprocess.Popen([sys.executable, "-m", "pipeline.cli", "demo", "--db", str(db),
+                              "--port", str(port), "--mail-dir", str(tmp_path / f"mail-{name}"),
+                              "--no-progress"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+            for name, port in ports.items()]
     results = [r.communicate(timeout=300) for r in runs]
     assert [r.returncode for r in runs] == [0, 0], [err[-2000:] for _, err in results]
     store = Store(db)
     total, distinct = store.sql("SELECT count(*), count(DISTINCT event_id) FROM events")[1][0]
     assert total == distinct
-    per_run = store.sql("SELECT run_id, count(*) FILTER (WHERE type = 'ArticleExtracted') "
-                        "FROM events GROUP BY 1")[1]
-    assert sorted(n for _, n in per_run) == [47, 47]
+    extracted = store.sql("SELECT count(*), count(DISTINCT article_id) FROM events "
+                          "WHERE type = 'ArticleExtracted'")[1][0]
+    assert extracted == (94, 94)  # every article of both sites, once
+    both = store.sql("SELECT count(*) FROM (SELECT article_id FROM events WHERE type IN "
+                     "('ArticleFetchFailed', 'ArticleExtracted') GROUP BY article_id "
+                     "HAVING count(DISTINCT type) = 2)")[1][0][0]
+    assert both == 0  # no article both failed and extracted
+    spans = store.sql("SELECT min(recorded_at), max(recorded_at) FROM events GROUP BY run_id")[1]
+    assert len(spans) == 2 and max(s for s, _ in spans) < min(e for _, e in spans)  # at once
 
 
 def test_a_full_disk_is_a_clear_error_and_earlier_data_stays(tmp_path):
