@@ -19,7 +19,7 @@ from bench.common import CHECKOUT
 RUN = textwrap.dedent("""
     import importlib.util, json, os, sys, time
     from pathlib import Path
-    from pipeline.siteserver import SiteServer
+    from pipeline.demo.siteserver import SiteServer
     mode, folder = sys.argv[1], Path(sys.argv[2])
     with SiteServer(Path(sys.argv[3]) / "demo/site", port=0) as site:
         feeds = folder / "feeds.yaml"
@@ -33,10 +33,10 @@ RUN = textwrap.dedent("""
             started = time.perf_counter()
             state = module.dag.test().state
         else:
-            from pipeline.config import load_alerts, load_feeds, load_topics
-            from pipeline.cycle import Context, poll_stage, process_stage, Report
-            from pipeline.settings import from_env
-            from pipeline.store import Store
+            from pipeline.core.config import load_alerts, load_feeds, load_topics
+            from pipeline.runs.cycle import Context, poll_stage, process_stage, Report
+            from pipeline.core.settings import from_env
+            from pipeline.store.base import Store
             settings = from_env()
             topics = load_topics()
             ctx = Context(settings, Store(settings.db), load_feeds(feeds), topics,

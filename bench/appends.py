@@ -15,9 +15,9 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from pipeline import events as ev
-from pipeline.resources import sql_text
-from pipeline.store import Store
+from pipeline.core import events as ev
+from pipeline.core.resources import sql_text
+from pipeline.store.base import Store
 
 ARTICLES = 20_000
 BATCH = 200  # articles per commit, as pipeline.cycle.COMMIT_EVERY

@@ -61,17 +61,17 @@ def build_site(folder: Path, copies: int) -> int:
 
 def serve(site_dir: str) -> None:
     """The site, until standard input closes."""
-    from pipeline.siteserver import SiteServer
+    from pipeline.demo.siteserver import SiteServer
     with SiteServer(site_dir) as site:
         print(site.origin, flush=True)
         sys.stdin.read()
 
 
 def run_pipeline(origin: str, db: str, workers: int, copies: int) -> dict:
-    from pipeline.config import AlertsFile, FeedsFile, load_topics
-    from pipeline.cycle import Context, run_cycle, run_id, utc_now
-    from pipeline.settings import Settings
-    from pipeline.store import Store
+    from pipeline.core.config import AlertsFile, FeedsFile, load_topics
+    from pipeline.runs.cycle import Context, run_cycle, run_id, utc_now
+    from pipeline.core.settings import Settings
+    from pipeline.store.base import Store
 
     settings = Settings(db=Path(db), allow_hosts=frozenset({origin.removeprefix("http://")}),
                         offline=True, workers=workers)
@@ -100,7 +100,7 @@ def run_bare(site_dir: str) -> dict:
     """The pages under `site_dir` read into memory, then extracted one after another."""
     import trafilatura
 
-    from pipeline.extract import OPTIONS, decode
+    from pipeline.extract.page import OPTIONS, decode
     htmls = []
     for page in sorted(Path(site_dir).rglob("*")):
         if page.name.endswith((".html", ".html.gz")):

@@ -47,11 +47,11 @@ async def bare_polls(origin: str, etags: dict, feeds: int) -> int:
 
 
 def run_child(origin: str, folder: str, db: str) -> dict:
-    from pipeline import cycle
-    from pipeline.config import AlertsFile, FeedsFile, load_topics
-    from pipeline.cycle import Context, Report
-    from pipeline.settings import Settings
-    from pipeline.store import Store
+    from pipeline.runs import cycle
+    from pipeline.core.config import AlertsFile, FeedsFile, load_topics
+    from pipeline.runs.cycle import Context, Report
+    from pipeline.core.settings import Settings
+    from pipeline.store.base import Store
 
     settings = Settings(db=Path(db), allow_hosts=frozenset({origin.removeprefix("http://")}),
                         offline=True, concurrency=CONCURRENCY, per_host=CONCURRENCY)

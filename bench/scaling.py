@@ -31,12 +31,12 @@ TARGET_FEEDS = 100_000
 # -- in the child process ----------------------------------------------------------
 
 def run_child(origin: str, folder: str, db: str, feeds: str) -> dict:
-    from pipeline import cycle
-    from pipeline.config import AlertsFile, FeedsFile, load_topics
-    from pipeline.cycle import Context, Report
-    from pipeline.process import plan_articles
-    from pipeline.settings import Settings
-    from pipeline.store import Store
+    from pipeline.runs import cycle
+    from pipeline.core.config import AlertsFile, FeedsFile, load_topics
+    from pipeline.runs.cycle import Context, Report
+    from pipeline.ingest.articles import plan_articles
+    from pipeline.core.settings import Settings
+    from pipeline.store.base import Store
 
     n = int(feeds)
     settings = Settings(db=Path(db), allow_hosts=frozenset({origin.removeprefix("http://")}),

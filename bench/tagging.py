@@ -10,10 +10,10 @@ import ahocorasick
 import trafilatura
 
 from bench.common import best_of, pages
-from pipeline.config import TopicsFile, load_topics
-from pipeline.extract import OPTIONS, decode, extract_page
-from pipeline.tagging import Tagger
-from pipeline.text import fold
+from pipeline.core.config import TopicsFile, load_topics
+from pipeline.extract.page import OPTIONS, decode, extract_page
+from pipeline.topics.tagging import Tagger
+from pipeline.core.text import fold
 
 
 def synthetic_rules(texts: list[str], terms: int = 500) -> TopicsFile:

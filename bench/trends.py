@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 
 from bench.common import best_of
-from pipeline.store import Store
+from pipeline.store.base import Store
 
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", 2_000_000))
 

@@ -42,8 +42,8 @@ in `newsmon status`.
 def newsmon_alerts():
     @task
     def send_alerts() -> dict:
-        from pipeline import airflow_tasks
-        return airflow_tasks.alerts()
+        from pipeline.runs import tasks
+        return tasks.alerts()
 
     send_alerts()
 

@@ -48,43 +48,43 @@ parallel batches, and appends every fact to the event store (`NEWSMON_DB` or the
 def newsmon_ingest():
     @task
     def plan_polls() -> list[list[dict]]:
-        from pipeline import airflow_tasks
-        return airflow_tasks.plan_polls()
+        from pipeline.runs import tasks
+        return tasks.plan_polls()
 
     @task
     def poll(batch: list[dict]) -> dict:
-        from pipeline import airflow_tasks
-        return airflow_tasks.poll(batch)
+        from pipeline.runs import tasks
+        return tasks.poll(batch)
 
     @task
     def commit_polls(handed) -> dict:
-        from pipeline import airflow_tasks
-        return airflow_tasks.commit(handed)
+        from pipeline.runs import tasks
+        return tasks.commit(handed)
 
     @task
     def plan_articles() -> list[list[dict]]:
-        from pipeline import airflow_tasks
-        return airflow_tasks.plan_articles()
+        from pipeline.runs import tasks
+        return tasks.plan_articles()
 
     @task
     def process(batch: list[dict]) -> dict:
-        from pipeline import airflow_tasks
-        return airflow_tasks.process(batch)
+        from pipeline.runs import tasks
+        return tasks.process(batch)
 
     @task
     def commit_articles(handed) -> dict:
-        from pipeline import airflow_tasks
-        return airflow_tasks.commit(handed)
+        from pipeline.runs import tasks
+        return tasks.commit(handed)
 
     @task
     def cluster_stories() -> dict:
-        from pipeline import airflow_tasks
-        return airflow_tasks.cluster()
+        from pipeline.runs import tasks
+        return tasks.cluster()
 
     @task(outlets=[NEW_MATCHES])
     def announce_matches(committed: dict) -> dict:
-        from pipeline import airflow_tasks
-        return airflow_tasks.announce(committed)
+        from pipeline.runs import tasks
+        return tasks.announce(committed)
 
     polls = commit_polls(poll.expand(batch=plan_polls()))
     articles = plan_articles()

@@ -33,8 +33,8 @@ file. Safe to run at any time, and to run twice.
 def newsmon_maintenance():
     @task
     def maintain() -> dict:
-        from pipeline import airflow_tasks
-        return airflow_tasks.maintain()
+        from pipeline.runs import tasks
+        return tasks.maintain()
 
     maintain()
 

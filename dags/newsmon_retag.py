@@ -33,8 +33,8 @@ trigger immediate alerts. Running it twice adds nothing.
 def newsmon_retag():
     @task
     def retag() -> dict:
-        from pipeline import airflow_tasks
-        return airflow_tasks.retag()
+        from pipeline.runs import tasks
+        return tasks.retag()
 
     retag()
 

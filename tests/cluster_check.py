@@ -34,10 +34,10 @@ import psycopg
 sys.path.insert(0, str(Path(__file__).parent))
 from services import Postgres, Redis  # noqa: E402
 
-from pipeline.mailcatcher import free_port  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
-from pipeline.siteserver import SiteServer  # noqa: E402
-from pipeline.store import Store  # noqa: E402
+from pipeline.demo.mailcatcher import free_port  # noqa: E402
+from pipeline.core.settings import Settings  # noqa: E402
+from pipeline.demo.siteserver import SiteServer  # noqa: E402
+from pipeline.store.base import Store  # noqa: E402
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 DAG_ID = "newsmon_ingest"

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.mailcatcher import free_port
-from pipeline.settings import Settings
-from pipeline.siteserver import SiteServer
-from pipeline.store import Store
+from pipeline.demo.mailcatcher import free_port
+from pipeline.core.settings import Settings
+from pipeline.demo.siteserver import SiteServer
+from pipeline.store.base import Store
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("NEWSMON_SHARED_CORPUS", CHECKOUT.parent / "shared" / "corpus"))

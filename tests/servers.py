@@ -9,7 +9,7 @@ import time
 from http.server import BaseHTTPRequestHandler
 from typing import Callable
 
-from pipeline.siteserver import QuietServer
+from pipeline.demo.siteserver import QuietServer
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 

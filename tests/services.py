@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipeline.mailcatcher import free_port
+from pipeline.demo.mailcatcher import free_port
 
 
 def postgres_bin() -> Path | None:

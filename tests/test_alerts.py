@@ -6,13 +6,13 @@ import pytest
 
 from conftest import fixed_clock
 
-from pipeline import events as ev
-from pipeline.alerts import decide, digest_time, wanted
-from pipeline.messages import compose, entries, subject
-from pipeline.config import AlertsFile, FeedsFile, Recipient, load_topics
-from pipeline.cycle import Context, Report, alert_stage
-from pipeline.mailcatcher import MailCatcher, free_port
-from pipeline.settings import Settings
+from pipeline.core import events as ev
+from pipeline.alerts.policy import decide, digest_time, wanted
+from pipeline.alerts.message import compose, entries, subject
+from pipeline.core.config import AlertsFile, FeedsFile, Recipient, load_topics
+from pipeline.runs.cycle import Context, Report, alert_stage
+from pipeline.demo.mailcatcher import MailCatcher, free_port
+from pipeline.core.settings import Settings
 
 AT = fixed_clock()()
 
@@ -272,7 +272,7 @@ def test_a_digest_and_an_immediate_alert_with_their_charts(store, tmp_path):
 def test_preview_writes_files_and_records_nothing(store, tmp_path):
     ctx = seeded_context(store, None)
     before = store.sql("SELECT count(*) FROM events")[1][0][0]
-    from pipeline.alerting import preview
+    from pipeline.alerts.outbox import preview
     written = preview(store, ctx.alerts, AT, tmp_path / "preview")
     assert sorted(p.name for p in (tmp_path / "preview").iterdir()) == [
         "all_example.org.eml", "all_example.org.html", "puno_example.org.eml", "puno_example.org.html"]
@@ -284,9 +284,9 @@ def test_preview_writes_files_and_records_nothing(store, tmp_path):
 DECIDE = """
 import sys
 from datetime import datetime, timezone
-from pipeline.alerting import decide_due
-from pipeline.config import AlertsFile
-from pipeline.store import Store
+from pipeline.alerts.outbox import decide_due
+from pipeline.core.config import AlertsFile
+from pipeline.store.base import Store
 alerts = AlertsFile.model_validate({"from": "n@example.org", "recipients": [
     {"email": "a@example.org", "topics": ["puno-protests", "iran-ties"]}]})
 outcome = decide_due(Store(sys.argv[1]), alerts, datetime.now(timezone.utc), sys.argv[2])
@@ -310,9 +310,9 @@ def test_two_processes_deciding_at_once_never_take_the_same_item(store):
 SEND = """
 import sys
 from datetime import datetime, timezone
-from pipeline.alerting import send_outbox
-from pipeline.mail import SmtpServer
-from pipeline.store import Store
+from pipeline.alerts.outbox import send_outbox
+from pipeline.alerts.smtp import SmtpServer
+from pipeline.store.base import Store
 store, server = Store(sys.argv[1], lock_wait=60), SmtpServer.from_url(sys.argv[2])
 outcome = send_outbox(store, server, "n@example.org", datetime.now(timezone.utc), sys.argv[3])
 print(sum(e.type == "AlertSent" for e in outcome.events), outcome.taken)
@@ -341,7 +341,7 @@ def test_three_runs_sending_at_once_deliver_each_message_once(store):
     import subprocess
     import sys
     from aiosmtpd.controller import Controller
-    from pipeline.alerting import decide_due
+    from pipeline.alerts.outbox import decide_due
     ctx = seeded_context(store, None)
     decided = decide_due(store, ctx.alerts, AT, "decide").events
     assert len(decided) == 2
@@ -370,8 +370,8 @@ def test_three_runs_sending_at_once_deliver_each_message_once(store):
 
 
 def test_a_claim_holds_until_its_lease_ends(store, tmp_path):
-    from pipeline.alerting import CLAIM_LEASE, decide_due, send_outbox
-    from pipeline.mail import SmtpServer
+    from pipeline.alerts.outbox import CLAIM_LEASE, decide_due, send_outbox
+    from pipeline.alerts.smtp import SmtpServer
     ctx = seeded_context(store, None)
     decided = decide_due(store, ctx.alerts, AT, "decide").events
     # a run claimed both alerts and died before sending them

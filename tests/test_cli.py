@@ -10,12 +10,12 @@ import pytest
 
 from conftest import DEMO_SITE, fixed_clock
 
-from pipeline import events as ev
-from pipeline.store import Store
+from pipeline.core import events as ev
+from pipeline.store.base import Store
 
 
 def newsmon(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], input=stdin,
                           capture_output=True, text=True, timeout=120,
                           env={**__import__("os").environ, "COLUMNS": "200", **(env or {})})
 
@@ -100,7 +100,7 @@ print(done.stderr[-300:], file=sys.stderr)
 
 def measured(*args: str) -> tuple[int, int, str, str]:
     """newsmon run in a process of its own: exit code, peak memory (MB), stdout, stderr."""
-    out = subprocess.run([sys.executable, "-c", MEASURED, sys.executable, "-m", "pipeline.cli",
+    out = subprocess.run([sys.executable, "-c", MEASURED, sys.executable, "-m", "pipeline",
                           *args], capture_output=True, text=True, timeout=600)
     code, peak = map(int, out.stdout.split("\n", 1)[0].split())
     return code, peak, out.stdout, out.stderr
@@ -184,7 +184,7 @@ def test_retag_and_backtest_on_a_store(db, tmp_path):
 def test_the_command_starts_without_the_libraries_only_some_commands_need():
     # matplotlib (charts) and datasketch (which imports scipy and redis) cost 0.65 s of
     # every command's start; they are imported when a chart is drawn or a story clustered
-    out = subprocess.run([sys.executable, "-c", "import sys, pipeline.cli; print(sorted(m for m in "
+    out = subprocess.run([sys.executable, "-c", "import sys, pipeline.ui.cli; print(sorted(m for m in "
                           "('matplotlib', 'datasketch', 'scipy') if m in sys.modules))"],
                          capture_output=True, text=True, timeout=60, check=True)
     assert out.stdout.strip() == "[]"

@@ -1,7 +1,7 @@
 import pytest
 
-from pipeline.config import ConfigError, load_alerts, load_feeds, load_sites, load_topics
-from pipeline.settings import from_env
+from pipeline.core.config import ConfigError, load_alerts, load_feeds, load_sites, load_topics
+from pipeline.core.settings import from_env
 
 
 def write(tmp_path, text: str):

@@ -17,13 +17,13 @@ import pytest
 
 from conftest import CHECKOUT, DEMO_SITE
 
-from pipeline import events as ev
-from pipeline.config import load_alerts, load_feeds, load_topics
-from pipeline.cycle import Context, run_cycle
-from pipeline.mailcatcher import MailCatcher
-from pipeline.settings import from_env
-from pipeline.siteserver import SiteServer
-from pipeline.store import Store
+from pipeline.core import events as ev
+from pipeline.core.config import load_alerts, load_feeds, load_topics
+from pipeline.runs.cycle import Context, run_cycle
+from pipeline.demo.mailcatcher import MailCatcher
+from pipeline.core.settings import from_env
+from pipeline.demo.siteserver import SiteServer
+from pipeline.store.base import Store
 
 DAGS = CHECKOUT / "dags"
 # Airflow reads its configuration when first imported: set it before any test does.
@@ -154,7 +154,7 @@ def test_ingest_commits_what_newsmon_run_commits_and_a_rerun_adds_no_article(
 
 def test_a_mapped_task_that_fails_once_leaves_no_duplicate(airflow_ready, newsmon_env,
                                                            tmp_path, monkeypatch):
-    from pipeline import orchestrate
+    from pipeline.runs import batches as orchestrate
     real, calls = orchestrate.process_batch, []
 
     def crash_after_staging(*args, **kwargs):

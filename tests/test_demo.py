@@ -9,12 +9,12 @@ import yaml
 
 from conftest import CHECKOUT
 
-from pipeline import events as ev
-from pipeline.cycle import NoProgress
-from pipeline.demo import run_demo
-from pipeline.mailcatcher import free_port
-from pipeline.settings import Settings
-from pipeline.store import Store
+from pipeline.core import events as ev
+from pipeline.runs.cycle import NoProgress
+from pipeline.demo.run import run_demo
+from pipeline.demo.mailcatcher import free_port
+from pipeline.core.settings import Settings
+from pipeline.store.base import Store
 
 WRITTEN = yaml.safe_load((CHECKOUT / "demo/written/articles.yaml").read_text(encoding="utf-8"))
 
@@ -103,8 +103,8 @@ def test_stories_are_clustered_as_batches_commit_and_come_out_the_same(demo_runs
                                                                        monkeypatch):
     # `newsmon run` clusters after every commit while the workers go on extracting,
     # instead of all at the end: each article once, and the same stories
-    import pipeline.cycle
-    monkeypatch.setattr(pipeline.cycle, "COMMIT_EVERY", 5)
+    import pipeline.runs.cycle
+    monkeypatch.setattr(pipeline.runs.cycle, "COMMIT_EVERY", 5)
     settings = Settings(db=tmp_path / "demo.duckdb", workers=2, lock_wait=10)
     report = run_demo(settings, free_port(), tmp_path / "mail", NoProgress())
     store = Store(settings.db)

@@ -6,9 +6,9 @@ import pytest
 
 from conftest import DEMO_SITE, ES_DEV, SHARED
 
-from pipeline.extract import decode, detect_language, extract_page
-from pipeline.text import clean
-from pipeline.extraction_scores import read_page
+from pipeline.extract.page import decode, detect_language, extract_page
+from pipeline.core.text import clean
+from bench.scores import read_page
 
 
 def demo_page(path: str) -> str:
@@ -151,7 +151,7 @@ def test_the_fork_servers_warm_up_page_goes_down_the_date_cascade():
     """The fork server extracts one page so that every worker starts with what the
     libraries load on their first page; its page must take the long way (no date in
     the metadata, a Spanish date line read by dateparser), and must not fail."""
-    from pipeline import preload
+    from pipeline.extract import preload
 
     assert preload.extraction is not None, "the warm-up extraction failed"
     assert (preload.extraction.date_source, preload.extraction.published) == ("text", "2022-04-21")

@@ -8,11 +8,11 @@ import trafilatura
 
 from conftest import ES_DEV
 
-from pipeline.boilerplate import clean
-from pipeline.config import ConfigError, load_sites, load_topics
-from pipeline.extract import extract_page
-from pipeline.extraction_scores import read_page, snippet_scores, word_scores
-from pipeline.tagging import Tagger
+from pipeline.extract.boilerplate import clean
+from pipeline.core.config import ConfigError, load_sites, load_topics
+from pipeline.extract.page import extract_page
+from bench.scores import read_page, snippet_scores, word_scores
+from pipeline.topics.tagging import Tagger
 
 
 def newsmon(html: str, url: str | None) -> str:
@@ -54,7 +54,7 @@ def test_site_rules_drop_an_outlets_boxed_side_story():
 
 
 def test_newsmon_extract_applies_the_site_rules(tmp_path, capsys):
-    from pipeline.cli import main
+    from pipeline.ui.cli import main
     page = tmp_path / "page.html.gz"
     page.write_bytes((ES_DEV / "elpais.com.uy-gobierno.html.gz").read_bytes())
     assert main(["extract", str(page), "--url", ELPAIS_UY]) == 0

@@ -16,10 +16,10 @@ import pytest
 
 from conftest import CHECKOUT, DEMO_SITE, fixed_clock
 
-from pipeline import events as ev
-from pipeline.mailcatcher import free_port
-from pipeline.siteserver import SiteServer
-from pipeline.store import Store, StoreDamaged, StoreError
+from pipeline.core import events as ev
+from pipeline.demo.mailcatcher import free_port
+from pipeline.demo.siteserver import SiteServer
+from pipeline.store.base import Store, StoreDamaged, StoreError
 
 AT = fixed_clock()()
 
@@ -32,8 +32,8 @@ def discovered(n: int, offset: int = 0) -> list[ev.Event]:
 APPEND_FOREVER = textwrap.dedent("""
     import sys
     from datetime import datetime, timezone
-    from pipeline import events as ev
-    from pipeline.store import Store
+    from pipeline.core import events as ev
+    from pipeline.store.base import Store
     at = datetime(2026, 11, 28, tzinfo=timezone.utc)
     store = Store(sys.argv[1])
     batch = [ev.article_discovered(f"b{i}", "f", at, url=f"https://e.org/b{i}", title="t" * 200)
@@ -66,7 +66,7 @@ def test_two_runs_at_once_both_finish_and_record_each_fact_once(tmp_path):
     # both do.
     env = {**os.environ, "NEWSMON_LOCK_WAIT": "120", "NEWSMON_WORKERS": "1",
            "NEWSMON_ALLOW_HOSTS": ",".join(f"127.0.0.1:{p}" for p in ports.values())}
-    runs = [subprocess.Popen([sys.executable, "-m", "pipeline.cli", "demo", "--db", str(db),
+    runs = [subprocess.Popen([sys.executable, "-m", "pipeline", "demo", "--db", str(db),
                               "--port", str(port), "--mail-dir", str(tmp_path / f"mail-{name}"),
                               "--no-progress"], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True)
@@ -114,7 +114,7 @@ def test_a_corrupt_database_file_is_a_clear_error(tmp_path):
         Store(path).append(discovered(1), "r")
     with pytest.raises(StoreError, match="cannot open|is damaged"):
         Store(path).sql("SELECT 1")
-    result = subprocess.run([sys.executable, "-m", "pipeline.cli", "events", "--db", str(path)],
+    result = subprocess.run([sys.executable, "-m", "pipeline", "events", "--db", str(path)],
                             capture_output=True, text=True, cwd=CHECKOUT)
     assert result.returncode == 2 and ("cannot open" in result.stderr or "damaged" in result.stderr)
 
@@ -159,7 +159,7 @@ def damaged_copy(healthy: Path, folder: Path, how: str) -> Path:
 
 
 def newsmon(*args: str, **env) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True,
                           text=True, cwd=CHECKOUT, env={**os.environ, **env}, timeout=300)
 
 
@@ -183,7 +183,7 @@ def test_a_damaged_file_is_named_damaged_at_once_with_the_way_out(healthy, tmp_p
 
 
 def test_the_word_block_in_a_checksum_error_is_not_a_lock():
-    from pipeline.store import _is_lock_error
+    from pipeline.store.base import _is_lock_error
     import duckdb
     assert not _is_lock_error(duckdb.IOException(
         "Corrupt database file: computed checksum 1 does not match stored checksum 2 in block "
@@ -215,7 +215,7 @@ def test_careless_queries_are_stopped_and_ingestion_goes_on(store):
         store.sql("SELECT list(range) FROM range(2000000000)", timeout=20)
     # A query that would run for ever holds the file until its time limit; a commit that
     # comes meanwhile waits for it and then goes through.
-    slow = subprocess.Popen([sys.executable, "-m", "pipeline.cli", "sql", "--db", str(store.path),
+    slow = subprocess.Popen([sys.executable, "-m", "pipeline", "sql", "--db", str(store.path),
                              "--timeout", "3", "SELECT count(*) FROM range(100000000000)"],
                             stderr=subprocess.PIPE, text=True, cwd=CHECKOUT)
     time.sleep(2.0)  # the query has the file by now
@@ -232,9 +232,9 @@ IN_A_DAEMON = textwrap.dedent("""
     import multiprocessing, sys
 
     def work(queue):
-        from pipeline.config import load_topics
-        from pipeline.process import ArticlePlan, process_articles
-        from pipeline.settings import Settings
+        from pipeline.core.config import load_topics
+        from pipeline.ingest.articles import ArticlePlan, process_articles
+        from pipeline.core.settings import Settings
         plan = ArticlePlan("a", "f", "http://127.0.0.1:1/a.html", "t", None, 1)
         try:
             process_articles([plan], Settings(), load_topics(), None, lambda events: None)
@@ -269,9 +269,9 @@ RERUN_FAILS = textwrap.dedent("""
     if os.environ.get("TASK_STARTED"):
         raise SystemExit("the main script ran again in a worker")
     os.environ["TASK_STARTED"] = "1"
-    from pipeline.config import load_topics
-    from pipeline.process import ArticlePlan, process_articles
-    from pipeline.settings import Settings
+    from pipeline.core.config import load_topics
+    from pipeline.ingest.articles import ArticlePlan, process_articles
+    from pipeline.core.settings import Settings
     site = sys.argv[1]
     plan = ArticlePlan("a", "f", f"http://{site}/" + sys.argv[2], "t", None, 1)
     found = []
@@ -298,7 +298,7 @@ def test_extraction_workers_do_not_run_the_main_script_again(tmp_path, serve):
 # that does not exist.
 STARTED_AS_THE_POOL_CLOSES = textwrap.dedent("""
     import _multiprocessing
-    from pipeline.process import warm_up_workers, worker_context
+    from pipeline.ingest.articles import warm_up_workers, worker_context
 
     class GoneLock:
         def __reduce__(self):

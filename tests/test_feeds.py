@@ -3,7 +3,7 @@ from collections import Counter
 
 import pytest
 
-from pipeline.feeds import articles, parse_feed
+from pipeline.ingest.feeds import articles, parse_feed
 
 
 def manifest(shared):
@@ -38,7 +38,7 @@ def test_podcast_items_pointing_at_the_home_page_stay_apart(shared):
 
 
 def test_enclosure_behind_a_redirect_keeps_its_address():
-    from pipeline.urls import canonical_url
+    from pipeline.ingest.urls import canonical_url
     a = canonical_url("http://www.podtrac.com/pts/redirect.mp3?http://x.com/shows/1.mp3")
     b = canonical_url("http://www.podtrac.com/pts/redirect.mp3?http://x.com/shows/2.mp3")
     assert a != b

@@ -19,12 +19,12 @@ import pytest
 from conftest import CHECKOUT, fixed_clock
 from servers import RouteServer, encoded, page, send
 
-from pipeline import events as ev
-from pipeline.config import Feed, load_topics
-from pipeline.net import FetchError, fetch
-from pipeline.poll import plan_polls, poll_feeds
-from pipeline.process import ArticlePlan, process_articles
-from pipeline.settings import Settings
+from pipeline.core import events as ev
+from pipeline.core.config import Feed, load_topics
+from pipeline.ingest.net import FetchError, fetch
+from pipeline.ingest.poll import plan_polls, poll_feeds
+from pipeline.ingest.articles import ArticlePlan, process_articles
+from pipeline.core.settings import Settings
 
 CLOCK = fixed_clock()
 ARTICLE = ("<html><head><title>Paro en Puno</title></head><body><article>"
@@ -86,7 +86,7 @@ def test_an_entity_bomb_feed_is_parsed_without_expansion(servers):
 
 
 def plan_polls_for(site: RouteServer, path: str):
-    from pipeline.poll import PollPlan
+    from pipeline.ingest.poll import PollPlan
     return [PollPlan("f", site.origin + path, 1)]
 
 
@@ -274,10 +274,10 @@ BOMB = (CHECKOUT / "tests" / "data" / "bomb-gzip-gzip-1.5GiB.bin").read_bytes()
 MEASURED_RUN = textwrap.dedent("""
     import json, re, sys
     from datetime import datetime, timezone
-    from pipeline.config import load_topics
-    from pipeline.poll import PollPlan, poll_feeds
-    from pipeline.process import ArticlePlan, process_articles
-    from pipeline.settings import Settings
+    from pipeline.core.config import load_topics
+    from pipeline.ingest.poll import PollPlan, poll_feeds
+    from pipeline.ingest.articles import ArticlePlan, process_articles
+    from pipeline.core.settings import Settings
     origin = sys.argv[1]
     settings = Settings(allow_hosts=frozenset({origin.split("//")[1]}), workers=1, deadline=20)
     clock = lambda: datetime(2026, 11, 28, tzinfo=timezone.utc)
@@ -340,19 +340,19 @@ def test_dates_too_early_to_be_true_never_drive_the_calendar(servers, store):
                      "epoch": "implausible", "fine": None}
     days = store.sql("SELECT min(day), max(day), count(*) FROM topic_daily")[1][0]
     assert days == (date(2026, 11, 27), date(2026, 11, 28), 2)  # not 739,952 days from year 1
-    from pipeline import report
+    from pipeline.ui import report
     assert "puno-protests" in report.build(store, CLOCK())
 
 
 def test_what_came_of_a_fetch_is_recorded_only_with_it(servers, tmp_path):
-    from pipeline import staging
+    from pipeline.store import arrow
     site = servers({"/ok": page(ARTICLE), "/huge": page(b"x" * 6_000_000)})
     found = process({"ok": site.origin + "/ok", "huge": site.origin + "/huge"}, settings_for(site))
     for events in found.values():
         fetched, *rest = events
         assert fetched.type == ev.ARTICLE_FETCHED and rest
         assert all(e.follows == fetched.event_id for e in rest)
-    staged = staging.read(staging.write(tmp_path / "batch.parquet", found["ok"]))
+    staged = arrow.read(arrow.write(tmp_path / "batch.parquet", found["ok"]))
     assert [e.follows for e in staged] == [e.follows for e in found["ok"]]  # Airflow's way too
 
 
@@ -363,7 +363,7 @@ def _cannot_start(*args) -> None:
 def test_pages_no_worker_could_extract_are_fetched_again_later(servers):
     import asyncio
     from pebble import ProcessPool
-    from pipeline.process import _main_script_not_rerun, _process, worker_context
+    from pipeline.ingest.articles import _main_script_not_rerun, _process, worker_context
     site = servers({f"/{i}": page(ARTICLE) for i in range(4)})
     plans = [ArticlePlan(str(i), "f", site.origin + f"/{i}", None, None, 1) for i in range(4)]
     found: dict[str, list[ev.Event]] = {}

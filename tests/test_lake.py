@@ -13,11 +13,11 @@ import pytest
 
 from conftest import CHECKOUT
 
-from pipeline.cycle import NoProgress
-from pipeline.demo import run_demo
-from pipeline.mailcatcher import free_port
-from pipeline.settings import Settings
-from pipeline.store import Store, StoreError
+from pipeline.runs.cycle import NoProgress
+from pipeline.demo.run import run_demo
+from pipeline.demo.mailcatcher import free_port
+from pipeline.core.settings import Settings
+from pipeline.store.base import Store, StoreError
 
 COUNTS = "SELECT type, count(*) FROM events GROUP BY type ORDER BY type"
 
@@ -54,9 +54,9 @@ def test_the_demo_records_the_same_on_ducklake_as_on_a_file(catalog, tmp_path, r
 WRITER = textwrap.dedent("""
     import sys
     from datetime import datetime, timezone
-    from pipeline import events as ev
-    from pipeline.settings import Settings
-    from pipeline.store import Store
+    from pipeline.core import events as ev
+    from pipeline.core.settings import Settings
+    from pipeline.store.base import Store
     db, data, first = sys.argv[1], sys.argv[2], int(sys.argv[3])
     store = Store.of(Settings(db=db, lake_data=data))
     at = datetime(2026, 11, 28, tzinfo=timezone.utc)
@@ -97,7 +97,7 @@ def test_a_lake_without_a_data_path_is_a_clear_error(postgres):
 
 
 def test_a_log_moves_to_ducklake_and_back_without_loss_or_copies(postgres, tmp_path, monkeypatch):
-    from pipeline.cli import main
+    from pipeline.ui.cli import main
 
     on_file = Settings(db=tmp_path / "demo.duckdb", workers=2)
     run_demo(on_file, free_port(), tmp_path / "mail", NoProgress())

@@ -2,8 +2,8 @@ import pytest
 
 from servers import RouteServer, drip, encode, encoded, gzip_bomb, page, redirect, zeros_bomb
 
-from pipeline.net import FetchError, fetch, refusal
-from pipeline.settings import Settings
+from pipeline.ingest.net import FetchError, fetch, refusal
+from pipeline.core.settings import Settings
 
 
 @pytest.fixture

@@ -6,11 +6,11 @@ from urllib.parse import urldefrag
 
 from conftest import fixed_clock, settings_for
 
-from pipeline import events as ev
-from pipeline.config import Feed
-from pipeline.feeds import parse_feed
-from pipeline.net import Response
-from pipeline.poll import PollPlan, plan_polls, poll_events, poll_feeds
+from pipeline.core import events as ev
+from pipeline.core.config import Feed
+from pipeline.ingest.feeds import parse_feed
+from pipeline.ingest.net import Response
+from pipeline.ingest.poll import PollPlan, plan_polls, poll_events, poll_feeds
 
 CLOCK = fixed_clock()
 

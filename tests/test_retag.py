@@ -1,11 +1,11 @@
 from conftest import fixed_clock
 
-from pipeline import events as ev
-from pipeline.alerts import wanted
-from pipeline.analyse import match_event
-from pipeline.config import Recipient, TopicsFile
-from pipeline.retag import retag
-from pipeline.tagging import Tagger
+from pipeline.core import events as ev
+from pipeline.alerts.policy import wanted
+from pipeline.extract.worker import match_event
+from pipeline.core.config import Recipient, TopicsFile
+from pipeline.topics.retag import retag
+from pipeline.topics.tagging import Tagger
 
 AT = fixed_clock()()
 ARTICLES = {

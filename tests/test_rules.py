@@ -1,8 +1,8 @@
 import pytest
 
-from pipeline import rules
-from pipeline.config import ConfigError, load_topics
-from pipeline.rules import And, Field, Near, Not, Or, QueryError, Term, parse
+from pipeline.topics import rules
+from pipeline.core.config import ConfigError, load_topics
+from pipeline.topics.rules import And, Field, Near, Not, Or, QueryError, Term, parse
 
 
 def test_the_language():

@@ -12,9 +12,9 @@ import pytest
 
 from conftest import CHECKOUT, fixed_clock
 
-from pipeline import events as ev
-from pipeline.settings import Settings
-from pipeline.store import VIEWS, Store, StoreBusy, StoreError
+from pipeline.core import events as ev
+from pipeline.core.settings import Settings
+from pipeline.store.base import VIEWS, Store, StoreBusy, StoreError
 
 AT = fixed_clock()()
 BACKENDS = ["file", "ducklake-local", "ducklake-postgres"]
@@ -69,7 +69,7 @@ def test_a_batch_carrying_one_event_twice_appends_it_once(store):
 
 
 def test_a_run_report_counts_an_event_carried_twice_once():
-    from pipeline.cycle import Report
+    from pipeline.runs.cycle import Report
 
     batch, report = some_events(2), Report()
     report.record(batch + batch, {e.event_id for e in batch[1:]})  # the poll was known
@@ -112,8 +112,8 @@ def test_views_are_disposable(file_store):
 
 HOLD_LOCK = textwrap.dedent("""
     import sys, time
-    from pipeline.settings import Settings, db_location
-    from pipeline.store import Store
+    from pipeline.core.settings import Settings, db_location
+    from pipeline.store.base import Store
     store = Store.of(Settings(db=db_location(sys.argv[1]), lake_data=sys.argv[2] or None))
     with store.sole_writer():
         print("locked", flush=True)

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from pipeline import stories
-from pipeline.stories import Clusterer, jaccard, shingles, signature
+from pipeline.stories import clustering as stories
+from pipeline.stories.clustering import Clusterer, jaccard, shingles, signature
 
 
 def cluster(texts: dict[str, str]) -> dict[str, str]:

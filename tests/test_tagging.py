@@ -2,12 +2,12 @@ import json
 
 import pytest
 
-from pipeline.config import TopicsFile, load_topics
-from pipeline.extract import decode, extract_page
-from pipeline.feeds import parse_feed
-from pipeline.scoring import macro_f1, score
-from pipeline.tagging import Tagger
-from pipeline.text import fold
+from pipeline.core.config import TopicsFile, load_topics
+from pipeline.extract.page import decode, extract_page
+from pipeline.ingest.feeds import parse_feed
+from pipeline.topics.scoring import macro_f1, score
+from pipeline.topics.tagging import Tagger
+from pipeline.core.text import fold
 
 
 def tagger(*topics: dict, aliases: dict | None = None) -> Tagger:

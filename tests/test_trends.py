@@ -13,13 +13,13 @@ import pytest
 
 from conftest import CHECKOUT
 
-from pipeline import cycle
-from pipeline import events as ev
-from pipeline.cycle import NoProgress
-from pipeline.demo import run_demo
-from pipeline.mailcatcher import free_port
-from pipeline.settings import Settings
-from pipeline.store import Store
+from pipeline.runs import cycle
+from pipeline.core import events as ev
+from pipeline.runs.cycle import NoProgress
+from pipeline.demo.run import run_demo
+from pipeline.demo.mailcatcher import free_port
+from pipeline.core.settings import Settings
+from pipeline.store.base import Store
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def test_a_spike_is_found_against_its_own_baseline(store):
 
 
 def newsmon(*args: str, cwd=None):
-    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True,
                           text=True, cwd=cwd or CHECKOUT, timeout=120)
 
 

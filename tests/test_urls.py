@@ -1,4 +1,4 @@
-from pipeline.urls import article_id, canonical_url
+from pipeline.ingest.urls import article_id, canonical_url
 
 SAME_ARTICLE = [
     "https://elcomercio.pe/peru/puno/bloqueos-en-puno-noticia/",

@@ -1,0 +1,131 @@
+"""The alert stage (I/O around `alerts.py` and `messages.py`): decide what is due and
+record it in the outbox, in one transaction; then send what the outbox holds and record
+each outcome. `preview` composes without recording or sending.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from pipeline.core import events as ev
+from pipeline.alerts.policy import decide, wanted
+from pipeline.core.config import AlertsFile
+from pipeline.alerts.smtp import MailError, SmtpServer, send
+from pipeline.alerts.message import compose, viewable_html
+from pipeline.store.base import Store
+
+CHART_DAYS = 30
+# How long a claimed alert is left to the run that claimed it: longer than one send can
+# take (a 30 s timeout per SMTP step), short enough that an alert whose run died goes
+# out within the hour.
+CLAIM_LEASE = timedelta(minutes=10)
+
+
+@dataclass
+class Outcome:
+    events: list[ev.Event] = field(default_factory=list)   # what was recorded
+    new_ids: set[str] = field(default_factory=set)
+    pending: int = 0                                         # alerts left in the outbox
+    taken: int = 0                                           # left to another run sending them
+
+
+def decide_due(store: Store, alerts: AlertsFile, now: datetime, run_id: str) -> Outcome:
+    """Decide every recipient's due alert and put it in the outbox, all in one
+    transaction: a second process deciding at the same time waits, then finds the items
+    taken."""
+    outcome = Outcome()
+    with store.transaction(run_id) as tx:
+        for recipient in alerts.recipients:
+            pending = tx.rows("pending_matches", {"recipient": recipient.email,
+                                                  "topics": recipient.topics})
+            last = tx.rows("last_digest", {"recipient": recipient.email})[0]["decided_at"]
+            alert = decide(recipient, pending, now, last)
+            if alert:
+                decided = ev.alert_decided(alert.alert_id, alert.recipient, now, mode=alert.mode,
+                                           topics=alert.topics,
+                                           items=[i.as_dict() for i in alert.items])
+                outcome.events.append(decided)
+                outcome.new_ids |= tx.append([decided])
+    return outcome
+
+
+def send_outbox(store: Store, server: SmtpServer, sender: str, now: datetime,
+                run_id: str) -> Outcome:
+    """Send every alert the outbox holds, each claimed first and its outcome recorded
+    before the next send. An alert another run has claimed is left to it."""
+    outcome = Outcome()
+    day_rows = store.rows("trends_day", {"topic": None, "since": (now - timedelta(days=CHART_DAYS)).date()})
+    for row in store.rows("outbox"):
+        claim = _claim(store, row, now, run_id)
+        if claim is None:
+            outcome.taken += 1
+            continue
+        outcome.events.append(claim)
+        outcome.new_ids.add(claim.event_id)
+        items = store.rows("alert_items", {"alert_id": row["alert_id"]})
+        message = compose(row["alert_id"], row["recipient"], sender, items, now,
+                          _charts(day_rows, {i["topic"] for i in items}, now))
+        about = {"mode": row["mode"], "message_id": message["Message-ID"]}
+        try:
+            send(message, server)
+            event = ev.alert_sent(row["alert_id"], row["recipient"], now, **about,
+                                  subject=message["Subject"])
+        except MailError as error:
+            event = ev.alert_failed(row["alert_id"], row["recipient"], claim.payload["attempt"],
+                                    now, **about, error_class=error.error_class,
+                                    detail=error.detail, retryable=error.retryable)
+            outcome.pending += error.retryable
+        outcome.events.append(event)
+        outcome.new_ids |= store.append([event], run_id)
+    return outcome
+
+
+def _claim(store: Store, row: dict, now: datetime, run_id: str) -> ev.Event | None:
+    """Take one alert from the outbox for this run, in the transaction that finds it
+    still pending and not claimed by a run that may still be sending it; None if not."""
+    with store.transaction(run_id) as tx:
+        state = tx.rows("alert_claim", {"alert_id": row["alert_id"]})[0]
+        if not state["pending"] or (state["claimed_until"] and state["claimed_until"] > now):
+            return None
+        claim = ev.alert_claimed(row["alert_id"], row["recipient"], state["attempts"] + 1, now,
+                                 run=run_id, until=(now + CLAIM_LEASE).isoformat())
+        return claim if tx.append([claim]) else None
+
+
+def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path) -> list[Path]:
+    """Write the message each recipient would get now, as .eml and .html, whatever the
+    hour of their digest; nothing is recorded or sent."""
+    folder.mkdir(parents=True, exist_ok=True)
+    day_rows = store.rows("trends_day", {"topic": None, "since": (now - timedelta(days=CHART_DAYS)).date()})
+    written = []
+    for recipient in alerts.recipients:
+        pending = store.rows("pending_matches", {"recipient": recipient.email,
+                                                 "topics": recipient.topics})
+        alert = decide(recipient.model_copy(update={"mode": "immediate"}), pending, now)
+        if alert is None:
+            continue
+        wanted = {(i.article_id, i.topic) for i in alert.items}
+        items = [m for m in pending if (m["article_id"], m["topic"]) in wanted]
+        message = compose(alert.alert_id, recipient.email, alerts.sender, items, now,
+                          _charts(day_rows, set(alert.topics), now))
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", recipient.email)
+        (folder / f"{name}.eml").write_bytes(message.as_bytes())
+        (folder / f"{name}.html").write_text(viewable_html(message), encoding="utf-8")
+        written.append(folder / f"{name}.eml")
+    return written
+
+
+def _charts(day_rows: list[dict], topics: set[str], now: datetime) -> dict[str, bytes]:
+    # Imported here: matplotlib takes half a second to import, and most runs send no alert.
+    from pipeline.trends import charts
+    start = (now - timedelta(days=CHART_DAYS - 1)).date()
+    return {t: charts.sparkline(day_rows, t, start, now.date()) for t in topics}
+
+
+def waiting(store: Store, alerts: AlertsFile) -> int:
+    """How many matches wait for an alert (when there is no mail server to send them)."""
+    return sum(sum(wanted(r, m) for m in store.rows(
+        "pending_matches", {"recipient": r.email, "topics": r.topics})) for r in alerts.recipients)

@@ -1,0 +1,289 @@
+"""The configuration files (feeds, topics, alerts, sites): loading and validation.
+
+A bad file is a `ConfigError` that names the file, the line and the field before any
+work starts. pydantic does the validation; PyYAML's node marks give the line.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import lxml.etree
+import yaml
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from pipeline.topics import rules
+from pipeline.core.resources import data_dir
+
+_ID = r"^[a-z0-9][a-z0-9_.-]*$"
+
+
+class ConfigError(Exception):
+    def __init__(self, path: Path | str, line: int | None, field: str, message: str):
+        self.path, self.line, self.field, self.message = str(path), line, field, message
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Feed(_Strict):
+    id: str = Field(pattern=_ID)
+    url: str
+    name: str | None = None
+    language: str | None = None
+    country: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise ValueError("must be an http:// or https:// URL")
+        return url
+
+
+class FeedsFile(_Strict):
+    feeds: list[Feed] = Field(min_length=1)
+
+    @field_validator("feeds")
+    @classmethod
+    def _unique_ids(cls, feeds: list[Feed]) -> list[Feed]:
+        _no_duplicates([f.id for f in feeds], "feed id")
+        return feeds
+
+
+class Topic(_Strict):
+    """A topic and the query that decides whether an article is about it (the query
+    language is described in `rules.py` and the README)."""
+    id: str = Field(pattern=_ID)
+    name: str
+    query: str
+    description: str | None = None
+
+    @field_validator("query")
+    @classmethod
+    def _parses(cls, query: str) -> str:
+        rules.parse(query)  # a QueryError is a ValueError: pydantic reports it
+        return query
+
+
+class TopicsFile(_Strict):
+    # name -> the names of one entity (terms or phrases, `prefix*`, or `@other-alias`)
+    aliases: dict[str, list[str]] = {}
+    topics: list[Topic] = Field(min_length=1)
+
+    @field_validator("aliases")
+    @classmethod
+    def _alias_terms(cls, aliases: dict[str, list[str]]) -> dict[str, list[str]]:
+        for name, entries in aliases.items():
+            if not re.match(_ID, name):
+                raise ValueError(f"alias name {name!r} must be lower case letters, digits, - or _")
+            if not entries:
+                raise ValueError(f"alias @{name} is empty")
+            for entry in entries:
+                if entry.startswith("@"):
+                    if entry[1:] not in aliases:
+                        raise ValueError(f"alias @{name} includes unknown alias {entry}")
+                else:
+                    rules.term(entry)
+        return aliases
+
+    @field_validator("topics")
+    @classmethod
+    def _unique_ids(cls, topics: list[Topic]) -> list[Topic]:
+        _no_duplicates([t.id for t in topics], "topic id")
+        return topics
+
+
+class Recipient(_Strict):
+    """Who gets which matches, and when: `immediate` after each run that finds some, or
+    a `digest` once a day at `digest_at` in `timezone`. The filters narrow the matches:
+    article languages, feed ids, a minimum score."""
+    email: str = Field(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+    topics: list[str] = Field(min_length=1)
+    mode: Literal["immediate", "digest"] = "immediate"
+    digest_at: str = Field("07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    timezone: str = "America/Lima"
+    languages: list[str] | None = None
+    sources: list[str] | None = None
+    min_score: float | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (an IANA name like America/Lima)") from None
+        return name
+
+
+class AlertsFile(_Strict):
+    sender: str = Field(alias="from", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
+    recipients: list[Recipient] = []
+
+    @field_validator("recipients")
+    @classmethod
+    def _unique_emails(cls, recipients: list[Recipient]) -> list[Recipient]:
+        _no_duplicates([r.email.lower() for r in recipients], "recipient")
+        return recipients
+
+
+class Site(_Strict):
+    """Extraction rules for one outlet: XPath expressions of the blocks to drop from its
+    pages before extraction (related stories, boxed asides that general rules keep)."""
+    drop: list[str] = Field(min_length=1)
+
+    @field_validator("drop")
+    @classmethod
+    def _xpaths(cls, drop: list[str]) -> list[str]:
+        for expression in drop:
+            try:
+                lxml.etree.XPath(expression)
+            except lxml.etree.XPathSyntaxError as error:
+                raise ValueError(f"{expression!r} is not an XPath expression: {error}") from None
+        return drop
+
+
+def _host_name(host: str) -> str:
+    if not re.match(r"^[a-z0-9-]+(\.[a-z0-9-]+)+$", host):
+        raise ValueError(f"{host!r} must be a lower-case host name like elpais.com.uy")
+    return host
+
+
+_HOST = Annotated[str, AfterValidator(_host_name)]
+
+
+class SitesFile(_Strict):
+    # host name -> its rules; they apply to its subdomains too
+    sites: dict[_HOST, Site] = {}
+
+    def drop_for(self, url: str | None) -> list[str]:
+        """The drop rules of the page's host, or of the nearest parent domain that has some."""
+        host = (urlsplit(url).hostname or "") if url else ""
+        while host:
+            if host in self.sites:
+                return self.sites[host].drop
+            host = host.partition(".")[2] if host.count(".") > 1 else ""
+        return []
+
+
+def _no_duplicates(ids: list[str], what: str) -> None:
+    seen: dict[str, int] = {}
+    for i, value in enumerate(ids):
+        if value in seen:
+            raise ValueError(f"duplicate {what} {value!r} (entries {seen[value]} and {i})")
+        seen[value] = i
+
+
+def default_path(kind: str) -> Path:
+    return data_dir("config") / f"{kind}.yaml"
+
+
+def load_feeds(path: Path | None = None, origin: str | None = None) -> FeedsFile:
+    """The feeds file; `{{origin}}` in it becomes `origin` (the demo's loopback site)."""
+    path = path or default_path("feeds")
+    return _load(path, FeedsFile, {"{{origin}}": origin} if origin else None)
+
+
+def load_topics(path: Path | None = None) -> TopicsFile:
+    path = path or default_path("topics")
+    topics = _load(path, TopicsFile)
+    for i, topic in enumerate(topics.topics):
+        unknown = sorted(rules.aliases_used(rules.parse(topic.query)) - set(topics.aliases))
+        if unknown:
+            raise ConfigError(path, _line_of(_yaml_node(path), ("topics", i, "query")),
+                              f"topics[{i}].query", f"topic {topic.id!r} uses unknown alias "
+                              f"@{unknown[0]} (defined: {', '.join(sorted(topics.aliases)) or 'none'})")
+    return topics
+
+
+def load_sites(path: Path | None = None) -> SitesFile:
+    return _load(path or default_path("sites"), SitesFile)
+
+
+def load_alerts(path: Path | None = None, topics: TopicsFile | None = None) -> AlertsFile:
+    path = path or default_path("alerts")
+    alerts = _load(path, AlertsFile)
+    if topics is not None:
+        known = {t.id for t in topics.topics}
+        for i, recipient in enumerate(alerts.recipients):
+            for topic in recipient.topics:
+                if topic not in known:
+                    node = _yaml_node(path)
+                    line = _line_of(node, ("recipients", i, "topics"))
+                    raise ConfigError(path, line, f"recipients[{i}].topics",
+                                      f"unknown topic {topic!r} (known: {', '.join(sorted(known))})")
+    return alerts
+
+
+def _load(path: Path, model: type[BaseModel], substitutions: dict[str, str] | None = None) -> Any:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(path, None, "", f"cannot read: {error.strerror or error}") from None
+    for placeholder, value in (substitutions or {}).items():
+        text = text.replace(placeholder, value)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        raise ConfigError(path, mark.line + 1 if mark else None, "",
+                          f"not valid YAML: {getattr(error, 'problem', error)}") from None
+    try:
+        return model.model_validate(data if data is not None else {})
+    except ValidationError as error:
+        first = error.errors()[0]
+        loc = tuple(first["loc"])
+        field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc).replace(".[", "[")
+        line = _line_of(yaml.compose(text), loc)
+        message = first["msg"].removeprefix("Value error, ")
+        owner = _owner_id(data, loc)
+        raise ConfigError(path, line, field or "(top level)",
+                          f"{owner!r}: {message}" if owner else message) from None
+
+
+def _owner_id(data: Any, loc: tuple) -> str | None:
+    """The id of the innermost entry along `loc` that has one (the feed or topic at fault)."""
+    owner = None
+    for part in loc:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            break
+        if isinstance(data, dict) and isinstance(data.get("id"), str):
+            owner = data["id"]
+    return owner
+
+
+def _yaml_node(path: Path) -> yaml.Node | None:
+    return yaml.compose(Path(path).read_text(encoding="utf-8"))
+
+
+def _line_of(node: yaml.Node | None, loc: tuple) -> int | None:
+    """The 1-based line of the YAML node at `loc`, or of its nearest existing parent."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for part in loc:
+        child = None
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == part:
+                    child = value
+                    line = key.start_mark.line + 1
+                    break
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            child = node.value[part]
+            line = child.start_mark.line + 1
+        if child is None:
+            break
+        node = child
+    return line

@@ -1,0 +1,179 @@
+"""The poll stage: plan which feeds to poll, poll them concurrently, turn each answer
+into events. Planning reads the store; polling only returns events.
+
+Polls are conditional (ETag, Last-Modified) and a body whose hash has not changed
+is not parsed again, so most polls of a quiet feed cost one small request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Callable, Iterable
+
+from pipeline.core import events as ev
+from pipeline.core.config import Feed
+from pipeline.ingest.feeds import articles, parse_feed
+from pipeline.ingest.net import FetchError, Fetcher, Response
+from pipeline.core.settings import Settings
+from pipeline.store.base import Store
+
+SUMMARY_CHARS = 1000
+
+
+FIRST_BACKOFF = timedelta(minutes=5)
+MAX_BACKOFF = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    feed_id: str
+    until: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    feed_id: str
+    url: str
+    poll_no: int
+    etag: str | None = None
+    last_modified: str | None = None
+    content_sha256: str | None = None
+    feed_url: str | None = None     # as the feeds file says, when `url` is where it moved
+
+
+def plan_polls(store: Store, feeds: Iterable[Feed], now: datetime) -> tuple[list[PollPlan], list[Waiting]]:
+    """The polls due now, and the feeds that wait (backing off, or retired)."""
+    history = {row["feed_id"]: row for row in store.rows("plan_polls")}
+    plans, waiting = [], []
+    for feed in feeds:
+        row = history.get(feed.id, {})
+        until, reason = next_poll(row, now)
+        if until is not None and until > now:
+            waiting.append(Waiting(feed.id, until, reason))
+            continue
+        # A permanent redirect is followed from then on, until the feeds file changes.
+        moved = row.get("moved_to") if row.get("feed_url") == feed.url else None
+        url = moved or feed.url
+        # Validators belong to the URL that gave them.
+        same_url = url in (row.get("url"), row.get("final_url"))
+        plans.append(PollPlan(
+            feed.id, url, (row.get("polls") or 0) + 1,
+            row.get("etag") if same_url else None,
+            row.get("last_modified") if same_url else None,
+            row.get("content_sha256") if same_url else None, feed_url=feed.url))
+    return plans, waiting
+
+
+def next_poll(row: dict, now: datetime) -> tuple[datetime | None, str]:
+    """When a feed may be polled again, as HTTP said and its failures suggest: after a
+    429 when Retry-After says; after a 410 once a week (retired, but looked at again);
+    after other failures later and later (5 minutes, doubling, at most a day). A feed is
+    never given up for good."""
+    if not row or row.get("last_ok") or not row.get("failure_streak"):
+        return None, ""
+    last, streak = row["last_at"], row["failure_streak"]
+    if row.get("last_status") == 410:
+        return last + timedelta(days=7), "retired: the server says 410 Gone"
+    if row.get("last_status") in (429, 503) and row.get("last_retry_after"):
+        wait = _retry_after(row["last_retry_after"], last)
+        if wait is not None:
+            return last + min(wait, MAX_BACKOFF), f"the server asked to wait (HTTP {row['last_status']})"
+    backoff = min(FIRST_BACKOFF * 2 ** (streak - 1), MAX_BACKOFF)
+    return last + backoff, f"{streak} failed poll{'s' if streak > 1 else ''} in a row"
+
+
+def _retry_after(value: str, since: datetime) -> timedelta | None:
+    value = value.strip()
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        return max(parsedate_to_datetime(value) - since, timedelta(0))
+    except (TypeError, ValueError):
+        return None
+
+
+def poll_events(plan: PollPlan, response: Response, at: datetime) -> list[ev.Event]:
+    """The events one answer to a poll means."""
+    common = {"url": plan.url, "feed_url": plan.feed_url or plan.url,
+              "final_url": response.url, "moved_to": response.moved_to,
+              "status": response.status,
+              "elapsed_ms": response.elapsed_ms,
+              "etag": response.headers.get("etag") or plan.etag,
+              "last_modified": response.headers.get("last-modified") or plan.last_modified}
+    if response.status == 304:
+        return [ev.feed_polled(plan.feed_id, plan.poll_no, at, not_modified=True, entries=None,
+                               content_sha256=plan.content_sha256, **common)]
+    digest = hashlib.sha256(response.body).hexdigest()
+    if digest == plan.content_sha256:
+        return [ev.feed_polled(plan.feed_id, plan.poll_no, at, not_modified=True, entries=None,
+                               content_sha256=digest, bytes=len(response.body), **common)]
+    feed = parse_feed(response.body, response.url, response.headers.get("content-type"))
+    if not feed.entries and not feed.version:
+        return [ev.feed_poll_failed(plan.feed_id, plan.poll_no, at, url=plan.url,
+                                    status=response.status, error_class="not_a_feed",
+                                    detail=feed.bozo or "no feed found in the document",
+                                    attempt=1)]
+    polled = ev.feed_polled(plan.feed_id, plan.poll_no, at, not_modified=False,
+                            entries=len(feed.entries), content_sha256=digest,
+                            bytes=len(response.body), title=feed.title, version=feed.version,
+                            language=feed.language, bozo=feed.bozo, **common)
+    found = [ev.article_discovered(
+        a.article_id, plan.feed_id, at, poll=polled.event_id, url=a.url,
+        canonical_url=a.canonical_url, guid=a.guid, title=a.title,
+        summary=a.summary[:SUMMARY_CHARS], published=a.published,
+        published_raw=a.published_raw) for a in articles(plan.feed_id, feed)]
+    return [polled, *found]
+
+
+def failure_event(plan: PollPlan, error: FetchError, at: datetime) -> ev.Event:
+    return ev.feed_poll_failed(plan.feed_id, plan.poll_no, at, url=plan.url, status=error.status,
+                               error_class=error.error_class, detail=error.detail,
+                               retry_after=error.headers.get("retry-after"), attempt=1)
+
+
+def _conditional_headers(plan: PollPlan) -> dict[str, str]:
+    headers = {"accept": "application/rss+xml, application/atom+xml, application/rdf+xml, "
+                         "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"}
+    if plan.etag:
+        headers["if-none-match"] = plan.etag
+    if plan.last_modified:
+        headers["if-modified-since"] = plan.last_modified
+    return headers
+
+
+async def _poll(plans: list[PollPlan], settings: Settings, clock: Callable[[], datetime],
+                done: Callable[[PollPlan, list[ev.Event]], None]) -> None:
+    async with Fetcher(settings) as fetcher:
+        async def one(plan: PollPlan) -> None:
+            try:
+                response = await fetcher.get(plan.url, headers=_conditional_headers(plan),
+                                             max_bytes=settings.max_feed_bytes)
+                events = poll_events(plan, response, clock())
+            except FetchError as error:
+                events = [failure_event(plan, error, clock())]
+            except Exception as error:  # a document no parser expected: record it, go on
+                events = [failure_event(plan, FetchError("feed_error", f"{type(error).__name__}: "
+                                                         f"{error}"), clock())]
+            done(plan, events)
+        await asyncio.gather(*(one(plan) for plan in plans))
+
+
+def poll_feeds(plans: list[PollPlan], settings: Settings, clock: Callable[[], datetime],
+               progress: Callable[[int], None] = lambda n: None) -> list[ev.Event]:
+    """Poll every planned feed; one FeedPolled or FeedPollFailed per feed, plus an
+    ArticleDiscovered for each entry. Events come in the order of the plans, whatever
+    order the answers came in, so an article listed by two feeds is always credited to
+    the same one."""
+    collected: dict[int, list[ev.Event]] = {}
+
+    def done(plan: PollPlan, events: list[ev.Event]) -> None:
+        collected[id(plan)] = events
+        progress(1)
+
+    asyncio.run(_poll(plans, settings, clock, done))
+    return [e for plan in plans for e in collected[id(plan)]]

@@ -1,0 +1,147 @@
+"""Story clusters: copies of one story across outlets (the same wire story, lightly
+rewritten) grouped into one story. Pure.
+
+Each extracted text gets a MinHash signature of its word bigrams (datasketch), computed
+once in the extraction worker and kept in `ArticleExtracted`. Clustering finds
+candidates with MinHash LSH, then checks each with the exact Jaccard similarity of the
+two texts' bigrams, because at the similarities that matter here (a rewrite shares
+about a third of its bigrams, two stories on the same event about a tenth) a 128-hash
+estimate is too rough to decide alone. An article joins the story of its most similar
+earlier article; otherwise it starts a story of its own.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+import numpy as np
+
+from pipeline.core.text import fold
+
+NUM_PERM = 128
+SEED = 1
+SCHEME = "affine32"  # datasketch's 32-bit hashing: signatures fit in uint32
+CANDIDATE_THRESHOLD = 0.15   # LSH: cast the net wide...
+SAME_STORY = 0.25            # ...then keep only what is this close, exactly
+# Articles whose bigrams are kept at hand (about 6 KB each: some 60 MB when full). Too few
+# and a story copied by dozens of outlets makes every new copy read its candidates'
+# texts from the log again: with 1,000, 40 copies of 47 pages took 60 s instead of 2.
+SHINGLE_CACHE = 10_000
+METHOD = f"minhash{NUM_PERM}-lsh/word-bigrams/jaccard>={SAME_STORY}"
+_WORD = re.compile(r"\w+")
+_NONE = np.empty(0, dtype=np.int64)
+
+
+def bigrams(text: str) -> set[tuple[str, str]]:
+    """The text's word bigrams, case and accents folded."""
+    words = _WORD.findall(fold(text))
+    return set(zip(words, words[1:]))
+
+
+def shingles(text: str) -> np.ndarray:
+    """The text's bigrams as a sorted array of their hashes, for exact Jaccard: an eighth
+    of the memory of the bigrams themselves, and compared without Python objects.
+    (Python's string hashes differ between processes: these are never stored.)"""
+    return np.unique(np.fromiter(map(hash, bigrams(text)), dtype=np.int64))
+
+
+_PERMUTATIONS = None
+
+
+def _datasketch():
+    """datasketch, imported when first used: its package imports all its sketches,
+    scipy and redis among their needs (0.35 s), which every `newsmon` command and every
+    Airflow task would pay otherwise."""
+    import datasketch
+    return datasketch
+
+
+def _permutations():
+    """The hash permutations every MinHash here shares: computed once, not per text."""
+    global _PERMUTATIONS
+    if _PERMUTATIONS is None:
+        _PERMUTATIONS = _datasketch().MinHash(num_perm=NUM_PERM, seed=SEED,
+                                               scheme=SCHEME).permutations
+    return _PERMUTATIONS
+
+
+def signature(text: str) -> str:
+    """The MinHash of a text's word bigrams, as compact text (base64 of 128 uint32)."""
+    minhash = _datasketch().MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME,
+                                    permutations=_permutations())
+    minhash.update_batch([f"{a} {b}".encode() for a, b in bigrams(text)])
+    return base64.b64encode(minhash.hashvalues.astype("<u4").tobytes()).decode()
+
+
+def _minhash(sig: str):
+    values = np.frombuffer(base64.b64decode(sig), dtype="<u4").astype(np.uint64)
+    return _datasketch().MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values,
+                                 scheme=SCHEME, permutations=_permutations())
+
+
+def jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    if not a.size or not b.size:
+        return 0.0
+    shared = np.intersect1d(a, b, assume_unique=True).size
+    return shared / (a.size + b.size - shared)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    article_id: str
+    story_id: str
+    similar_to: str | None      # the earlier article it was found to copy
+    similarity: float | None    # exact Jaccard of their word bigrams
+
+
+class Clusterer:
+    """Stories so far (`known`: article id, story id, signature), to which new articles
+    are assigned one by one, in the order they came in."""
+
+    def __init__(self, known: Iterable[tuple[str, str, str]],
+                 texts: Callable[[list[str]], dict[str, str]]):
+        self._lsh = _datasketch().MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM)
+        self._story: dict[str, str] = {}
+        self._texts = texts
+        # the bigrams of recent articles, the likeliest candidates; others are read again
+        self._shingles: OrderedDict[str, np.ndarray] = OrderedDict()
+        for article_id, story_id, sig in known:
+            self._add(article_id, story_id, sig)
+
+    def _add(self, article_id: str, story_id: str, sig: str) -> None:
+        if article_id not in self._story:
+            self._lsh.insert(article_id, _minhash(sig))
+            self._story[article_id] = story_id
+
+    def _remember(self, article_id: str, hashes: np.ndarray) -> None:
+        self._shingles[article_id] = hashes
+        self._shingles.move_to_end(article_id)
+        if len(self._shingles) > SHINGLE_CACHE:
+            self._shingles.popitem(last=False)
+
+    def assign(self, article_id: str, text: str, sig: str) -> Assignment:
+        if article_id in self._story:
+            return Assignment(article_id, self._story[article_id], None, None)
+        candidates = self._lsh.query(_minhash(sig))
+        best, best_score = None, 0.0
+        mine = shingles(text)
+        missing = [c for c in candidates if c not in self._shingles]
+        found = {c: self._shingles[c] for c in candidates if c in self._shingles}
+        if missing:
+            found |= {other: shingles(other_text)
+                      for other, other_text in self._texts(missing).items()}
+        for other in sorted(candidates):
+            score = jaccard(mine, found.get(other, _NONE))
+            if score >= SAME_STORY and score > best_score:
+                best, best_score = other, score
+        story = self._story[best] if best else article_id
+        self._add(article_id, story, sig)
+        self._remember(article_id, mine)
+        for other in candidates:
+            if other in found:
+                self._remember(other, found[other])
+        return Assignment(article_id, story, best, round(best_score, 3) if best else None)

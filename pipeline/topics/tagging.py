@@ -1,0 +1,256 @@
+"""Topic tagging: which topics a text mentions, with the terms that matched, their
+offsets and the sentence that shows it. Pure.
+
+Text is folded once (lower case, accents removed: Irán = Iran, Azángaro = Azangaro)
+into a string of the same length, so offsets found in the folded text are offsets in
+the original. One Aho-Corasick pass finds every term of every topic (aliases
+included); word boundaries are checked on the hits, and each topic's query tree
+(`rules.py`) is then evaluated on the hits alone.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+
+import ahocorasick
+
+from pipeline.topics import rules
+from pipeline.core.config import TopicsFile
+from pipeline.core.events import stable_id
+from pipeline.core.text import fold
+
+# Bump when matching behaves differently for the same definitions: it is part of the
+# ruleset version, so a re-tag can tell old decisions from new ones.
+MATCHER_VERSION = 2
+SNIPPET_CHARS = 400
+FIELDS = ("title", "text")
+
+
+@dataclass(frozen=True)
+class Hit:
+    term: str       # the term as the rule writes it
+    field: str      # title or text
+    start: int
+    end: int
+    found: str      # the words as they stand in the field
+
+    def as_dict(self) -> dict:
+        return {"term": self.term, "field": self.field, "start": self.start,
+                "end": self.end, "found": self.found}
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    topic: str
+    score: float
+    hits: tuple[Hit, ...]
+    snippet: str
+    sentence: tuple[int, int] | None    # where the snippet stands in the text
+
+
+def ruleset_version(topics: TopicsFile) -> str:
+    definitions = json.dumps(topics.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+    return stable_id("ruleset", MATCHER_VERSION, definitions, size=6)
+
+
+class _Doc:
+    """One text being tagged: its fields, and their word and sentence starts, worked out
+    only when a NEAR asks for them."""
+
+    _WORD = re.compile(r"\w+")
+    _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”»)]*\s+(?=[^a-z])|\n+")
+
+    def __init__(self, title: str, text: str):
+        self.text = {"title": title, "text": text}
+        self._words: dict[str, list[int]] = {}
+        self._sentences: dict[str, list[int]] = {}
+
+    def word_index(self, field: str, offset: int) -> int:
+        if field not in self._words:
+            self._words[field] = [m.start() for m in self._WORD.finditer(self.text[field])]
+        return bisect.bisect_right(self._words[field], offset) - 1
+
+    def sentence_starts(self, field: str) -> list[int]:
+        if field not in self._sentences:
+            text = self.text[field]
+            self._sentences[field] = [0] + [m.end() for m in self._SENTENCE_END.finditer(text)]
+        return self._sentences[field]
+
+    def sentence_index(self, field: str, offset: int) -> int:
+        return bisect.bisect_right(self.sentence_starts(field), offset) - 1
+
+    def sentence(self, field: str, index: int) -> tuple[int, int]:
+        starts = self.sentence_starts(field)
+        end = starts[index + 1] if index + 1 < len(starts) else len(self.text[field])
+        return starts[index], end
+
+
+@dataclass
+class _Topic:
+    id: str
+    query: object                       # the tree, aliases expanded, terms as leaf ids
+    leaves: set[int] = field(default_factory=set)
+
+
+class Tagger:
+    def __init__(self, topics: TopicsFile):
+        self.definitions = topics
+        self.version = ruleset_version(topics)
+        self._leaves: dict[tuple[tuple[str, ...], bool], int] = {}
+        self._terms: list[rules.Term] = []
+        self._topics = [self._compile(t.id, rules.parse(t.query), topics.aliases)
+                        for t in topics.topics]
+        self._automaton = ahocorasick.Automaton()
+        by_key: dict[str, list[tuple[int, bool]]] = {}
+        for (words, prefix), leaf in self._leaves.items():
+            by_key.setdefault(" ".join(words), []).append((leaf, prefix))
+        for key, value in by_key.items():
+            self._automaton.add_word(key, (len(key), value))
+        self._automaton.make_automaton()
+
+    def rule(self, topic: str) -> str:
+        """The query of a topic, as written."""
+        return next(t.query for t in self.definitions.topics if t.id == topic)
+
+    # -- compiling ---------------------------------------------------------------
+
+    def _leaf(self, term: rules.Term) -> int:
+        key = (tuple(fold(w) for w in term.words), term.prefix)
+        if key not in self._leaves:
+            self._leaves[key] = len(self._terms)
+            self._terms.append(term)
+        return self._leaves[key]
+
+    def _compile(self, topic_id: str, tree, aliases: dict[str, list[str]]) -> _Topic:
+        topic = _Topic(topic_id, None)
+
+        def expand(node, seen: tuple[str, ...] = ()):
+            if isinstance(node, rules.Term):
+                leaf = self._leaf(node)
+                topic.leaves.add(leaf)
+                return leaf
+            if isinstance(node, rules.Alias):
+                if node.name in seen:
+                    raise rules.QueryError(f"alias @{node.name} includes itself")
+                entries = [rules.Alias(e[1:]) if e.startswith("@") else rules.term(e)
+                           for e in aliases[node.name]]
+                return rules.Or(tuple(expand(e, seen + (node.name,)) for e in entries))
+            if isinstance(node, (rules.And, rules.Or)):
+                return type(node)(tuple(expand(p, seen) for p in node.parts))
+            if isinstance(node, rules.Not):
+                return rules.Not(expand(node.part, seen))
+            if isinstance(node, rules.Field):
+                return rules.Field(node.name, expand(node.part, seen))
+            return rules.Near(expand(node.left, seen), expand(node.right, seen), node.distance)
+
+        topic.query = expand(tree)
+        return topic
+
+    # -- matching ----------------------------------------------------------------
+
+    def scan(self, text: str, field_name: str, found: dict[int, list[Hit]]) -> None:
+        """Add every whole-word hit of every term in `text` to `found` (by leaf)."""
+        folded = fold(text)
+        for last, (length, leaves) in self._automaton.iter(folded):
+            start, end = last - length + 1, last + 1
+            if start > 0 and folded[start - 1].isalnum():
+                continue
+            word_end = end
+            while word_end < len(folded) and folded[word_end].isalnum():
+                word_end += 1
+            for leaf, prefix in leaves:
+                if not prefix and word_end != end:
+                    continue
+                stop = word_end if prefix else end
+                found.setdefault(leaf, []).append(
+                    Hit(str(self._terms[leaf]), field_name, start, stop, text[start:stop]))
+
+    def tag(self, text: str, title: str = "") -> list[TopicMatch]:
+        found: dict[int, list[Hit]] = {}
+        self.scan(title or "", "title", found)
+        self.scan(text or "", "text", found)
+        if not found:
+            return []
+        doc = _Doc(title or "", text or "")
+        matches = []
+        for topic in self._topics:
+            if not topic.leaves.intersection(found):
+                continue
+            ok, hits = _evaluate(topic.query, found, doc, None)
+            if ok and hits:
+                matches.append(_match(topic.id, hits, doc))
+        return matches
+
+
+def _evaluate(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None):
+    """(true?, the hits that make it so) for a compiled tree."""
+    if isinstance(node, int):
+        hits = [h for h in found.get(node, ()) if only is None or h.field == only]
+        return bool(hits), hits
+    if isinstance(node, rules.Or):
+        results = [_evaluate(p, found, doc, only) for p in node.parts]
+        return any(ok for ok, _ in results), [h for ok, hs in results if ok for h in hs]
+    if isinstance(node, rules.And):
+        hits = []
+        for part in node.parts:
+            ok, part_hits = _evaluate(part, found, doc, only)
+            if not ok:
+                return False, []
+            hits += part_hits
+        return True, hits
+    if isinstance(node, rules.Not):
+        ok, _ = _evaluate(node.part, found, doc, only)
+        return not ok, []
+    if isinstance(node, rules.Field):
+        return _evaluate(node.part, found, doc, node.name)
+    left_ok, left = _evaluate(node.left, found, doc, only)
+    right_ok, right = _evaluate(node.right, found, doc, only)
+    if not (left_ok and right_ok):
+        return False, []
+    near = set()
+    for a in left:
+        for b in right:
+            if a.field == b.field and _close(a, b, node.distance, doc):
+                near.update((a, b))
+    return bool(near), sorted(near, key=lambda h: (h.field, h.start))
+
+
+def _close(a: Hit, b: Hit, distance: int | None, doc: _Doc) -> bool:
+    if distance is None:
+        return doc.sentence_index(a.field, a.start) == doc.sentence_index(b.field, b.start)
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    between = doc.word_index(second.field, second.start) - doc.word_index(first.field, first.end - 1) - 1
+    return between <= distance
+
+
+def _match(topic: str, hits: list[Hit], doc: _Doc) -> TopicMatch:
+    unique = sorted(set(hits), key=lambda h: (FIELDS.index(h.field), h.start))
+    score = float(sum(2 if h.field == "title" else 1 for h in unique))
+    in_text = [h for h in unique if h.field == "text"]
+    if not in_text:
+        return TopicMatch(topic, score, tuple(unique), doc.text["title"], None)
+    # The sentence with the most different terms of the match; one that only repeats
+    # the title counts last.
+    terms: dict[int, set[str]] = {}
+    for h in in_text:
+        terms.setdefault(doc.sentence_index("text", h.start), set()).add(h.term)
+    title = doc.text["title"].strip()
+
+    def rank(i: int) -> tuple[int, bool]:
+        start, end = doc.sentence("text", i)
+        return len(terms[i]), doc.text["text"][start:end].strip() != title
+
+    best = max(sorted(terms), key=rank)
+    start, end = doc.sentence("text", best)
+    return TopicMatch(topic, score, tuple(unique), _snippet(doc.text["text"], start, end),
+                      (start, end))
+
+
+def _snippet(text: str, start: int, end: int) -> str:
+    sentence = text[start:end].strip()
+    if len(sentence) > SNIPPET_CHARS:
+        sentence = sentence[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
+    return sentence

@@ -1,0 +1,190 @@
+"""How results look in a terminal: summaries, tables and progress bars (rich)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, datetime
+from typing import IO, Any, Iterable, Sequence
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from pipeline.core import events as ev
+from pipeline.runs.cycle import Report
+from pipeline.topics.retag import Diff
+from pipeline.topics.scoring import TopicScore, macro_f1
+from pipeline.topics.tagging import Tagger
+from pipeline.core.text import visible
+
+_STAGES = {"poll": "Polling feeds", "process": "Fetching, extracting, tagging"}
+
+
+class RichProgress:
+    """The cycle's progress as rich progress bars; use as a context manager."""
+
+    def __init__(self, console: Console, enabled: bool = True):
+        self._bars = Progress(TextColumn("{task.description:<32}"), BarColumn(),
+                              MofNCompleteColumn(), TimeElapsedColumn(),
+                              console=console, disable=not enabled, transient=False)
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> "RichProgress":
+        self._bars.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._bars.stop()
+
+    def start(self, stage: str, total: int) -> None:
+        self._tasks[stage] = self._bars.add_task(_STAGES.get(stage, stage), total=total)
+
+    def advance(self, stage: str, n: int = 1) -> None:
+        self._bars.advance(self._tasks[stage], n)
+
+
+def summary(console: Console, report: Report, title: str = "Run summary") -> None:
+    a = report.appended
+    table = Table(title=title, show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    table.add_row("feeds polled", str(report.feeds_polled))
+    table.add_row("  failed", str(a[ev.FEED_POLL_FAILED]))
+    table.add_row("articles discovered (new)", str(a[ev.ARTICLE_DISCOVERED]))
+    table.add_row("articles fetched", str(a[ev.ARTICLE_FETCHED]))
+    table.add_row("  fetch failed", str(a[ev.ARTICLE_FETCH_FAILED]))
+    table.add_row("articles extracted", str(a[ev.ARTICLE_EXTRACTED]))
+    table.add_row("  no text / extraction failed", str(a[ev.ARTICLE_EXTRACTION_FAILED]))
+    for topic, n in sorted(report.matches.items()):
+        table.add_row(f"matches: {topic}", str(n))
+    if not report.matches:
+        table.add_row("matches", "0")
+    table.add_row("stories (copies folded in)",
+                  f"{a[ev.STORY_CLUSTERED] - report.copies} ({report.copies})")
+    table.add_row("alerts sent", str(a[ev.ALERT_SENT]))
+    if a[ev.ALERT_FAILED]:
+        table.add_row("  alerts failed", str(a[ev.ALERT_FAILED]))
+    console.print(table)
+    if report.errors:
+        errors = Table(title="Errors (recorded as events, the run went on)", title_justify="left")
+        errors.add_column("event")
+        errors.add_column("error class")
+        errors.add_column("count", justify="right")
+        for (type_, error_class), n in sorted(report.errors.items()):
+            errors.add_row(type_, error_class, str(n))
+        console.print(errors)
+    for note in report.notes:
+        console.print(Text.assemble(("note:", "yellow"), f" {visible(note)}"))
+
+
+def top_matches(console: Console, rows: list[dict]) -> None:
+    if not rows:
+        console.print("No matches yet.")
+        return
+    table = Table(title="Top matches", title_justify="left", show_lines=True)
+    for name in ("topic", "article", "snippet"):
+        table.add_column(name, overflow="fold")
+    for row in rows:
+        when = row["published"].date().isoformat() if row["published"] else "date unknown"
+        if row["date_source"] == "guess":
+            when += " (guessed)"
+        article = Text.assemble((visible(row["title"] or "(no title)"), "bold"),
+                                f"\n{visible(row['site'] or row['feed_id'])} · {when}")
+        table.add_row(visible(row["topic"]), article, visible(row["snippet"] or ""))
+    console.print(table)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    if isinstance(value, (bytes, bytearray)):
+        return value.hex()
+    return value
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return str(_plain(value))
+
+
+def write_rows(fmt: str, columns: Sequence[str], batches: Iterable[Sequence[Sequence[Any]]],
+               file: IO[str]) -> int:
+    """Write rows as CSV or JSON lines, a batch at a time; returns how many. On a
+    terminal, control characters in the data are shown, not obeyed."""
+    shown = visible if file.isatty() else (lambda text: text)
+    count = 0
+    writer = csv.writer(file) if fmt == "csv" else None
+    if writer:
+        writer.writerow(columns)
+    for batch in batches:
+        if writer:
+            out = io.StringIO()
+            csv.writer(out).writerows([[_plain(v) for v in row] for row in batch])
+            file.write(shown(out.getvalue()))
+        else:  # JSON escapes control characters itself
+            file.write("".join(json.dumps({c: _plain(v) for c, v in zip(columns, row)},
+                                          ensure_ascii=False, default=str) + "\n"
+                               for row in batch))
+        count += len(batch)
+    return count
+
+
+def rows_as(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], console: Console,
+            title: str | None = None) -> None:
+    """Print rows as a table, CSV or JSON lines."""
+    if fmt in ("csv", "json"):
+        write_rows(fmt, columns, [rows], console.file)
+    else:
+        table = Table(title=title, title_justify="left")
+        for i, column in enumerate(columns):
+            # short values (dates, numbers, ids) stay on one line; long text folds
+            short = all(len(_cell(row[i])) <= 20 for row in rows[:200])
+            table.add_column(column, overflow="fold", no_wrap=short)
+        for row in rows:
+            table.add_row(*(Text("" if v is None else visible(_cell(v))) for v in row))
+        console.print(table)
+        console.print(f"{len(rows)} rows", style="dim")
+
+
+def render_diff(console: Console, diff: Diff, title: str, samples: bool = False) -> None:
+    table = Table(title=title, title_justify="left")
+    for name in ("topic", "added", "dropped", "unchanged"):
+        table.add_column(name, justify="left" if name == "topic" else "right")
+    for topic in sorted(set(diff.added) | set(diff.dropped) | set(diff.kept)):
+        table.add_row(topic, str(diff.added[topic]), str(diff.dropped[topic]), str(diff.kept[topic]))
+    console.print(table)
+    if samples:
+        for (kind, topic), titles in sorted(diff.samples.items()):
+            console.print(Text.assemble((f"{kind} · {visible(topic)}", "bold"), " (up to 5)"))
+            for title in titles:
+                console.print(f"  - {visible(title)}", highlight=False)
+
+
+def render_scores(console: Console, scores: dict[str, TopicScore], items: dict[str, dict],
+                  tagger: Tagger) -> None:
+    table = Table(title=f"Ruleset {tagger.version} on {len(items)} labelled texts",
+                  title_justify="left")
+    for name in ("topic", "precision", "recall", "F1", "false +", "false -"):
+        table.add_column(name, justify="left" if name == "topic" else "right")
+    for topic, s in scores.items():
+        table.add_row(topic, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
+                      str(len(s.false_positives)), str(len(s.false_negatives)))
+    table.add_row("macro", "", "", f"{macro_f1(scores):.3f}", "", "", style="bold")
+    console.print(table)
+    for topic, s in scores.items():
+        for kind, ids in (("false match", s.false_positives), ("missed", s.false_negatives)):
+            for item_id in ids:
+                item = items[item_id]
+                console.print(Text.assemble((kind, "bold"), f" · {topic} · {visible(item_id)}: "
+                                            f"{visible((item.get('text') or '')[:160])}…"),
+                              highlight=False)
+                if kind == "false match":
+                    match = next(m for m in tagger.tag(item["text"], item.get("title") or "")
+                                 if m.topic == topic)
+                    found = ", ".join(sorted({h.found for h in match.hits}))
+                    console.print(f"  matched: {visible(found)} in \"{visible(match.snippet[:160])}\"",
+                                  highlight=False)
