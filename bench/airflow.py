@@ -36,10 +36,10 @@ RUN = textwrap.dedent("""
             from pipeline.core.config import load_alerts, load_feeds, load_topics
             from pipeline.runs.cycle import Context, poll_stage, process_stage, Report
             from pipeline.core.settings import from_env
-            from pipeline.store.base import Store
+            from pipeline.store import FileStore, Store
             settings = from_env()
             topics = load_topics()
-            ctx = Context(settings, Store(settings.db), load_feeds(feeds), topics,
+            ctx = Context(settings, FileStore(settings.db), load_feeds(feeds), topics,
                           load_alerts(None, topics), "bench")
             started = time.perf_counter()
             report = Report()

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from pipeline.core import events as ev
 from pipeline.core.resources import sql_text
-from pipeline.store.base import Store
+from pipeline.store import FileStore
 
 ARTICLES = 20_000
 BATCH = 200  # articles per commit, as pipeline.cycle.COMMIT_EVERY
@@ -49,7 +49,7 @@ def article_events(n: int) -> list[list[ev.Event]]:
 
 
 def ours(batches: list[list[ev.Event]], folder: Path) -> float:
-    store = Store(folder / "ours.duckdb")
+    store = FileStore(folder / "ours.duckdb")
     started = time.perf_counter()
     for batch in batches:
         store.append(batch, "bench")

@@ -71,13 +71,13 @@ def run_pipeline(origin: str, db: str, workers: int, copies: int) -> dict:
     from pipeline.core.config import AlertsFile, FeedsFile, load_topics
     from pipeline.runs.cycle import Context, run_cycle, run_id, utc_now
     from pipeline.core.settings import Settings
-    from pipeline.store.base import Store
+    from pipeline.store import open_store
 
     settings = Settings(db=Path(db), allow_hosts=frozenset({origin.removeprefix("http://")}),
                         offline=True, workers=workers)
     feeds = FeedsFile.model_validate({"feeds": [
         {"id": f"c{k}", "url": f"{origin}/c{k}/rss.xml"} for k in range(copies)]})
-    ctx = Context(settings=settings, store=Store.of(settings), feeds=feeds,
+    ctx = Context(settings=settings, store=open_store(settings), feeds=feeds,
                   topics=load_topics(), alerts=AlertsFile.model_validate({"from": "a@b.c"}),
                   run_id=run_id("bench", utc_now()))
     before = resource.getrusage(resource.RUSAGE_SELF)

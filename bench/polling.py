@@ -51,13 +51,13 @@ def run_child(origin: str, folder: str, db: str) -> dict:
     from pipeline.core.config import AlertsFile, FeedsFile, load_topics
     from pipeline.runs.cycle import Context, Report
     from pipeline.core.settings import Settings
-    from pipeline.store.base import Store
+    from pipeline.store import open_store
 
     settings = Settings(db=Path(db), allow_hosts=frozenset({origin.removeprefix("http://")}),
                         offline=True, concurrency=CONCURRENCY, per_host=CONCURRENCY)
     feeds = FeedsFile.model_validate({"feeds": [
         {"id": f"f{i}", "url": f"{origin}/f{i}.xml"} for i in range(FEEDS)]})
-    ctx = Context(settings=settings, store=Store.of(settings), feeds=feeds, topics=load_topics(),
+    ctx = Context(settings=settings, store=open_store(settings), feeds=feeds, topics=load_topics(),
                   alerts=AlertsFile.model_validate({"from": "a@b.c"}), run_id="bench")
     cycle.poll_stage(ctx, Report())
     etags = dict(ctx.store.sql("SELECT feed_id, arg_max(payload->>'etag', seq) FROM events "

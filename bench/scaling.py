@@ -36,14 +36,14 @@ def run_child(origin: str, folder: str, db: str, feeds: str) -> dict:
     from pipeline.runs.cycle import Context, Report
     from pipeline.ingest.articles import plan_articles
     from pipeline.core.settings import Settings
-    from pipeline.store.base import Store
+    from pipeline.store import open_store
 
     n = int(feeds)
     settings = Settings(db=Path(db), allow_hosts=frozenset({origin.removeprefix("http://")}),
                         offline=True, concurrency=CONCURRENCY, per_host=CONCURRENCY)
     feed_file = FeedsFile.model_validate({"feeds": [
         {"id": f"f{i}", "url": f"{origin}/f{i}.xml"} for i in range(n)]})
-    ctx = Context(settings=settings, store=Store.of(settings), feeds=feed_file,
+    ctx = Context(settings=settings, store=open_store(settings), feeds=feed_file,
                   topics=load_topics(), alerts=AlertsFile.model_validate({"from": "a@b.c"}),
                   run_id="bench")
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import collections
 import re
 
-import ahocorasick
 import trafilatura
 
 from bench.common import best_of, pages

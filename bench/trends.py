@@ -1,18 +1,29 @@
-"""Trend queries on a synthetic log of 10 million events (about 2 million articles from
-200 feeds over two years, a quarter of them matching one of three topics): each view's
-time as a multiple of one full scan of the events table (payload included) on the same
-data in the same run."""
+"""The read side on a synthetic log of 10 million events (about 2 million articles from
+200 feeds over two years, a quarter of them matching one of three topics), and on one
+a hundred times smaller: the views, read from the read models, against one full scan of
+the events table (payload included) on the same data in the same run; rebuilding the
+read models from the log against the time the views that replayed the log took to
+compute the same tables once (tests/reference_views); a commit of 200 articles' events
+with its read models against the same append without them; and whole commands on the
+large log against the small one."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import statistics
+import subprocess
+import sys
 import tempfile
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import duckdb
-
-from bench.common import best_of
-from pipeline.store.base import Store
+from bench.common import CHECKOUT, best_of
+from pipeline.core import events as ev
+from pipeline.store import FileStore, projections
+from pipeline.store import base as store_base
+from pipeline.store.schema import VIEWS
 
 ARTICLES = int(os.environ.get("BENCH_ARTICLES", 2_000_000))
 
@@ -35,7 +46,7 @@ WITH a AS (
            json_object('attempt', 1, 'title', 'title ' || i, 'text', repeat('palabra ', 40),
                        'language', CASE WHEN i % 3 = 0 THEN 'en' ELSE 'es' END,
                        'published', strftime(ts, '%Y-%m-%dT%H:%M:%S+00:00'), 'date_source', 'feed',
-                       'site', 'Site ' || (i % 200), 'word_count', 40) FROM a
+                       'site', 'Site ' || (i % 200), 'word_count', 40, 'minhash', 'sig') FROM a
     UNION ALL
     SELECT i, 3, 'StoryClustered', article_id, NULL, NULL, ts,
            json_object('story_id', 'a' || (i - i % 3), 'method', 'm') FROM a
@@ -57,34 +68,117 @@ SELECT row_number() OVER (ORDER BY i, k), md5(type || i), type,
 FROM facts
 """
 
-QUERIES = {
-    "topic_daily (daily volume, shares, rolling means)": "SELECT * FROM topic_daily",
-    "topic_weekly": "SELECT * FROM topic_weekly",
-    "topic_spikes": "SELECT * FROM topic_spikes",
-    "topic_outlets": "SELECT * FROM topic_outlets",
-    "topic_cooccurrence": "SELECT * FROM topic_cooccurrence",
-    "feeds (health)": "SELECT * FROM feeds",
-    "stories (count)": "SELECT count(*) FROM stories",
-    "mentions (count)": "SELECT count(*) FROM mentions",
-}
+# How each view is read: aggregates whole, the per-article ones counted.
+QUERIES = {view: f"SELECT count(*) FROM {view}" for view in VIEWS}
+QUERIES.update({v: f"SELECT * FROM {v}" for v in (
+    "topic_daily", "topic_weekly", "topic_spikes", "topic_outlets", "topic_cooccurrence", "feeds")})
+
+
+def make(folder: Path, articles: int) -> FileStore:
+    """A log of `articles` articles' events written straight into the events table, as a
+    log grown outside newsmon would be: its read models are then built from it."""
+    store = FileStore(folder / f"log-{articles}.duckdb")
+    with store.writer() as con:
+        con.execute(GENERATE, {"n": articles})
+    return store
+
+
+def reference_tables(store: FileStore) -> float:
+    """Seconds the views that replayed the log take to compute their tables once."""
+    with store.writer() as con:
+        con.execute("CREATE SCHEMA IF NOT EXISTS ref")
+        for view in VIEWS:
+            text = (CHECKOUT / "tests" / "reference_views" / f"{view}.sql").read_text()
+            con.execute(text.replace(f"VIEW {view} ", f"VIEW ref.{view} "))
+        started = time.perf_counter()
+        for view in VIEWS:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE t AS SELECT * FROM ref.{view}")
+        return time.perf_counter() - started
+
+
+def commit_batch(first: int, at: datetime) -> list[ev.Event]:
+    """The events a commit of 200 fetched articles carries: fetched, extracted, a quarter
+    matched (their discoveries were committed with their polls, before)."""
+    found = []
+    for i in range(first, first + 200):
+        a = f"new{i}"
+        fetched = ev.article_fetched(a, 1, at, url=f"https://e.org/new/{i}", status=200)
+        found.append(fetched)
+        found.append(ev.article_extracted(a, 1, at, title=f"t{i}", text="palabra " * 400,
+                                          language="es", published=at.isoformat(),
+                                          date_source="page", site="Site 1", minhash="sig"))
+        if i % 4 == 0:
+            found.append(ev.topic_matched(a, "puno-protests", "v1", at, score=1.0, snippet="s",
+                                          terms=[]))
+    return found
+
+
+def discoveries(first: int, at: datetime) -> list[ev.Event]:
+    return [ev.article_discovered(f"new{i}", "f1", at, url=f"https://e.org/new/{i}",
+                                  title=f"t{i}") for i in range(first, first + 200)]
+
+
+def commits(store: FileStore, rounds: int = 5) -> tuple[float, float]:
+    """Median seconds of a commit of 200 articles' events without its read models (the
+    append alone), and with them."""
+    at = datetime(2027, 1, 5, tzinfo=timezone.utc)
+    alone, whole = [], []
+    keep = projections.catch_up
+    for r in range(rounds):
+        store.append(discoveries(1000 * r, at), "bench")
+        store_base.projections.catch_up = lambda con, **kw: 0  # the append alone
+        try:
+            started = time.perf_counter()
+            store.append(commit_batch(1000 * r, at), "bench")
+            alone.append(time.perf_counter() - started)
+        finally:
+            store_base.projections.catch_up = keep
+        store.refresh()
+        store.append(discoveries(1000 * r + 500, at), "bench")
+        started = time.perf_counter()
+        store.append(commit_batch(1000 * r + 500, at), "bench")
+        whole.append(time.perf_counter() - started)
+    return statistics.median(alone), statistics.median(whole)
+
+
+def command(store: FileStore, *args: str) -> float:
+    """Seconds a whole `newsmon` command takes on this store (its best of three)."""
+    def once():
+        subprocess.run([sys.executable, "-m", "pipeline", *args, "--db", str(store.path)],
+                       check=True, capture_output=True, cwd=store.path.parent)
+    return best_of(3, once)
 
 
 def run() -> list[tuple[str, str, str]]:
-    folder = Path(tempfile.mkdtemp(prefix="newsmon-bench-trends-"))
-    store = Store(folder / "big.duckdb")
-    with store.writer() as con:  # schema and views
-        con.execute(GENERATE, {"n": ARTICLES})
-    con = duckdb.connect(str(store.path), read_only=True)
-    con.execute("SET TimeZone = 'UTC'")
-    events = con.execute("SELECT count(*) FROM events").fetchone()[0]
-    scan = best_of(3, lambda: con.execute(
-        "SELECT count(*), sum(length(CAST(payload AS VARCHAR))) FROM events").fetchall())
-    rows = [("full scan of events", f"{events:,} events: {scan:.2f} s", "1.0 (the yardstick)")]
-    for name, query in QUERIES.items():
-        seconds = best_of(2, lambda: con.execute(query).fetchall())
-        rows.append((name, f"{seconds:.2f} s", f"{seconds / scan:.1f}x a full scan"))
-    con.close()
-    for path in folder.iterdir():
-        path.unlink()
-    folder.rmdir()
-    return rows
+    folder = Path(tempfile.mkdtemp(prefix="newsmon-bench-readside-"))
+    try:
+        big, small = make(folder, ARTICLES), make(folder, ARTICLES // 100)
+        rows = []
+        replayed = reference_tables(big)
+        started = time.perf_counter()
+        applied = big.rebuild()
+        rebuilt = time.perf_counter() - started
+        small.rebuild()
+        rows.append(("rebuild of the read models", f"{applied:,} events: {rebuilt:.1f} s",
+                     f"{rebuilt / replayed:.2f}x the views that replayed the log computing "
+                     f"their tables once ({replayed:.1f} s; target 2x)"))
+        with big.reader() as con:
+            scan = best_of(3, lambda: con.execute(
+                "SELECT count(*), sum(length(CAST(payload AS VARCHAR))) FROM events").fetchall())
+            rows.append(("full scan of events", f"{applied:,} events: {scan:.2f} s", "1.0 (the yardstick)"))
+            for view, query in QUERIES.items():
+                seconds = best_of(3, lambda: con.execute(query).fetchall())
+                rows.append((view, f"{seconds * 1000:.0f} ms",
+                             f"{seconds / scan:.3f}x a full scan (target 0.2x)"))
+        alone, whole = commits(big)
+        rows.append(("a commit of 200 articles' events", f"{whole * 1000:.0f} ms, the append "
+                     f"alone {alone * 1000:.0f} ms", f"{whole / alone:.2f}x the append alone (target 1.3x)"))
+        report = folder / "report.html"
+        for args in (("status",), ("trends",), ("report", "--out", str(report))):
+            large, little = command(big, *args), command(small, *args)
+            rows.append((f"newsmon {args[0]}", f"{large:.2f} s at {applied:,} events, "
+                         f"{little:.2f} s at {applied // 100:,}",
+                         f"{large / little:.2f}x (target 1.5x)"))
+        return rows
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -17,7 +17,6 @@ It checks, and exits non-zero with the evidence when one fails:
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
@@ -29,7 +28,6 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
-import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
 from services import Postgres, Redis  # noqa: E402
@@ -37,7 +35,7 @@ from services import Postgres, Redis  # noqa: E402
 from pipeline.demo.mailcatcher import free_port  # noqa: E402
 from pipeline.core.settings import Settings  # noqa: E402
 from pipeline.demo.siteserver import SiteServer  # noqa: E402
-from pipeline.store.base import Store  # noqa: E402
+from pipeline.store import open_store  # noqa: E402
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 DAG_ID = "newsmon_ingest"
@@ -186,7 +184,7 @@ class Cluster:
 
 
 def events(settings: Settings, where: str = "TRUE") -> list[tuple[str, str]]:
-    return Store.of(settings).sql(f"SELECT event_id, type FROM events WHERE {where} "
+    return open_store(settings).sql(f"SELECT event_id, type FROM events WHERE {where} "
                                   "AND type NOT LIKE 'Alert%' ORDER BY event_id")[1]
 
 
@@ -210,7 +208,7 @@ def check(condition: bool, what: str, evidence="") -> None:
 
 
 def duplicates(settings: Settings) -> list:
-    return Store.of(settings).sql("SELECT event_id, count(*) FROM events GROUP BY event_id "
+    return open_store(settings).sql("SELECT event_id, count(*) FROM events GROUP BY event_id "
                                   "HAVING count(*) > 1 LIMIT 10")[1]
 
 
@@ -233,7 +231,7 @@ def main() -> int:
                        "NEWSMON_WORKERS": "1", "NEWSMON_POLL_BATCH": "4",
                        "NEWSMON_ARTICLE_BATCH": "8"}
         for settings in (lake_one, lake_two):  # tables before the fan-out
-            Store.of(settings).prepare()
+            open_store(settings).prepare()
 
         cluster = Cluster(work, pg, redis, newsmon_env)
         stack.callback(cluster.stop)
@@ -269,7 +267,7 @@ def main() -> int:
             cluster.wait_for("overlapping")
             check(not duplicates(lake_two), "two overlapping runs recorded each event once",
                   duplicates(lake_two))
-            by_run = Store.of(lake_two).sql("SELECT run_id, count(*) FROM events GROUP BY ALL "
+            by_run = open_store(lake_two).sql("SELECT run_id, count(*) FROM events GROUP BY ALL "
                                             "ORDER BY ALL")[1]
             say(f"events committed by each run: {by_run}")
             not_polls = f"type NOT IN {POLLS}"

@@ -11,7 +11,7 @@ import pytest
 from pipeline.demo.mailcatcher import free_port
 from pipeline.core.settings import Settings
 from pipeline.demo.siteserver import SiteServer
-from pipeline.store.base import Store
+from pipeline.store import FileStore, Store
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("NEWSMON_SHARED_CORPUS", CHECKOUT.parent / "shared" / "corpus"))
@@ -30,7 +30,7 @@ def shared() -> Path:
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return Store(tmp_path / "events.duckdb", lock_wait=5)
+    return FileStore(tmp_path / "events.duckdb", lock_wait=5)
 
 
 @pytest.fixture

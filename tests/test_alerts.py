@@ -286,10 +286,10 @@ import sys
 from datetime import datetime, timezone
 from pipeline.alerts.outbox import decide_due
 from pipeline.core.config import AlertsFile
-from pipeline.store.base import Store
+from pipeline.store import FileStore, Store
 alerts = AlertsFile.model_validate({"from": "n@example.org", "recipients": [
     {"email": "a@example.org", "topics": ["puno-protests", "iran-ties"]}]})
-outcome = decide_due(Store(sys.argv[1]), alerts, datetime.now(timezone.utc), sys.argv[2])
+outcome = decide_due(FileStore(sys.argv[1]), alerts, datetime.now(timezone.utc), sys.argv[2])
 print(len(outcome.new_ids))
 """
 
@@ -312,8 +312,8 @@ import sys
 from datetime import datetime, timezone
 from pipeline.alerts.outbox import send_outbox
 from pipeline.alerts.smtp import SmtpServer
-from pipeline.store.base import Store
-store, server = Store(sys.argv[1], lock_wait=60), SmtpServer.from_url(sys.argv[2])
+from pipeline.store import FileStore, Store
+store, server = FileStore(sys.argv[1], lock_wait=60), SmtpServer.from_url(sys.argv[2])
 outcome = send_outbox(store, server, "n@example.org", datetime.now(timezone.utc), sys.argv[3])
 print(sum(e.type == "AlertSent" for e in outcome.events), outcome.taken)
 """

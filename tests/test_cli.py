@@ -11,7 +11,7 @@ import pytest
 from conftest import DEMO_SITE, fixed_clock
 
 from pipeline.core import events as ev
-from pipeline.store.base import Store
+from pipeline.store import FileStore
 
 
 def newsmon(*args: str, stdin: str | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -62,7 +62,7 @@ def test_extract_says_when_there_is_no_text():
 
 @pytest.fixture
 def db(tmp_path):
-    store = Store(tmp_path / "cli.duckdb")
+    store = FileStore(tmp_path / "cli.duckdb")
     at = fixed_clock()()
     store.append([ev.feed_polled("sur", 1, at, url="http://x/rss", status=200),
                   ev.article_discovered("a1", "sur", at, url="http://x/1", title="Paro, en \"Puno\""),

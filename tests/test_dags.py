@@ -23,7 +23,7 @@ from pipeline.runs.cycle import Context, run_cycle
 from pipeline.demo.mailcatcher import MailCatcher
 from pipeline.core.settings import from_env
 from pipeline.demo.siteserver import SiteServer
-from pipeline.store.base import Store
+from pipeline.store import FileStore, open_store
 
 DAGS = CHECKOUT / "dags"
 # Airflow reads its configuration when first imported: set it before any test does.
@@ -80,14 +80,14 @@ def newsmon_env(tmp_path, site, monkeypatch):
 
 
 def event_ids(db: str, where: str = "type NOT LIKE 'Alert%'") -> list[str]:
-    return [r[0] for r in Store(db).sql(f"SELECT event_id FROM events WHERE {where}")[1]]
+    return [r[0] for r in FileStore(db).sql(f"SELECT event_id FROM events WHERE {where}")[1]]
 
 
 def run_in_process(db: Path, feeds: Path) -> None:
     """`newsmon run`, the in-process pipeline, on the same input."""
     settings = from_env().with_(db=db, feeds=feeds)
     topics = load_topics()
-    run_cycle(Context(settings, Store(db), load_feeds(feeds), topics,
+    run_cycle(Context(settings, FileStore(db), load_feeds(feeds), topics,
                       load_alerts(CHECKOUT / "demo/alerts.yaml", topics), "cli"))
 
 
@@ -145,7 +145,7 @@ def test_ingest_commits_what_newsmon_run_commits_and_a_rerun_adds_no_article(
 
     rerun = load_dag("newsmon_ingest").test()
     assert rerun.state == "success"
-    added = Store(db).sql("SELECT run_id, type FROM events")[1]
+    added = FileStore(db).sql("SELECT run_id, type FROM events")[1]
     assert {t for run_id, t in added if run_id == rerun.run_id} == {ev.FEED_POLLED}  # the gone feed waits
     states = {ti.task_id: ti.state for ti in rerun.get_task_instances()}
     assert states["announce_matches"] == "skipped"  # nothing new: no Asset event
@@ -217,7 +217,7 @@ def test_alerts_dag_delivers_once_through_the_airflow_connection(airflow_ready, 
         assert len(mail.received) == 2
         assert load_dag("newsmon_alerts").test().state == "success"
         assert len(mail.received) == 2  # nothing is sent twice
-    sent = Store(newsmon_env["NEWSMON_DB"]).sql(
+    sent = FileStore(newsmon_env["NEWSMON_DB"]).sql(
         "SELECT count(*) FROM events WHERE type = 'AlertSent'")[1][0][0]
     assert sent == 2
 
@@ -236,8 +236,8 @@ def test_ingest_and_maintenance_on_ducklake(airflow_ready, newsmon_env, postgres
     settings = from_env()
     assert load_dag("newsmon_ingest").test().state == "success"
     everything = "SELECT event_id, type, payload FROM events ORDER BY seq"
-    before = Store.of(settings).sql(everything)[1]
+    before = open_store(settings).sql(everything)[1]
     assert len(before) > 100 and len({r[0] for r in before}) == len(before)
     assert not (tmp_path / "lake" / "_staging").exists()  # mapped tasks committed themselves
     assert load_dag("newsmon_maintenance").test().state == "success"
-    assert Store.of(settings).sql(everything)[1] == before
+    assert open_store(settings).sql(everything)[1] == before

@@ -14,7 +14,7 @@ from pipeline.runs.cycle import NoProgress
 from pipeline.demo.run import run_demo
 from pipeline.demo.mailcatcher import free_port
 from pipeline.core.settings import Settings
-from pipeline.store.base import Store
+from pipeline.store import FileStore, Store
 
 WRITTEN = yaml.safe_load((CHECKOUT / "demo/written/articles.yaml").read_text(encoding="utf-8"))
 
@@ -24,7 +24,7 @@ def demo_runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("demo")
     settings = Settings(db=folder / "demo.duckdb", workers=2, lock_wait=10)
     port = free_port()
-    store = Store(settings.db)
+    store = FileStore(settings.db)
     first = run_demo(settings, port, folder / "mail", NoProgress())
     after_first = store.sql("SELECT count(*) FROM events")[1][0][0]
     second = run_demo(settings, port, folder / "mail", NoProgress())
@@ -107,7 +107,7 @@ def test_stories_are_clustered_as_batches_commit_and_come_out_the_same(demo_runs
     monkeypatch.setattr(pipeline.runs.cycle, "COMMIT_EVERY", 5)
     settings = Settings(db=tmp_path / "demo.duckdb", workers=2, lock_wait=10)
     report = run_demo(settings, free_port(), tmp_path / "mail", NoProgress())
-    store = Store(settings.db)
+    store = FileStore(settings.db)
     clustered = store.sql("SELECT article_id, count(*) FROM events WHERE type = 'StoryClustered' "
                           "GROUP BY article_id")[1]
     assert len(clustered) == report.appended[ev.ARTICLE_EXTRACTED] > 40

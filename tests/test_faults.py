@@ -18,8 +18,7 @@ from conftest import CHECKOUT, DEMO_SITE, fixed_clock
 
 from pipeline.core import events as ev
 from pipeline.demo.mailcatcher import free_port
-from pipeline.demo.siteserver import SiteServer
-from pipeline.store.base import Store, StoreDamaged, StoreError
+from pipeline.store import FileStore, StoreDamaged, StoreError
 
 AT = fixed_clock()()
 
@@ -33,9 +32,9 @@ APPEND_FOREVER = textwrap.dedent("""
     import sys
     from datetime import datetime, timezone
     from pipeline.core import events as ev
-    from pipeline.store.base import Store
+    from pipeline.store import FileStore
     at = datetime(2026, 11, 28, tzinfo=timezone.utc)
-    store = Store(sys.argv[1])
+    store = FileStore(sys.argv[1])
     batch = [ev.article_discovered(f"b{i}", "f", at, url=f"https://e.org/b{i}", title="t" * 200)
              for i in range(300_000)]
     print("appending", flush=True)
@@ -73,7 +72,7 @@ def test_two_runs_at_once_both_finish_and_record_each_fact_once(tmp_path):
             for name, port in ports.items()]
     results = [r.communicate(timeout=300) for r in runs]
     assert [r.returncode for r in runs] == [0, 0], [err[-2000:] for _, err in results]
-    store = Store(db)
+    store = FileStore(db)
     total, distinct = store.sql("SELECT count(*), count(DISTINCT event_id) FROM events")[1][0]
     assert total == distinct
     extracted = store.sql("SELECT count(*), count(DISTINCT article_id) FROM events "
@@ -95,7 +94,7 @@ def test_a_full_disk_is_a_clear_error_and_earlier_data_stays(tmp_path):
     if mounted.returncode != 0:
         pytest.skip("cannot mount a small tmpfs here (needs root): " + mounted.stderr.decode()[:200])
     try:
-        store = Store(disk / "events.duckdb", lock_wait=5)
+        store = FileStore(disk / "events.duckdb", lock_wait=5)
         store.append(discovered(100), "before")
         with pytest.raises(StoreError, match="the disk is full") as caught:
             for n in range(1, 50):
@@ -111,9 +110,9 @@ def test_a_corrupt_database_file_is_a_clear_error(tmp_path):
     path = tmp_path / "corrupt.duckdb"
     path.write_bytes(os.urandom(1 << 16))
     with pytest.raises(StoreError, match="cannot open|is damaged"):
-        Store(path).append(discovered(1), "r")
+        FileStore(path).append(discovered(1), "r")
     with pytest.raises(StoreError, match="cannot open|is damaged"):
-        Store(path).sql("SELECT 1")
+        FileStore(path).sql("SELECT 1")
     result = subprocess.run([sys.executable, "-m", "pipeline", "events", "--db", str(path)],
                             capture_output=True, text=True, cwd=CHECKOUT)
     assert result.returncode == 2 and ("cannot open" in result.stderr or "damaged" in result.stderr)
@@ -122,7 +121,7 @@ def test_a_corrupt_database_file_is_a_clear_error(tmp_path):
 @pytest.fixture(scope="module")
 def healthy(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("damage") / "healthy.duckdb"
-    store = Store(path)
+    store = FileStore(path)
     for n in range(4):
         store.append(discovered(20_000, 20_000 * n), f"r{n}")
     return path
@@ -179,16 +178,16 @@ def test_a_damaged_file_is_named_damaged_at_once_with_the_way_out(healthy, tmp_p
         assert "Traceback" not in result.stderr and "in use by another process" not in result.stderr
     if how == "truncated":
         with pytest.raises(StoreDamaged):
-            Store(path, lock_wait=120).append(discovered(10, 100_000), "after")
+            FileStore(path, lock_wait=120).append(discovered(10, 100_000), "after")
 
 
 def test_the_word_block_in_a_checksum_error_is_not_a_lock():
-    from pipeline.store.base import _is_lock_error
     import duckdb
-    assert not _is_lock_error(duckdb.IOException(
+    from pipeline.store.errors import is_lock_error
+    assert not is_lock_error(duckdb.IOException(
         "Corrupt database file: computed checksum 1 does not match stored checksum 2 in block "
         "at location 6041600"))
-    assert _is_lock_error(duckdb.IOException(
+    assert is_lock_error(duckdb.IOException(
         'Could not set lock on file "x.duckdb": Conflicting lock is held in python (PID 1)'))
 
 
@@ -198,8 +197,8 @@ def test_copy_log_saves_what_a_damaged_file_still_holds(healthy, tmp_path):
     result = newsmon("copy-log", "--db", str(path), "--to", str(tmp_path / "saved.duckdb"))
     assert result.returncode == 1, result.stderr
     lost = int(re.search(r"(\d+) events could not be read", result.stdout).group(1))
-    saved = Store(tmp_path / "saved.duckdb").sql("SELECT event_id, payload FROM events")[1]
-    original = dict(Store(healthy).sql("SELECT event_id, payload FROM events")[1])
+    saved = FileStore(tmp_path / "saved.duckdb").sql("SELECT event_id, payload FROM events")[1]
+    original = dict(FileStore(healthy).sql("SELECT event_id, payload FROM events")[1])
     # every event is saved or counted lost; the lost block's are lost (with neighbours:
     # rows are given up on in ranges of seq), most are saved, and each saved one is intact
     assert len(saved) + lost == len(original)

@@ -11,7 +11,7 @@ import sys
 import textwrap
 import threading
 import time
-from datetime import date, datetime, timezone
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -20,9 +20,9 @@ from conftest import CHECKOUT, fixed_clock
 from servers import RouteServer, encoded, page, send
 
 from pipeline.core import events as ev
-from pipeline.core.config import Feed, load_topics
+from pipeline.core.config import load_topics
 from pipeline.ingest.net import FetchError, fetch
-from pipeline.ingest.poll import plan_polls, poll_feeds
+from pipeline.ingest.poll import poll_feeds
 from pipeline.ingest.articles import ArticlePlan, process_articles
 from pipeline.core.settings import Settings
 

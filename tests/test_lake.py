@@ -17,7 +17,7 @@ from pipeline.runs.cycle import NoProgress
 from pipeline.demo.run import run_demo
 from pipeline.demo.mailcatcher import free_port
 from pipeline.core.settings import Settings
-from pipeline.store.base import Store, StoreError
+from pipeline.store import FileStore, StoreError, open_store
 
 COUNTS = "SELECT type, count(*) FROM events GROUP BY type ORDER BY type"
 
@@ -37,7 +37,7 @@ def test_the_demo_records_the_same_on_ducklake_as_on_a_file(catalog, tmp_path, r
     port = free_port()  # article ids hold the port: the same one for both
     for settings in (on_file, on_lake):
         run_demo(settings, port, tmp_path / "mail", NoProgress())
-    file_store, lake_store = Store.of(on_file), Store.of(on_lake)
+    file_store, lake_store = open_store(on_file), open_store(on_lake)
     assert type(lake_store).__name__ == "LakeStore"
     for query in (COUNTS, "SELECT topic, count(*) FROM mentions GROUP BY ALL ORDER BY ALL",
                   "SELECT articles, count(*) FROM stories GROUP BY ALL ORDER BY ALL",
@@ -56,9 +56,9 @@ WRITER = textwrap.dedent("""
     from datetime import datetime, timezone
     from pipeline.core import events as ev
     from pipeline.core.settings import Settings
-    from pipeline.store.base import Store
+    from pipeline.store import FileStore, Store, open_store
     db, data, first = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    store = Store.of(Settings(db=db, lake_data=data))
+    store = open_store(Settings(db=db, lake_data=data))
     at = datetime(2026, 11, 28, tzinfo=timezone.utc)
     for batch in range(6):
         start = first + 40 * batch
@@ -69,7 +69,7 @@ WRITER = textwrap.dedent("""
 
 def test_writers_in_four_processes_record_each_event_once(postgres, tmp_path):
     settings = lake(postgres, tmp_path, "writers")
-    store = Store.of(settings)
+    store = open_store(settings)
     store.prepare()  # tables before the fan-out
     # four writers whose batches overlap each other's and their own
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, settings.db, settings.lake_data,
@@ -84,7 +84,7 @@ def test_writers_in_four_processes_record_each_event_once(postgres, tmp_path):
 
 def test_adhoc_sql_on_ducklake_reads_the_log_and_no_file(postgres, tmp_path):
     settings = lake(postgres, tmp_path, "adhoc")
-    store = Store.of(settings)
+    store = open_store(settings)
     store.prepare()
     assert store.sql("SELECT count(*) FROM events")[1] == [(0,)]
     with pytest.raises(StoreError, match="reads outside the database"):
@@ -93,7 +93,7 @@ def test_adhoc_sql_on_ducklake_reads_the_log_and_no_file(postgres, tmp_path):
 
 def test_a_lake_without_a_data_path_is_a_clear_error(postgres):
     with pytest.raises(StoreError, match="NEWSMON_LAKE_DATA"):
-        Store.of(Settings(db=f"ducklake:postgres:{postgres('nodata')}"))
+        open_store(Settings(db=f"ducklake:postgres:{postgres('nodata')}"))
 
 
 def test_a_log_moves_to_ducklake_and_back_without_loss_or_copies(postgres, tmp_path, monkeypatch):
@@ -109,8 +109,8 @@ def test_a_log_moves_to_ducklake_and_back_without_loss_or_copies(postgres, tmp_p
                  ["--db", on_lake.db, "--to", str(back)]):
         assert main(["copy-log", *args]) == 0
         assert main(["copy-log", *args]) == 0  # again: nothing to add
-    original = Store.of(on_file).sql(everything)
-    assert Store.of(on_lake).sql(everything) == original
-    assert Store(back).sql(everything) == original
-    assert Store(back).sql("SELECT count(*) FROM mentions") == Store.of(on_file).sql(
+    original = open_store(on_file).sql(everything)
+    assert open_store(on_lake).sql(everything) == original
+    assert FileStore(back).sql(everything) == original
+    assert FileStore(back).sql("SELECT count(*) FROM mentions") == open_store(on_file).sql(
         "SELECT count(*) FROM mentions")

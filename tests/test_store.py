@@ -3,6 +3,7 @@ import sys
 import textwrap
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 from dataclasses import replace
 from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,8 @@ from conftest import CHECKOUT, fixed_clock
 
 from pipeline.core import events as ev
 from pipeline.core.settings import Settings
-from pipeline.store.base import VIEWS, Store, StoreBusy, StoreError
+from pipeline.store import FileStore, Store, StoreBusy, StoreError, open_store
+from pipeline.store.schema import VIEWS
 
 AT = fixed_clock()()
 BACKENDS = ["file", "ducklake-local", "ducklake-postgres"]
@@ -34,12 +36,12 @@ def backend(kind: str, tmp_path, request) -> Settings:
 @pytest.fixture(params=BACKENDS)
 def store(request, tmp_path) -> Store:
     """Every test taking `store` is the store's contract, and runs on every backend."""
-    return Store.of(backend(request.param, tmp_path, request).with_(lock_wait=5))
+    return open_store(backend(request.param, tmp_path, request).with_(lock_wait=5))
 
 
 @pytest.fixture
 def file_store(tmp_path) -> Store:
-    return Store(tmp_path / "events.duckdb", lock_wait=5)
+    return FileStore(tmp_path / "events.duckdb", lock_wait=5)
 
 
 def some_events(n: int = 3) -> list[ev.Event]:
@@ -113,8 +115,8 @@ def test_views_are_disposable(file_store):
 HOLD_LOCK = textwrap.dedent("""
     import sys, time
     from pipeline.core.settings import Settings, db_location
-    from pipeline.store.base import Store
-    store = Store.of(Settings(db=db_location(sys.argv[1]), lake_data=sys.argv[2] or None))
+    from pipeline.store import FileStore, Store, open_store
+    store = open_store(Settings(db=db_location(sys.argv[1]), lake_data=sys.argv[2] or None))
     with store.sole_writer():
         print("locked", flush=True)
         time.sleep(float(sys.argv[3]))
@@ -228,7 +230,7 @@ def test_adhoc_sql_stops_at_its_time_limit(store):
 @pytest.mark.parametrize("kind", BACKENDS)
 def test_reading_a_missing_store_says_what_to_do(kind, tmp_path, request):
     with pytest.raises(StoreError, match="newsmon run"):
-        Store.of(backend(kind, tmp_path, request)).sql("SELECT 1")
+        open_store(backend(kind, tmp_path, request)).sql("SELECT 1")
 
 
 def test_a_log_written_with_the_old_unique_key_is_moved_over(tmp_path):
@@ -240,7 +242,7 @@ def test_a_log_written_with_the_old_unique_key_is_moved_over(tmp_path):
     con.execute("INSERT INTO events VALUES (1, 'e1', 'FeedPolled', 'feed:f', now(), now(), 'r', "
                 "1, '{}', 'f', NULL, NULL)")
     con.close()
-    store = Store(path)
+    store = FileStore(path)
     assert len(store.append(some_events(), "r")) == 4
     assert store.append(some_events(), "r") == set()
     assert store.sql("SELECT seq, event_id FROM events ORDER BY seq")[1][0] == (1, "e1")
@@ -280,3 +282,17 @@ def test_a_fetch_committed_first_takes_its_extraction_with_it(store):
     assert store.append([ev.article_fetch_failed("a", 1, AT, error_class="timeout")], "run-b") == set()
     assert [t for (t,) in store.sql("SELECT type FROM events ORDER BY seq")[1]] == [
         "ArticleFetched", "ArticleExtracted"]
+
+
+def test_a_feeds_volume_is_counted_by_day_against_its_usual(store):
+    now = datetime.now(timezone.utc)
+    events = [ev.feed_polled(f, 1, now, url=f"http://{f}/rss", status=200) for f in ("f", "g")]
+    # f: 40 articles over the 28 days before last week, one in it; g: 10 last week only
+    events += [ev.article_discovered(f"f{i}", "f", now - timedelta(days=8 + i % 27), url=f"u{i}")
+               for i in range(40)]
+    events += [ev.article_discovered("f-new", "f", now - timedelta(days=1), url="u-new")]
+    events += [ev.article_discovered(f"g{i}", "g", now - timedelta(days=i % 6), url=f"v{i}")
+               for i in range(10)]
+    store.append(events, "r")
+    rows = store.sql("SELECT feed_id, articles_7d, usual_7d, volume_low FROM feeds ORDER BY 1")[1]
+    assert rows == [("f", 1, 10.0, True), ("g", 10, 0.0, False)]

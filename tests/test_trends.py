@@ -19,7 +19,7 @@ from pipeline.runs.cycle import NoProgress
 from pipeline.demo.run import run_demo
 from pipeline.demo.mailcatcher import free_port
 from pipeline.core.settings import Settings
-from pipeline.store.base import Store
+from pipeline.store import FileStore, Store
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def demo_store(tmp_path_factory):
     folder = tmp_path_factory.mktemp("trends")
     settings = Settings(db=folder / "demo.duckdb", workers=2)
     run_demo(settings, free_port(), folder / "mail", NoProgress())
-    return Store(settings.db)
+    return FileStore(settings.db)
 
 
 def one(store: Store, query: str):
@@ -74,8 +74,8 @@ def test_clustering_in_small_batches_finds_the_same_stories(demo_store, tmp_path
     # polled at once); which articles make up each story must not
     query = ("SELECT list_sort(list(a.title)) FROM events AS s JOIN articles AS a USING (article_id) "
              "WHERE s.type = 'StoryClustered' GROUP BY s.payload->>'story_id' ORDER BY ALL")
-    assert one(Store(settings.db), query) == one(demo_store, query)
-    assert one(Store(settings.db), "SELECT count(*) FROM events WHERE type = 'StoryClustered'") \
+    assert one(FileStore(settings.db), query) == one(demo_store, query)
+    assert one(FileStore(settings.db), "SELECT count(*) FROM events WHERE type = 'StoryClustered'") \
         == one(demo_store, "SELECT count(*) FROM events WHERE type = 'StoryClustered'")
 
 

@@ -15,7 +15,7 @@ from pipeline.alerts.policy import decide, wanted
 from pipeline.core.config import AlertsFile
 from pipeline.alerts.smtp import MailError, SmtpServer, send
 from pipeline.alerts.message import compose, viewable_html
-from pipeline.store.base import Store
+from pipeline.store import Store
 
 CHART_DAYS = 30
 # How long a claimed alert is left to the run that claimed it: longer than one send can

@@ -19,7 +19,7 @@ from pipeline.demo.mailcatcher import MailCatcher
 from pipeline.core.resources import data_dir
 from pipeline.core.settings import Settings
 from pipeline.demo.siteserver import SiteServer
-from pipeline.store.base import Store
+from pipeline.store import open_store
 
 DEMO_DB = Path("newsmon-demo.duckdb")
 DEMO_MAIL = Path("newsmon-demo-mail")
@@ -48,7 +48,7 @@ def run_demo(settings: Settings, port: int, mail_dir: Path, progress: Progress,
         topics = load_topics(settings.topics)
         ctx = Context(
             settings=settings,
-            store=Store.of(settings),
+            store=open_store(settings),
             feeds=load_feeds(root / "feeds.yaml", origin=site.origin),
             topics=topics,
             alerts=load_alerts(alerts_file, topics),

@@ -28,7 +28,7 @@ from pipeline.extract.worker import Page, analyse_in_worker, start_worker
 from pipeline.core.config import TopicsFile, load_sites
 from pipeline.ingest.net import FetchError, Fetcher, refusal
 from pipeline.core.settings import Settings
-from pipeline.store.base import Store
+from pipeline.store import Store
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from pipeline.core.config import Feed
 from pipeline.ingest.feeds import articles, parse_feed
 from pipeline.ingest.net import FetchError, Fetcher, Response
 from pipeline.core.settings import Settings
-from pipeline.store.base import Store
+from pipeline.store import Store
 
 SUMMARY_CHARS = 1000
 

@@ -22,7 +22,7 @@ from pipeline.ingest.poll import PollPlan, plan_polls, poll_feeds
 from pipeline.ingest.articles import ArticlePlan, plan_articles, process_articles
 from pipeline.topics.retag import retag
 from pipeline.core.settings import Settings
-from pipeline.store.base import Store
+from pipeline.store import open_store
 from pipeline.topics.tagging import Tagger
 
 Clock = Callable[[], datetime]
@@ -38,12 +38,12 @@ def stage_path(settings: Settings, run_id: str, name: str) -> Path:
     elif isinstance(settings.db, Path):
         folder = settings.db.with_name(settings.db.name + ".staging")
     else:  # DuckLake: beside its data files (only a local catalog stages)
-        folder = Path(Store.of(settings).data_path) / "_staging"
+        folder = Path(open_store(settings).data_path) / "_staging"
     return folder / re.sub(r"[^A-Za-z0-9_.-]", "_", run_id) / f"{name}.parquet"
 
 
 def plan_poll_batches(settings: Settings, clock: Clock = utc_now) -> list[list[dict]]:
-    plans, _waiting = plan_polls(Store.of(settings), load_feeds(settings.feeds).feeds, clock())
+    plans, _waiting = plan_polls(open_store(settings), load_feeds(settings.feeds).feeds, clock())
     return _batches([asdict(p) for p in plans], settings.poll_batch)
 
 
@@ -54,7 +54,7 @@ def poll_batch(plans: list[dict], settings: Settings, stage: Path, run_id: str,
 
 
 def plan_article_batches(settings: Settings) -> list[list[dict]]:
-    ready, _held = plan_articles(Store.of(settings), settings)
+    ready, _held = plan_articles(open_store(settings), settings)
     return _batches([asdict(p) for p in ready], settings.article_batch)
 
 
@@ -69,7 +69,7 @@ def process_batch(plans: list[dict], settings: Settings, stage: Path, run_id: st
 def hand_over(events: list, settings: Settings, stage: Path, run_id: str) -> dict:
     """A mapped task's events, for the commit task: committed here when the store takes
     many writers at once (DuckLake), else staged in a Parquet file for the one commit."""
-    store = Store.of(settings)
+    store = open_store(settings)
     if store.concurrent_writers:
         report = Report()
         report.record(events, store.append(events, run_id))
@@ -85,7 +85,7 @@ def commit_staged(handed: list[dict], settings: Settings, run_id: str) -> dict:
     present = [Path(p) for p in paths if Path(p).exists()]
     events = [e for path in present for e in arrow.read(path)]
     report = Report()
-    report.record(events, Store.of(settings).append(events, run_id))
+    report.record(events, open_store(settings).append(events, run_id))
     for path in present:
         path.unlink(missing_ok=True)
     for done in (h["committed"] for h in handed if h.get("committed")):
@@ -98,7 +98,7 @@ def commit_staged(handed: list[dict], settings: Settings, run_id: str) -> dict:
 
 def cluster_new(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:
     topics = load_topics(settings.topics)
-    ctx = Context(settings, Store.of(settings), load_feeds(settings.feeds), topics,
+    ctx = Context(settings, open_store(settings), load_feeds(settings.feeds), topics,
                   load_alerts(settings.alerts, topics), run_id, clock)
     report = Report()
     cluster_stage(ctx, report)
@@ -107,7 +107,7 @@ def cluster_new(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict
 
 def send_alerts(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:
     topics = load_topics(settings.topics)
-    ctx = Context(settings, Store.of(settings), load_feeds(settings.feeds),
+    ctx = Context(settings, open_store(settings), load_feeds(settings.feeds),
                   topics, load_alerts(settings.alerts, topics), run_id, clock)
     report = Report()
     alert_stage(ctx, report)
@@ -116,14 +116,14 @@ def send_alerts(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict
 
 def retag_stored(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:
     tagger = Tagger(load_topics(settings.topics))
-    diff = retag(Store.of(settings), tagger, run_id, clock())
+    diff = retag(open_store(settings), tagger, run_id, clock())
     return {"ruleset_version": tagger.version, "articles": diff.articles,
             "added": dict(diff.added), "dropped": dict(diff.dropped)}
 
 
 def maintain(settings: Settings) -> dict:
     """The event store's housekeeping (on DuckLake: merge small files, expire snapshots)."""
-    store = Store.of(settings)
+    store = open_store(settings)
     store.maintain()
     return {"store": str(store.path)}
 

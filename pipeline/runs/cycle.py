@@ -25,7 +25,7 @@ from pipeline.alerts.smtp import SmtpServer
 from pipeline.ingest.poll import plan_polls, poll_feeds
 from pipeline.ingest.articles import plan_articles, process_articles, warm_up_workers
 from pipeline.core.settings import Settings
-from pipeline.store.base import Store
+from pipeline.store import Store
 
 COMMIT_EVERY = 200  # articles
 CLUSTER_BATCH = 500  # articles

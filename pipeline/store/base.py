@@ -1,20 +1,19 @@
-"""The event store: the only module that talks to DuckDB (I/O).
+"""The event store's interface, and what every kind of store shares (I/O): connections
+that wait for another process's lock, one writing transaction at a time, the read
+models applied in the transaction of each append, and read-only ad-hoc SQL.
 
-DuckDB takes one writing process per file, and while it holds the file no other
-process can open it, not even to read. So a connection is opened per operation and
-closed straight after: workers never hold it, a run holds it only to plan and to
-commit, and a second process waits (`lock_wait`) instead of failing at once.
+The only package that talks to DuckDB is this one (`file.py` for a DuckDB file,
+`lake.py` for DuckLake). A connection is opened per operation and closed straight
+after: workers never hold it, a run holds it only to plan and to commit, and a second
+process waits (`lock_wait`) instead of failing at once.
 """
 
 from __future__ import annotations
 
-import hashlib
 import random
-import re
 import threading
 import time
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -22,46 +21,21 @@ import duckdb
 
 from pipeline.core.events import Event
 from pipeline.core.resources import sql_text
-from pipeline.store.sandbox import Refused, check
+from pipeline.store import projections, schema
 from pipeline.store.arrow import to_arrow
-
-VIEWS = ("feed_polls", "feeds", "articles", "mentions", "mentions_as_tagged", "stories",
-         "topic_daily", "topic_weekly", "topic_spikes", "topic_outlets", "topic_cooccurrence",
-         "matches", "alerted")
-
+from pipeline.store.errors import StoreBusy, StoreError, damage, is_lock_error
+from pipeline.store.sandbox import Refused, check
 
 # One writing transaction per process at a time. DuckDB's file lock keeps other
 # processes out; within a process, two threads' transactions could both find an id
 # absent and both append it, since nothing but the append's anti-join keeps ids unique.
 _WRITING = threading.RLock()
 
+Progress = Callable[[int, int], None]  # (events applied, events to apply)
 
-class StoreError(Exception):
-    """A problem with the database file a user can act on."""
-
-
-class StoreBusy(StoreError):
-    pass
-
-
-class StoreDamaged(StoreError):
-    """The database file is damaged: what can still be read can be copied out."""
-
-
-# DuckDB's words for a file that lost blocks or was cut short.
-_DAMAGE = re.compile(r"corrupt|checksum|could not read enough bytes|not a valid duckdb|"
-                     r"database has been invalidated|failed to read database header", re.I)
-
-
-def damage(path, error: Exception) -> StoreDamaged | None:
-    """The error a damaged file gives, said plainly with how to recover; None when
-    `error` is not about damage."""
-    if not isinstance(error, duckdb.Error) or not _DAMAGE.search(str(error)):
-        return None
-    return StoreDamaged(
-        f"{path} is damaged ({str(error).strip()}): copy the events that can still be read "
-        f"into a new store with `newsmon copy-log --db {path} --to <new file>`, then use "
-        "that one")
+# The read models' keys (sql/projections/tables.sql): an id's MD5 as two integers.
+_KEY_MACRO = ("CREATE OR REPLACE TEMP MACRO newsmon_key(id) AS "
+              "{'hi': md5_number_upper(id), 'lo': md5_number_lower(id)}")
 
 
 class Transaction:
@@ -105,142 +79,23 @@ class Transaction:
             self._con.unregister("batch")
 
 
-@dataclass
-class Copied:
-    read: int = 0
-    added: int = 0
-    lost: list[tuple[int, int]] = field(default_factory=list)  # seq ranges that could not be read
-
-
-def copy_log(source: "Store", target: "Store", run_id: str, batch_rows: int = 50_000,
-             progress: Callable[[int], None] = lambda n: None) -> Copied:
-    """Copy every event of `source` that `target` lacks into it, in the source's order,
-    a transaction per batch: run it again after a failure and it goes on where it
-    stopped. From a damaged file, every event that can still be read is copied, and the
-    ranges of `seq` that cannot are listed in `lost`."""
-    copied = Copied()
-    with source.reader() as con:
-        last = con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
-        for first in range(1, last + 1, batch_rows):
-            for batch in _readable(con, source.path, first, min(first + batch_rows, last + 1),
-                                   copied.lost):
-                with target.transaction(run_id) as tx:
-                    copied.added += tx.copy(batch)
-                copied.read += batch.num_rows
-                progress(batch.num_rows)
-    return copied
-
-
-SALVAGE_ROWS = 64  # the smallest range given up on in a damaged file
-
-
-def _readable(con: duckdb.DuckDBPyConnection, path, first: int, stop: int,
-              lost: list[tuple[int, int]]) -> Iterator:
-    """The events with `first` <= seq < `stop` as Arrow tables; where the file is damaged,
-    the range is halved until what can be read is read, and the rest noted in `lost`.
-    (Ranges, because DuckDB reads the blocks of a scan ahead and in parallel: one
-    damaged block anywhere failed the whole scan.)"""
-    try:
-        yield con.execute("SELECT * FROM events WHERE seq >= $first AND seq < $stop ORDER BY seq",
-                          {"first": first, "stop": stop}).to_arrow_table()
-    except duckdb.Error as error:
-        if damage(path, error) is None:
-            raise
-        if stop - first <= SALVAGE_ROWS:
-            if lost and lost[-1][1] == first - 1:  # one range with the one before
-                lost[-1] = (lost[-1][0], stop - 1)
-            else:
-                lost.append((first, stop - 1))
-            return
-        middle = (first + stop) // 2
-        yield from _readable(con, path, first, middle, lost)
-        yield from _readable(con, path, middle, stop, lost)
-
-
-def _schema_version() -> str:
-    texts = [sql_text("schema"), *(sql_text(f"views/{view}") for view in VIEWS)]
-    return hashlib.sha256("\n".join(texts).encode()).hexdigest()[:16]
-
-
-_SCHEMA_VERSION = _schema_version()
-
-
-def _ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the table and (re)create the views unless the file already has this
-    version of them: binding a dozen views costs more than a commit's insert."""
-    try:
-        found = con.execute("SELECT version FROM newsmon_schema").fetchone()
-    except duckdb.CatalogException:
-        found = None
-    if found and found[0] == _SCHEMA_VERSION:
-        views = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name IN $names",
-                            {"names": list(VIEWS)}).fetchone()[0]
-        if views == len(VIEWS):  # and nobody dropped one
-            return
-    con.execute("BEGIN")
-    try:
-        _drop_unique_key(con)
-        con.execute(sql_text("schema"))
-        for view in VIEWS:
-            con.execute(sql_text(f"views/{view}"))
-        con.execute("CREATE OR REPLACE TABLE newsmon_schema AS SELECT $v AS version",
-                    {"v": _SCHEMA_VERSION})
-        con.execute("COMMIT")
-    except BaseException:
-        _roll_back(con)
-        raise
-
-
-def _drop_unique_key(con: duckdb.DuckDBPyConnection) -> None:
-    """Files written before 0.2 kept `event_id` UNIQUE. DuckDB rewrites the whole index
-    at every checkpoint, so each commit cost time in proportion to the log; the append's
-    anti-join, under the one-writer lock, keeps ids unique instead. Copy the log once
-    into a table without the index, in the same order."""
-    keyed = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'events' "
-                        "AND constraint_type = 'UNIQUE'").fetchone()[0]
-    if not keyed:
-        return
-    for view in VIEWS:
-        con.execute(f"DROP VIEW IF EXISTS {view}")
-    con.execute("ALTER TABLE events RENAME TO events_keyed")
-    con.execute(sql_text("schema"))
-    con.execute("INSERT INTO events SELECT * FROM events_keyed ORDER BY seq")
-    con.execute("DROP TABLE events_keyed")
-
-
-def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
-    try:
-        con.execute("ROLLBACK")
-    except duckdb.Error:  # a failed COMMIT has already ended the transaction
-        pass
-
-
-def _is_lock_error(error: Exception) -> bool:
-    # a word of its own: "checksum ... in block" is damage, not a lock
-    return isinstance(error, (duckdb.IOException, duckdb.ConnectionException)) \
-        and re.search(r"\block(ed)?\b", str(error), re.I) is not None
-
-
 class Store:
+    """An event store. Subclasses say how to connect (`_connect`), whether it exists yet,
+    and what keeps other processes' writers out (`_writers_lock`)."""
+
     # A DuckDB file takes one writing process: Airflow's mapped tasks stage their events
     # for one commit. DuckLake takes many.
     concurrent_writers = False
-
-    def __init__(self, path: Path | str, lock_wait: float = 120.0):
-        self.path = Path(path)
-        self.lock_wait = lock_wait
-
-    @classmethod
-    def of(cls, settings) -> "Store":
-        """The store a `Settings` names: a DuckDB file, or a DuckLake catalog."""
-        from pipeline.store import lake  # imported here: lake imports this module
-
-        if lake.is_lake(settings.db):
-            return lake.LakeStore(str(settings.db), settings.lake_data, settings.lock_wait)
-        return cls(settings.db, settings.lock_wait)
+    path: Path | str
+    lock_wait: float
+    # called while read models are rebuilt or caught up by more than a commit's worth
+    progress: Progress | None = None
 
     def exists(self) -> bool:
-        return self.path.exists()
+        raise NotImplementedError
+
+    def _connect(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
+        raise NotImplementedError
 
     def _writers_lock(self):
         """What keeps other processes' writers out: for a file, DuckDB's own lock."""
@@ -257,9 +112,15 @@ class Store:
         delay = 0.05
         while True:
             try:
-                return self._connect(read_only, settings)
+                con = self._connect(read_only, settings)
+                try:
+                    con.execute(_KEY_MACRO)
+                except BaseException:
+                    con.close()
+                    raise
+                return con
             except (duckdb.IOException, duckdb.ConnectionException) as error:
-                if not _is_lock_error(error):
+                if not is_lock_error(error):
                     raise damage(self.path, error) or StoreError(
                         f"cannot open {self.path}: {error}") from None
                 if time.monotonic() >= deadline:
@@ -271,25 +132,14 @@ class Store:
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 1.0)
 
-    def _connect(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
-        if not read_only:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.path), read_only=read_only)
-        try:
-            # UTC, so dates cut from timestamps do not depend on the machine's zone.
-            for statement in ("SET TimeZone = 'UTC'", *settings):
-                con.execute(statement)
-            return con
-        except BaseException:
-            con.close()
-            raise
-
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A write connection with the schema and views in place."""
+        """A write connection with the log, the read models and the views in place and
+        current (made again and rebuilt from the log when their definitions changed)."""
         con = self._open(read_only=False)
         try:
-            _ensure_schema(con)
+            if schema.ensure(con):
+                self._catch_up(con)
             yield con
         except duckdb.Error as error:
             raise damage(self.path, error) or error
@@ -298,13 +148,67 @@ class Store:
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        con = self._open(read_only=True)
+        """A read-only connection whose read models are current."""
+        con = self._open_current(read_only=True)
         try:
             yield con
         except duckdb.Error as error:
             raise damage(self.path, error) or error
         finally:
             con.close()
+
+    def _open_current(self, read_only: bool, settings: tuple[str, ...] = ()) -> duckdb.DuckDBPyConnection:
+        """A connection that reads current read models: when they are behind the log (it
+        grew outside newsmon, or their definitions changed), a writer brings them up to
+        date first."""
+        con = self._open(read_only, settings)
+        try:
+            current = _current(con)
+        except BaseException:
+            con.close()
+            raise
+        if current:
+            return con
+        con.close()
+        self.refresh()
+        return self._open(read_only, settings)
+
+    def refresh(self) -> int:
+        """Bring the read models up to date with the log; returns the events applied."""
+        with self.sole_writer() as con:
+            return self._catch_up(con)
+
+    def rebuild(self) -> int:
+        """Drop every read model and build it again from the log; returns the events
+        applied."""
+        with self.sole_writer() as con:
+            con.execute("BEGIN")
+            try:
+                projections.reset(con)
+                con.execute("COMMIT")
+            except BaseException:
+                schema.roll_back(con)
+                raise
+            return self._catch_up(con)
+
+    def _catch_up(self, con: duckdb.DuckDBPyConnection) -> int:
+        """Apply what the read models lack, a transaction per step of a million events,
+        so that a rebuild of a long log keeps its memory and shows its progress."""
+        total = 0
+        while True:
+            con.execute("BEGIN")
+            try:
+                done = projections.catch_up(con, max_batches=1)
+                con.execute("COMMIT")
+            except BaseException:
+                schema.roll_back(con)
+                raise
+            if not done:
+                return total
+            total += done
+            if self.progress:
+                applied, last = projections.applied(con)
+                self.progress(applied, last)
 
     # -- writing -----------------------------------------------------------------
 
@@ -325,17 +229,18 @@ class Store:
 
     @contextmanager
     def transaction(self, run_id: str) -> Iterator["Transaction"]:
-        """Read and append in one transaction, holding the file throughout: what was read
+        """Read and append in one transaction, holding the store throughout: what was read
         cannot change before the append (another process waits for the file's lock,
         another thread of this one for `_WRITING`; on DuckLake, other writers for its
-        advisory lock)."""
+        advisory lock). The read models take in what it appended before it commits."""
         with self.sole_writer() as con:
             try:
                 con.execute("BEGIN")
                 yield Transaction(con, run_id)
+                projections.catch_up(con)
                 con.execute("COMMIT")
             except duckdb.Error as error:
-                _roll_back(con)
+                schema.roll_back(con)
                 if damaged := damage(self.path, error):
                     raise damaged from None
                 full = "no space left" in str(error).lower()
@@ -343,7 +248,7 @@ class Store:
                                  f"events in {self.path}; none of this transaction's was "
                                  f"recorded, earlier events are intact ({error})") from None
             except BaseException:
-                _roll_back(con)
+                schema.roll_back(con)
                 raise
 
     def maintain(self) -> None:
@@ -401,7 +306,7 @@ class Store:
             raise StoreError(str(refused)) from None
         # no file or network access, and no writable directory (DuckDB spills large
         # sorts to its temp directory; here they stop at the memory limit instead)
-        con = self._open(read_only=True, settings=(
+        con = self._open_current(read_only=True, settings=(
             *self._adhoc_settings(), "SET temp_directory = ''", "SET enable_external_access = false",
             "SET memory_limit = '2GB'", "SET lock_configuration = true"))
         deadline = time.monotonic() + timeout
@@ -417,3 +322,14 @@ class Store:
         finally:
             timer.cancel()
             con.close()
+
+
+def _current(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this store's read models are this version's and have applied the whole log."""
+    try:
+        found = con.execute("SELECT version, applied_seq FROM newsmon_projections").fetchone()
+    except duckdb.CatalogException:
+        return False
+    if not found or found[0] != schema.VERSION:
+        return False
+    return found[1] == con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]

@@ -25,7 +25,8 @@ from typing import Iterator, Sequence
 import duckdb
 
 from pipeline.core.events import Event
-from pipeline.store.base import Store, StoreBusy, StoreError
+from pipeline.store.base import Store
+from pipeline.store.errors import StoreBusy, StoreError
 
 PREFIX = "ducklake:"
 POSTGRES = "postgres:"

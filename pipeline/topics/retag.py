@@ -15,7 +15,7 @@ from typing import Iterator
 
 from pipeline.core import events as ev
 from pipeline.extract.worker import match_event
-from pipeline.store.base import Store
+from pipeline.store import Store
 from pipeline.topics.tagging import Tagger
 
 PAGE = 1000
@@ -38,10 +38,10 @@ class Diff:
 
 
 def stored_articles(store: Store, page: int = PAGE) -> Iterator[dict]:
-    after = ""
+    after = 0
     while rows := store.rows("stored_articles", {"after": after, "limit": page}, missing_ok=False):
         yield from rows
-        after = rows[-1]["article_id"]
+        after = rows[-1]["discovered_seq"]
 
 
 def retag_article(row: dict, tagger: Tagger, at: datetime, diff: Diff) -> list[ev.Event]:

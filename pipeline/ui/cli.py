@@ -8,6 +8,7 @@ import json
 import shlex
 import shutil
 import sys
+import time
 from contextlib import nullcontext
 from itertools import chain, islice
 from datetime import date
@@ -36,7 +37,8 @@ from pipeline.ui.render import (RichProgress, render_diff, render_scores, rows_a
 from pipeline.topics.retag import retag
 from pipeline.topics.scoring import score
 from pipeline.core.settings import Settings, db_location, from_env
-from pipeline.store.base import Store, StoreError, copy_log
+from pipeline.store import Store, StoreError, open_store
+from pipeline.store.copy import copy_log
 from pipeline.topics.tagging import Tagger
 
 class CommandError(Exception):
@@ -110,6 +112,8 @@ def _parser() -> argparse.ArgumentParser:
                    "and send nothing")
     command("status", _status, "recent runs, the alert outbox, failed alerts, feeds in trouble",
             (common, configs))
+    command("rebuild", _rebuild, "drop the read models (what the views read) and build them "
+            "again from the event log", (common,))
     p = command("copy-log", _copy_log, "copy the events the target log lacks into it, in order "
                 "(a DuckDB file to DuckLake, or back); safe to run again", (common,))
     p.add_argument("--to", type=db_location, required=True,
@@ -162,9 +166,30 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _store(settings: Settings):
+    """The store, saying on stderr how far it has got when it must rebuild or catch up its
+    read models before answering (after an upgrade, or a log grown outside newsmon)."""
+    store = open_store(settings)
+    errors = Console(stderr=True, markup=False)
+    store.progress = lambda applied, last: errors.print(
+        f"read models: {applied:,} of {last:,} events applied", highlight=False)
+    return store
+
+
+def _rebuild(args, settings: Settings, console: Console) -> int:
+    store = _store(settings)
+    if not store.exists():
+        raise CommandError(f"no event store at {store.path} to rebuild")
+    started = time.monotonic()
+    applied = store.rebuild()
+    console.print(f"read models rebuilt from {applied:,} events of {store.path} in "
+                  f"{time.monotonic() - started:.1f} s", highlight=False)
+    return 0
+
+
 def _context(args, settings: Settings, progress) -> Context:
     topics = load_topics(settings.topics)
-    return Context(settings=settings, store=Store.of(settings),
+    return Context(settings=settings, store=_store(settings),
                    feeds=load_feeds(settings.feeds), topics=topics,
                    alerts=load_alerts(settings.alerts, topics),
                    run_id=run_id("cli", utc_now()), progress=progress)
@@ -193,7 +218,7 @@ def _alert(args, settings: Settings, console: Console) -> int:
     if not args.preview:
         return _stage(alert_stage)(args, settings, console)
     topics = load_topics(settings.topics)
-    written = outbox.preview(Store.of(settings), load_alerts(settings.alerts, topics),
+    written = outbox.preview(_store(settings), load_alerts(settings.alerts, topics),
                                utc_now(), args.preview)
     console.print(f"{len(written)} messages written to {args.preview}/ (.eml and .html); "
                   "nothing was sent or recorded")
@@ -201,8 +226,8 @@ def _alert(args, settings: Settings, console: Console) -> int:
 
 
 def _copy_log(args, settings: Settings, console: Console) -> int:
-    source = Store.of(settings)
-    target = Store.of(settings.with_(db=args.to, lake_data=args.to_lake_data))
+    source = _store(settings)
+    target = _store(settings.with_(db=args.to, lake_data=args.to_lake_data))
     if str(target.path) == str(source.path):
         raise CommandError("the target is the source")
     if not source.exists():
@@ -220,7 +245,7 @@ def _copy_log(args, settings: Settings, console: Console) -> int:
 
 
 def _status(args, settings: Settings, console: Console) -> int:
-    store = Store.of(settings)
+    store = _store(settings)
     show = [("Recent runs", "recent_runs", {"limit": 5},
              ["run_id", "finished", "events", "articles", "matches", "alerts_sent", "errors"]),
             ("Alerts waiting to be sent (the outbox)", "outbox", {},
@@ -250,7 +275,7 @@ def _demo(args, settings: Settings, console: Console) -> int:
                   f"recording into {settings.db}")
     with RichProgress(console, enabled=not args.no_progress) as progress:
         report = demo.run_demo(settings, args.port, args.mail_dir, progress)
-    store = Store.of(settings)
+    store = _store(settings)
     _finish(console, store, report)
     trends = [r for r in store.rows("trends_day", {"topic": None, "since": None}) if r["articles"]]
     if trends:
@@ -284,7 +309,7 @@ def _self() -> str:
 
 
 def _sql(args, settings: Settings, console: Console) -> int:
-    store = Store.of(settings)
+    store = _store(settings)
     if args.format == "parquet":
         if not args.out:
             raise CommandError("--format parquet needs --out FILE")
@@ -311,7 +336,7 @@ def _sql(args, settings: Settings, console: Console) -> int:
 
 
 def _events(args, settings: Settings, console: Console) -> int:
-    rows = Store.of(settings).rows(
+    rows = _store(settings).rows(
         "events", {"type": args.type, "stream": args.stream, "limit": args.tail}, missing_ok=False)
     columns = ["seq", "recorded_at", "type", "stream", "run_id", "payload"]
     rows_as(args.format, columns, [tuple(r[c] for c in columns) for r in reversed(rows)], console)
@@ -319,7 +344,7 @@ def _events(args, settings: Settings, console: Console) -> int:
 
 
 def _trends(args, settings: Settings, console: Console) -> int:
-    rows = Store.of(settings).rows(f"trends_{args.by}", {"topic": args.topic, "since": args.since},
+    rows = _store(settings).rows(f"trends_{args.by}", {"topic": args.topic, "since": args.since},
                                    missing_ok=False)
     columns = ["period", "topic", "articles", "stories", "share", "mean_7d", "mean_28d", "spike"]
     if args.chart:
@@ -336,7 +361,7 @@ def _round(value):
 
 
 def _report(args, settings: Settings, console: Console) -> int:
-    page = report.build(Store.of(settings), utc_now(), args.since)
+    page = report.build(_store(settings), utc_now(), args.since)
     args.out.write_text(page, encoding="utf-8")
     console.print(f"report written to {args.out} ({len(page) // 1024} KB): open it in a browser")
     return 0
@@ -367,7 +392,7 @@ def _tag(args, settings: Settings, console: Console) -> int:
 
 def _retag(args, settings: Settings, console: Console) -> int:
     tagger = Tagger(load_topics(settings.topics))
-    diff = retag(Store.of(settings), tagger,
+    diff = retag(_store(settings), tagger,
                  run_id("retag", utc_now()), utc_now())
     render_diff(console, diff, f"Re-tagged {diff.articles} stored articles with ruleset {tagger.version}")
     return 0
@@ -375,7 +400,7 @@ def _retag(args, settings: Settings, console: Console) -> int:
 
 def _topics_backtest(args, settings: Settings, console: Console) -> int:
     tagger = Tagger(load_topics(settings.topics))
-    diff = retag(Store.of(settings), tagger, "backtest", utc_now(), apply=False)
+    diff = retag(_store(settings), tagger, "backtest", utc_now(), apply=False)
     render_diff(console, diff, f"Ruleset {tagger.version} on {diff.articles} stored articles "
                 "(nothing was changed)", samples=True)
     return 0

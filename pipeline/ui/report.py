@@ -10,7 +10,7 @@ import html
 from datetime import date, datetime
 
 from pipeline.trends import charts
-from pipeline.store.base import Store
+from pipeline.store import Store
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }

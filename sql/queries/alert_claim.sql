@@ -3,14 +3,8 @@
 -- columns: pending (decided, not sent, not failed for good), attempts (tries so far:
 --          claims, or failures in logs older than claims), claimed_until (the end of
 --          the latest claim, when no outcome followed it)
-SELECT coalesce(bool_or(type = 'AlertDecided'), false)
-           AND NOT coalesce(bool_or(type = 'AlertSent'), false)
-           AND NOT coalesce(bool_or(type = 'AlertFailed'
-                                    AND NOT coalesce((payload->>'retryable')::BOOLEAN, false)), false)
-           AS pending,
-       greatest(count(*) FILTER (WHERE type = 'AlertClaimed'),
-                count(*) FILTER (WHERE type = 'AlertFailed')) AS attempts,
-       CASE WHEN arg_max(type, seq) = 'AlertClaimed'
-            THEN CAST(arg_max(payload->>'until', seq) AS TIMESTAMPTZ) END AS claimed_until
-FROM events
-WHERE stream = 'alert:' || $alert_id;
+SELECT coalesce(bool_or(decided AND end_type IS NULL), false) AS pending,
+       coalesce(max(greatest(claims, failures)), 0) AS attempts,
+       max(CASE WHEN last_type = 'AlertClaimed' THEN last_claim_until END) AS claimed_until
+FROM alert_state
+WHERE key = newsmon_key($alert_id);

@@ -1,7 +1,6 @@
--- last_digest: when the last digest was decided for a recipient.
+-- last_digest: when the latest digest for a recipient was decided.
 -- parameters: $recipient
--- columns: decided_at (NULL when there was none)
-SELECT max(occurred_at) AS decided_at
-FROM events
-WHERE type = 'AlertDecided' AND (payload->>'recipient') = $recipient
-  AND (payload->>'mode') = 'digest';
+-- columns: decided_at (NULL if none yet)
+SELECT max(decided_at) AS decided_at
+FROM alert_state
+WHERE recipient = $recipient AND mode = 'digest' AND decided;

@@ -1,18 +1,18 @@
--- stored_articles: extracted articles with the topics they match now, a page at a time
--- (keyset pagination on article_id), for re-tagging and backtests.
--- parameters: $after (article_id to start after; '' for the first page), $limit
--- columns: article_id, title, text, matched (list of {topic, version} it matches now)
+-- stored_articles: one page of the extracted articles, in the order they were
+-- discovered, with the topics they match now and under which ruleset version.
+-- parameters: $after (the discovered_seq the previous page ended on; 0 at first), $limit
+-- columns: article_id, discovered_seq, title, text, matched (list of {topic, version})
 WITH page AS (
-    SELECT article_id, title, text
-    FROM articles
-    WHERE state = 'extracted' AND article_id > $after
-    ORDER BY article_id
+    SELECT key, article_id, discovered_seq, title, text
+    FROM article_state
+    WHERE extracted AND discovered_seq > $after
+    ORDER BY discovered_seq
     LIMIT $limit
 )
-SELECT p.article_id, p.title, p.text,
+SELECT p.article_id, p.discovered_seq, p.title, p.text,
        coalesce(list({'topic': m.topic, 'version': m.ruleset_version})
                 FILTER (WHERE m.topic IS NOT NULL), []) AS matched
 FROM page AS p
-LEFT JOIN mentions AS m USING (article_id)
-GROUP BY p.article_id, p.title, p.text
-ORDER BY p.article_id;
+LEFT JOIN mention_state AS m ON m.article_key = p.key AND m.decision = 'TopicMatched'
+GROUP BY p.article_id, p.discovered_seq, p.title, p.text
+ORDER BY p.discovered_seq;

@@ -6,30 +6,9 @@
 -- columns: alert_id, recipient, mode, article_id, topic, match_event_id, decided_at,
 --          outcome (sent, failed, pending), message_id, error
 CREATE OR REPLACE VIEW alerted AS
-WITH decided AS (
-    SELECT split_part(stream, ':', 2) AS alert_id, stream,
-           payload->>'recipient' AS recipient,
-           payload->>'mode' AS mode,
-           occurred_at AS decided_at,
-           unnest(from_json(payload->'items',
-                            '[{"article_id": "VARCHAR", "topic": "VARCHAR", "match_event_id": "VARCHAR"}]')) AS item
-    FROM events
-    WHERE type = 'AlertDecided'
-), ended AS (
-    SELECT stream,
-           arg_max(type, seq) AS type,
-           arg_max(payload->>'message_id', seq) AS message_id,
-           arg_max((payload->>'error_class') || ': ' || (payload->>'detail'), seq)
-               FILTER (WHERE type = 'AlertFailed') AS error
-    FROM events
-    WHERE type = 'AlertSent'
-       OR (type = 'AlertFailed' AND NOT coalesce((payload->>'retryable')::BOOLEAN, false))
-    GROUP BY stream
-)
-SELECT d.alert_id, d.recipient, d.mode, d.item.article_id, d.item.topic, d.item.match_event_id,
-       d.decided_at,
-       CASE WHEN e.type = 'AlertSent' THEN 'sent' WHEN e.type = 'AlertFailed' THEN 'failed'
+SELECT i.alert_id, i.recipient, i.mode, i.article_id, i.topic, i.match_event_id, i.decided_at,
+       CASE WHEN s.end_type = 'AlertSent' THEN 'sent' WHEN s.end_type = 'AlertFailed' THEN 'failed'
             ELSE 'pending' END AS outcome,
-       e.message_id, e.error
-FROM decided AS d
-LEFT JOIN ended AS e USING (stream);
+       s.message_id, s.error
+FROM alert_items AS i
+LEFT JOIN alert_state AS s ON s.alert_id = i.alert_id;

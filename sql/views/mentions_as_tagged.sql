@@ -4,20 +4,9 @@
 -- columns: article_id, topic, ruleset_version, score, snippet, tagged_at,
 --          match_event_id, title, url, feed_id, published, site, discovered_at, story_id, day
 CREATE OR REPLACE VIEW mentions_as_tagged AS
-WITH first_match AS (
-    SELECT article_id, topic,
-           arg_min(payload, seq) AS payload,
-           min(occurred_at) AS tagged_at,
-           arg_min(event_id, seq) AS match_event_id
-    FROM events
-    WHERE type = 'TopicMatched' AND NOT coalesce((payload->>'retag')::BOOLEAN, false)
-    GROUP BY article_id, topic
-)
-SELECT f.article_id, f.topic,
-       f.payload->>'ruleset_version' AS ruleset_version,
-       (f.payload->>'score')::DOUBLE AS score,
-       f.payload->>'snippet' AS snippet,
-       f.tagged_at, f.match_event_id,
-       a.title, a.url, a.feed_id, a.published, a.site, a.discovered_at, a.story_id, a.day
-FROM first_match AS f
-JOIN articles AS a USING (article_id);
+SELECT article_id, topic, first_ruleset_version AS ruleset_version, first_score AS score,
+       first_snippet AS snippet, first_tagged_at AS tagged_at,
+       first_match_event_id AS match_event_id, title, url, feed_id, published, site,
+       discovered_at, story_id, day
+FROM mention_state
+WHERE first_match_event_id IS NOT NULL AND discovered_at IS NOT NULL;

@@ -6,35 +6,26 @@
 --          share (articles / ingested: a quiet news day is not a quiet topic),
 --          articles_7d_mean, articles_28d_mean, stories_7d_mean, stories_28d_mean
 CREATE OR REPLACE VIEW topic_daily AS
-WITH ingested AS (
-    SELECT day, count(*) AS articles, count(DISTINCT story_id) AS stories
-    FROM articles WHERE state = 'extracted' GROUP BY day
-), matched AS (
-    SELECT day, topic, count(*) AS articles, count(DISTINCT story_id) AS stories
-    FROM mentions GROUP BY ALL
-), as_tagged AS (
-    SELECT day, topic, count(*) AS articles FROM mentions_as_tagged GROUP BY ALL
-), calendar AS (
+WITH calendar AS (
     SELECT topic,
-           CAST(unnest(generate_series(first_day, (SELECT max(day) FROM ingested),
+           CAST(unnest(generate_series(first_day, (SELECT max(day) FROM day_ingested),
                                        INTERVAL 1 DAY)) AS DATE) AS day
-    FROM (SELECT topic, min(day) AS first_day FROM matched GROUP BY topic)
+    FROM (SELECT topic, min(day) AS first_day FROM topic_day WHERE articles > 0 GROUP BY topic)
 )
 SELECT c.day,
        c.topic,
-       coalesce(m.articles, 0) AS articles,
-       coalesce(m.stories, 0) AS stories,
-       coalesce(t.articles, 0) AS articles_as_tagged,
+       coalesce(t.articles, 0) AS articles,
+       coalesce(t.stories, 0) AS stories,
+       coalesce(t.articles_as_tagged, 0) AS articles_as_tagged,
        coalesce(i.articles, 0) AS ingested,
        coalesce(i.stories, 0) AS ingested_stories,
-       CASE WHEN coalesce(i.articles, 0) > 0 THEN coalesce(m.articles, 0) / i.articles ELSE 0 END AS share,
-       avg(coalesce(m.articles, 0)) OVER last_7 AS articles_7d_mean,
-       avg(coalesce(m.articles, 0)) OVER last_28 AS articles_28d_mean,
-       avg(coalesce(m.stories, 0)) OVER last_7 AS stories_7d_mean,
-       avg(coalesce(m.stories, 0)) OVER last_28 AS stories_28d_mean
+       CASE WHEN coalesce(i.articles, 0) > 0 THEN coalesce(t.articles, 0) / i.articles ELSE 0 END AS share,
+       avg(coalesce(t.articles, 0)) OVER last_7 AS articles_7d_mean,
+       avg(coalesce(t.articles, 0)) OVER last_28 AS articles_28d_mean,
+       avg(coalesce(t.stories, 0)) OVER last_7 AS stories_7d_mean,
+       avg(coalesce(t.stories, 0)) OVER last_28 AS stories_28d_mean
 FROM calendar AS c
-LEFT JOIN matched AS m USING (day, topic)
-LEFT JOIN as_tagged AS t USING (day, topic)
-LEFT JOIN ingested AS i USING (day)
+LEFT JOIN topic_day AS t USING (day, topic)
+LEFT JOIN day_ingested AS i USING (day)
 WINDOW last_7 AS (PARTITION BY c.topic ORDER BY c.day ROWS BETWEEN 6 PRECEDING AND CURRENT ROW),
        last_28 AS (PARTITION BY c.topic ORDER BY c.day ROWS BETWEEN 27 PRECEDING AND CURRENT ROW);

@@ -2,12 +2,6 @@
 -- columns: topic, outlet (the site's name, or the feed id), feed_id, articles, stories,
 --          first_day, last_day
 CREATE OR REPLACE VIEW topic_outlets AS
-SELECT topic,
-       coalesce(site, feed_id) AS outlet,
-       any_value(feed_id) AS feed_id,
-       count(*) AS articles,
-       count(DISTINCT story_id) AS stories,
-       min(day) AS first_day,
-       max(day) AS last_day
-FROM mentions
-GROUP BY topic, coalesce(site, feed_id);
+SELECT topic, outlet, feed_id, articles, stories, first_day, last_day
+FROM topic_outlet
+WHERE articles > 0;

@@ -1,0 +1,34 @@
+"""The event store in one DuckDB file (I/O): the embedded default.
+
+DuckDB takes one writing process per file, and while it holds the file no other
+process can open it, not even to read; `Store` opens a connection per operation and
+waits for the lock.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from pipeline.store.base import Store
+
+
+class FileStore(Store):
+    def __init__(self, path: Path | str, lock_wait: float = 120.0):
+        self.path = Path(path)
+        self.lock_wait = lock_wait
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def _connect(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
+        con = duckdb.connect(str(self.path), read_only=read_only)
+        try:
+            # UTC, so dates cut from timestamps do not depend on the machine's zone.
+            for statement in ("SET TimeZone = 'UTC'", *settings):
+                con.execute(statement)
+            return con
+        except BaseException:
+            con.close()
+            raise

@@ -1,0 +1,75 @@
+"""The read models kept current from the log (I/O, inside the store's transactions).
+
+Every write transaction ends by applying the events recorded since the models' last
+applied `seq` (the batch it appended, usually) through `sql/projections/apply_*.sql`,
+in the same transaction: no reader sees an event without its effect, and a crash leaves
+both or neither. The same statements build the models from an empty state, a batch of
+events at a time (`rebuild`), so a model made incrementally and one rebuilt from the log
+are the same tables (tests/test_projections.py shows it on random logs).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from pipeline.core import events as ev
+from pipeline.core.resources import sql_text
+from pipeline.store.schema import APPLY, TABLES
+
+REBUILD_BATCH = 1_000_000  # events per step of a rebuild: memory stays bounded
+
+_ARTICLE = {ev.ARTICLE_DISCOVERED, ev.ARTICLE_FETCHED, ev.ARTICLE_FETCH_FAILED,
+            ev.ARTICLE_EXTRACTED, ev.ARTICLE_EXTRACTION_FAILED, ev.STORY_CLUSTERED,
+            ev.TOPIC_MATCHED, ev.TOPIC_UNMATCHED}
+# The events that give each step work: a commit of polls skips the article steps, a
+# commit of articles the alert step (each statement costs a millisecond or two even
+# when it has nothing to do).
+_WORK = {"apply_1_articles": _ARTICLE, "apply_2_mentions": _ARTICLE, "apply_3_matches": _ARTICLE,
+         "apply_4_stories": _ARTICLE, "apply_8_counts": _ARTICLE,
+         "apply_5_feeds": {ev.FEED_POLLED, ev.FEED_POLL_FAILED, ev.ARTICLE_DISCOVERED},
+         "apply_6_alerts": {ev.ALERT_DECIDED, ev.ALERT_CLAIMED, ev.ALERT_SENT, ev.ALERT_FAILED},
+         "apply_7_runs": None}  # every event counts in its run
+_STEPS = [(name, sql_text(f"projections/{name}")) for name in APPLY]
+assert set(_WORK) == set(APPLY), "every step of sql/projections says what gives it work"
+
+
+def applied(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """The last seq the read models have applied, and the last seq of the log."""
+    applied_seq = con.execute("SELECT applied_seq FROM newsmon_projections").fetchone()[0]
+    last = con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+    return applied_seq, last
+
+
+def catch_up(con: duckdb.DuckDBPyConnection, batch: int = REBUILD_BATCH,
+             max_batches: int | None = None) -> int:
+    """Apply the events recorded since the read models' last applied seq, `batch` at a
+    time (at most `max_batches` of them), in the caller's transaction. Returns how many
+    events were applied."""
+    done, last = applied(con)
+    start, batches = done, 0
+    while done < last and (max_batches is None or batches < max_batches):
+        upto = min(done + batch, last)
+        _apply(con, done, upto)
+        done, batches = upto, batches + 1
+    if done != start:
+        con.execute("UPDATE newsmon_projections SET applied_seq = $seq", {"seq": done})
+    return done - start
+
+
+def _apply(con: duckdb.DuckDBPyConnection, after: int, upto: int) -> None:
+    con.execute("CREATE OR REPLACE TEMP TABLE new_events AS "
+                "SELECT * FROM events WHERE seq > $after AND seq <= $upto",
+                {"after": after, "upto": upto})
+    types = {t for (t,) in con.execute("SELECT DISTINCT type FROM new_events").fetchall()}
+    for name, statements in _STEPS:
+        work = _WORK[name]
+        if work is None or types & work:
+            con.execute(statements)
+
+
+def reset(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop every read model and make it again, empty, to be rebuilt from the log."""
+    for table in TABLES:
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute(sql_text("projections/tables"))
+    con.execute("UPDATE newsmon_projections SET applied_seq = 0")

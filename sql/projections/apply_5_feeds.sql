@@ -1,0 +1,78 @@
+-- apply_5_feeds: new polls into poll_log, the articles each found first counted on it,
+-- articles per feed and day, and feed_state made again for every feed touched.
+
+-- polls recorded before: the articles these events discovered first
+UPDATE poll_log AS p SET new_entries = p.new_entries + d.n
+FROM (SELECT newsmon_key(payload->>'poll') AS event_key, count(*) AS n
+      FROM new_events WHERE type = 'ArticleDiscovered' AND (payload->>'poll') IS NOT NULL
+      GROUP BY 1) AS d
+WHERE p.event_key = d.event_key;
+
+-- new polls, with the articles they discovered first, recorded with them or before
+CREATE OR REPLACE TEMP TABLE d_polls AS
+SELECT newsmon_key(event_id) AS event_key, * FROM new_events
+WHERE type IN ('FeedPolled', 'FeedPollFailed');
+
+INSERT INTO poll_log
+SELECT p.event_key, p.event_id, p.seq, p.feed_id, (p.payload->>'poll_no')::INTEGER, p.occurred_at,
+       p.type = 'FeedPolled', (p.payload->>'status')::INTEGER,
+       coalesce((p.payload->>'not_modified')::BOOLEAN, false), (p.payload->>'entries')::INTEGER,
+       coalesce(found.n, 0),
+       p.payload->>'error_class', p.payload->>'detail', (p.payload->>'elapsed_ms')::INTEGER,
+       p.payload->>'url', p.payload->>'feed_url', p.payload->>'final_url', p.payload->>'moved_to',
+       p.payload->>'etag', p.payload->>'last_modified', p.payload->>'content_sha256',
+       p.payload->>'retry_after', p.run_id
+FROM d_polls AS p
+LEFT JOIN (SELECT poll_key, count(*) AS n FROM article_state
+           WHERE poll_key IN (SELECT event_key FROM d_polls) GROUP BY poll_key) AS found
+       ON found.poll_key = p.event_key;
+
+CREATE OR REPLACE TEMP TABLE d_feed_daily AS
+SELECT feed_id, CAST(occurred_at AS DATE) AS day, count(*) AS articles
+FROM new_events WHERE type = 'ArticleDiscovered' AND feed_id IS NOT NULL
+GROUP BY ALL;
+
+UPDATE feed_daily AS f SET articles = f.articles + d.articles
+FROM d_feed_daily AS d WHERE f.feed_id = d.feed_id AND f.day = d.day;
+
+INSERT INTO feed_daily
+SELECT * FROM d_feed_daily AS d
+WHERE NOT EXISTS (SELECT 1 FROM feed_daily AS f WHERE f.feed_id = d.feed_id AND f.day = d.day);
+
+CREATE OR REPLACE TEMP TABLE touched_feeds AS
+SELECT DISTINCT feed_id FROM new_events
+WHERE type IN ('FeedPolled', 'FeedPollFailed', 'ArticleDiscovered') AND feed_id IS NOT NULL;
+
+DELETE FROM feed_state WHERE feed_id IN (SELECT feed_id FROM touched_feeds);
+
+INSERT INTO feed_state
+WITH polls AS (
+    SELECT *, max(CASE WHEN ok THEN poll_no END) OVER (PARTITION BY feed_id) AS last_ok_no,
+              max(CASE WHEN ok THEN seq END) OVER (PARTITION BY feed_id) AS last_ok_seq
+    FROM poll_log WHERE feed_id IN (SELECT feed_id FROM touched_feeds)
+)
+SELECT feed_id,
+       arg_max(url, poll_no) AS url,
+       count(*) AS polls,
+       max(polled_at) AS last_polled_at,
+       max(polled_at) FILTER (WHERE ok) AS last_success_at,
+       count(*) FILTER (WHERE NOT ok AND poll_no > coalesce(last_ok_no, 0)) AS failure_streak,
+       arg_max(error_class || ': ' || detail, poll_no) FILTER (WHERE NOT ok) AS last_error,
+       arg_max(http_status, poll_no) AS last_status,
+       arg_max(moved_to, poll_no) FILTER (WHERE ok) AS moved_to,
+       sum(new_entries) AS articles,
+       max(poll_no) AS last_poll_no,
+       arg_max(url, seq) FILTER (WHERE ok) AS ok_url,
+       arg_max(feed_url, seq) FILTER (WHERE ok) AS ok_feed_url,
+       arg_max(final_url, seq) FILTER (WHERE ok) AS ok_final_url,
+       arg_max(etag, seq) FILTER (WHERE ok) AS ok_etag,
+       arg_max(last_modified, seq) FILTER (WHERE ok) AS ok_last_modified,
+       arg_max(content_sha256, seq) FILTER (WHERE ok) AS ok_content_sha256,
+       arg_max(moved_to, seq) FILTER (WHERE ok) AS ok_moved_to,
+       max(polled_at) AS last_at,
+       arg_max(ok, seq) AS last_ok,
+       arg_max(http_status, seq) AS last_poll_status,
+       arg_max(retry_after, seq) AS last_retry_after,
+       count(*) FILTER (WHERE NOT ok AND seq > coalesce(last_ok_seq, 0)) AS failures_since_ok
+FROM polls
+GROUP BY feed_id;

@@ -1,0 +1,13 @@
+-- topic_outlets: which outlets carry each topic.
+-- columns: topic, outlet (the site's name, or the feed id), feed_id, articles, stories,
+--          first_day, last_day
+CREATE OR REPLACE VIEW topic_outlets AS
+SELECT topic,
+       coalesce(site, feed_id) AS outlet,
+       any_value(feed_id) AS feed_id,
+       count(*) AS articles,
+       count(DISTINCT story_id) AS stories,
+       min(day) AS first_day,
+       max(day) AS last_day
+FROM mentions
+GROUP BY topic, coalesce(site, feed_id);
