@@ -27,20 +27,23 @@ RUN = textwrap.dedent("""
         os.environ.update(NEWSMON_DB=str(folder / f"{mode}.duckdb"), NEWSMON_FEEDS=str(feeds),
                           NEWSMON_OFFLINE="1", NEWSMON_ALLOW_HOSTS=site.host_port)
         if mode == "airflow":
+            sys.path.insert(0, str(Path(sys.argv[3]) / "dags"))  # as Airflow does
             spec = importlib.util.spec_from_file_location("ingest", Path(sys.argv[3]) / "dags/newsmon_ingest.py")
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             started = time.perf_counter()
             state = module.dag.test().state
         else:
-            from pipeline.core.config import load_alerts, load_feeds, load_topics
-            from pipeline.runs.cycle import Context, poll_stage, process_stage, Report
+            from pipeline.core.config import load_alerts, load_feeds
+            from pipeline.topics.definitions import load_topics
+            from pipeline.runs.context import Context, Report
+            from pipeline.runs.cycle import poll_stage, process_stage
             from pipeline.core.settings import from_env
             from pipeline.store import FileStore, Store
             settings = from_env()
             topics = load_topics()
             ctx = Context(settings, FileStore(settings.db), load_feeds(feeds), topics,
-                          load_alerts(None, topics), "bench")
+                          load_alerts(None, topics.ids), "bench")
             started = time.perf_counter()
             report = Report()
             poll_stage(ctx, report)

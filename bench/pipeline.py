@@ -68,8 +68,10 @@ def serve(site_dir: str) -> None:
 
 
 def run_pipeline(origin: str, db: str, workers: int, copies: int) -> dict:
-    from pipeline.core.config import AlertsFile, FeedsFile, load_topics
-    from pipeline.runs.cycle import Context, run_cycle, run_id, utc_now
+    from pipeline.core.config import AlertsFile, FeedsFile
+    from pipeline.topics.definitions import load_topics
+    from pipeline.runs.context import Context, run_id, utc_now
+    from pipeline.runs.cycle import run_cycle
     from pipeline.core.settings import Settings
     from pipeline.store import open_store
 

@@ -48,8 +48,9 @@ async def bare_polls(origin: str, etags: dict, feeds: int) -> int:
 
 def run_child(origin: str, folder: str, db: str) -> dict:
     from pipeline.runs import cycle
-    from pipeline.core.config import AlertsFile, FeedsFile, load_topics
-    from pipeline.runs.cycle import Context, Report
+    from pipeline.core.config import AlertsFile, FeedsFile
+    from pipeline.topics.definitions import load_topics
+    from pipeline.runs.context import Context, Report
     from pipeline.core.settings import Settings
     from pipeline.store import open_store
 

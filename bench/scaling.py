@@ -32,8 +32,9 @@ TARGET_FEEDS = 100_000
 
 def run_child(origin: str, folder: str, db: str, feeds: str) -> dict:
     from pipeline.runs import cycle
-    from pipeline.core.config import AlertsFile, FeedsFile, load_topics
-    from pipeline.runs.cycle import Context, Report
+    from pipeline.core.config import AlertsFile, FeedsFile
+    from pipeline.topics.definitions import load_topics
+    from pipeline.runs.context import Context, Report
     from pipeline.ingest.articles import plan_articles
     from pipeline.core.settings import Settings
     from pipeline.store import open_store

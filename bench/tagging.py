@@ -9,7 +9,7 @@ import re
 import trafilatura
 
 from bench.common import best_of, pages
-from pipeline.core.config import TopicsFile, load_topics
+from pipeline.topics.definitions import TopicsFile, load_topics
 from pipeline.extract.page import OPTIONS, decode, extract_page
 from pipeline.topics.tagging import Tagger
 from pipeline.core.text import fold

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, dag, task
-
-NEW_MATCHES = Asset("newsmon_new_matches")
+from airflow.sdk import AssetOrTimeSchedule, CronTriggerTimetable, dag, task
+from newsmon_common import NEW_MATCHES, default_args
 
 DOC = """
 ### newsmon alerts
@@ -34,10 +33,7 @@ in `newsmon status`.
     max_active_runs=1,
     tags=["newsmon", "alerts"],
     doc_md=DOC,
-    # Retries wait 30 s, then twice as long each time. (Set here: a delay left to
-    # [core] default_task_retry_delay is lost when the scheduler reads the DAG back.)
-    default_args={"retries": 3, "retry_delay": timedelta(seconds=30),
-                  "retry_exponential_backoff": 2.0, "max_retry_delay": timedelta(minutes=15)},
+    default_args=default_args(),
 )
 def newsmon_alerts():
     @task

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from airflow.sdk import Asset, dag, task
-
-NEW_MATCHES = Asset("newsmon_new_matches")
+from airflow.sdk import dag, task
+from newsmon_common import NEW_MATCHES, default_args
 
 DOC = """
 ### newsmon ingest
@@ -38,12 +37,8 @@ parallel batches, and appends every fact to the event store (`NEWSMON_DB` or the
     max_active_runs=1,
     tags=["newsmon", "ingest"],
     doc_md=DOC,
-    # Retries wait 30 s, then twice as long each time. (Set here: a delay left to
-    # [core] default_task_retry_delay is lost when the scheduler reads the DAG back.)
-    # A task that hangs is stopped after an hour, and retried.
-    default_args={"retries": 3, "retry_delay": timedelta(seconds=30),
-                  "retry_exponential_backoff": 2.0, "max_retry_delay": timedelta(minutes=15),
-                  "execution_timeout": timedelta(hours=1)},
+    # a task that hangs is stopped after an hour, and retried
+    default_args=default_args(execution_timeout=timedelta(hours=1)),
 )
 def newsmon_ingest():
     @task

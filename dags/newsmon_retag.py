@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from airflow.sdk import dag, task
+from newsmon_common import default_args
 
 DOC = """
 ### newsmon retag
@@ -25,10 +26,7 @@ trigger immediate alerts. Running it twice adds nothing.
     max_active_runs=1,
     tags=["newsmon", "retag"],
     doc_md=DOC,
-    # Retries wait 30 s, then twice as long each time. (Set here: a delay left to
-    # [core] default_task_retry_delay is lost when the scheduler reads the DAG back.)
-    default_args={"retries": 2, "retry_delay": timedelta(seconds=30),
-                  "retry_exponential_backoff": 2.0, "max_retry_delay": timedelta(minutes=15)},
+    default_args=default_args(retries=2),
 )
 def newsmon_retag():
     @task

@@ -55,7 +55,8 @@ class Cluster:
         self.metadata = pg.database("airflow")
         home, dags = work / "airflow", work / "dags"
         dags.mkdir(parents=True)
-        shutil.copy(CHECKOUT / "dags" / f"{DAG_ID}.py", dags)  # this DAG and no other
+        for name in (f"{DAG_ID}.py", "newsmon_common.py"):  # this DAG and what it shares
+            shutil.copy(CHECKOUT / "dags" / name, dags)
         self.env = {
             **os.environ, **newsmon_env,
             "AIRFLOW_HOME": str(home),

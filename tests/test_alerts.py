@@ -7,10 +7,12 @@ import pytest
 from conftest import fixed_clock
 
 from pipeline.core import events as ev
-from pipeline.alerts.policy import decide, digest_time, wanted
+from pipeline.alerts.policy import decide, digest_time
 from pipeline.alerts.message import compose, entries, subject
-from pipeline.core.config import AlertsFile, FeedsFile, Recipient, load_topics
-from pipeline.runs.cycle import Context, Report, alert_stage
+from pipeline.core.config import AlertsFile, FeedsFile, Recipient
+from pipeline.topics.definitions import load_topics
+from pipeline.runs.context import Context, Report
+from pipeline.runs.cycle import alert_stage
 from pipeline.demo.mailcatcher import MailCatcher, free_port
 from pipeline.core.settings import Settings
 
@@ -68,17 +70,24 @@ def test_the_message_explains_each_match_and_carries_its_charts():
     assert f"cid:{images[0]['Content-ID'].strip('<>')}" in html
 
 
-@pytest.mark.parametrize("settings, row, wanted_", [
-    ({}, {}, True),
-    ({"languages": ["en"]}, {}, False),
-    ({"sources": ["other-feed"]}, {}, False),
-    ({"sources": ["sur"]}, {}, True),
-    ({"min_score": 5}, {}, False),
-    ({}, {"found_by_retag": True}, False),                 # immediate: never old articles
-    ({"mode": "digest"}, {"found_by_retag": True}, True),  # digests: under their own heading
+@pytest.mark.parametrize("settings, retag, wanted_", [
+    ({}, False, True),
+    ({"languages": ["en"]}, False, False),
+    ({"languages": ["es", "en"]}, False, True),
+    ({"sources": ["other-feed"]}, False, False),
+    ({"sources": ["sur"]}, False, True),
+    ({"min_score": 5}, False, False),
+    ({"min_score": 2}, False, True),
+    ({}, True, False),                  # immediate: never what a re-tag found in old articles
+    ({"mode": "digest"}, True, True),   # digests: under their own heading
 ])
-def test_recipient_filters(settings, row, wanted_):
-    assert wanted(recipient(**settings), match_row(1, "puno-protests", **row)) is wanted_
+def test_recipient_filters(store, settings, retag, wanted_):
+    from pipeline.alerts.outbox import waiting_for
+    store.append([ev.article_discovered("a1", "sur", AT, url="https://e.org/1", title="t"),
+                  ev.article_extracted("a1", 1, AT, text="Paro en Puno", language="es"),
+                  ev.topic_matched("a1", "puno-protests", "v1", AT, score=2.0, snippet="s",
+                                   terms=[], retag=retag)], "seed")
+    assert waiting_for(store, recipient(**settings)) == int(wanted_)
 
 
 def test_a_digest_goes_out_at_its_hour_with_what_came_before_it():

@@ -1,6 +1,8 @@
 import pytest
 
-from pipeline.core.config import ConfigError, load_alerts, load_feeds, load_sites, load_topics
+from pipeline.core.config import ConfigError, load_alerts, load_feeds, load_sites
+
+from pipeline.topics.definitions import load_topics
 from pipeline.core.settings import from_env
 
 
@@ -13,7 +15,7 @@ def write(tmp_path, text: str):
 def test_the_bundled_files_are_valid():
     feeds, topics = load_feeds(), load_topics()
     assert load_sites().sites  # the bundled site rules parse, XPath and all
-    alerts = load_alerts(None, topics)
+    alerts = load_alerts(None, topics.ids)
     assert len(feeds.feeds) >= 20
     assert {t.id for t in topics.topics} == {"china-acquisitions", "iran-ties", "puno-protests"}
     assert alerts.recipients
@@ -40,7 +42,7 @@ def test_alerts_may_only_name_known_topics(tmp_path):
     path = write(tmp_path, "from: n@example.org\nrecipients:\n  - email: a@example.org\n"
                            "    topics: [puno-protests, mars]\n")
     with pytest.raises(ConfigError, match="unknown topic 'mars'") as caught:
-        load_alerts(path, load_topics())
+        load_alerts(path, load_topics().ids)
     assert caught.value.line == 4
 
 

@@ -18,14 +18,17 @@ import pytest
 from conftest import CHECKOUT, DEMO_SITE
 
 from pipeline.core import events as ev
-from pipeline.core.config import load_alerts, load_feeds, load_topics
-from pipeline.runs.cycle import Context, run_cycle
+from pipeline.core.config import load_alerts, load_feeds
+from pipeline.topics.definitions import load_topics
+from pipeline.runs.context import Context
+from pipeline.runs.cycle import run_cycle
 from pipeline.demo.mailcatcher import MailCatcher
 from pipeline.core.settings import from_env
 from pipeline.demo.siteserver import SiteServer
 from pipeline.store import FileStore, open_store
 
 DAGS = CHECKOUT / "dags"
+sys.path.insert(0, str(DAGS))  # the DAG files share newsmon_common, as Airflow lets them
 # Airflow reads its configuration when first imported: set it before any test does.
 AIRFLOW_HOME = tempfile.mkdtemp(prefix="newsmon-airflow-")
 AIRFLOW_ENV = {
@@ -88,7 +91,7 @@ def run_in_process(db: Path, feeds: Path) -> None:
     settings = from_env().with_(db=db, feeds=feeds)
     topics = load_topics()
     run_cycle(Context(settings, FileStore(db), load_feeds(feeds), topics,
-                      load_alerts(CHECKOUT / "demo/alerts.yaml", topics), "cli"))
+                      load_alerts(CHECKOUT / "demo/alerts.yaml", topics.ids), "cli"))
 
 
 # -- parsing ------------------------------------------------------------------------
@@ -97,6 +100,7 @@ DAGBAG_CHECK = textwrap.dedent("""
     import json, sys, time
     import airflow.sdk  # Airflow's own start-up is not the DAG files' cost
     from airflow.dag_processing.dagbag import DagBag
+    sys.path.insert(0, sys.argv[1])  # as Airflow puts its DAGs folder on the path
     started = time.perf_counter()
     bag = DagBag(dag_folder=sys.argv[1])
     heavy = sorted(m for m in ("pipeline", "duckdb", "trafilatura", "feedparser", "ahocorasick")
@@ -176,7 +180,8 @@ def test_a_mapped_task_that_fails_once_leaves_no_duplicate(airflow_ready, newsmo
 
 
 OVERLAP = textwrap.dedent("""
-    import importlib.util, sys
+    import importlib.util, os, sys
+    sys.path.insert(0, os.path.dirname(sys.argv[1]))  # as Airflow puts its DAGs folder on the path
     spec = importlib.util.spec_from_file_location("newsmon_ingest", sys.argv[1])
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -10,7 +10,7 @@ import yaml
 from conftest import CHECKOUT
 
 from pipeline.core import events as ev
-from pipeline.runs.cycle import NoProgress
+from pipeline.runs.context import NoProgress
 from pipeline.demo.run import run_demo
 from pipeline.demo.mailcatcher import free_port
 from pipeline.core.settings import Settings

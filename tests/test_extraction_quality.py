@@ -9,7 +9,8 @@ import trafilatura
 from conftest import ES_DEV
 
 from pipeline.extract.boilerplate import clean
-from pipeline.core.config import ConfigError, load_sites, load_topics
+from pipeline.core.config import ConfigError, load_sites
+from pipeline.topics.definitions import load_topics
 from pipeline.extract.page import extract_page
 from bench.scores import read_page, snippet_scores, word_scores
 from pipeline.topics.tagging import Tagger

@@ -231,8 +231,9 @@ IN_A_DAEMON = textwrap.dedent("""
     import multiprocessing, sys
 
     def work(queue):
-        from pipeline.core.config import load_topics
-        from pipeline.ingest.articles import ArticlePlan, process_articles
+        from pipeline.topics.definitions import load_topics
+        from pipeline.ingest.articles import ArticlePlan
+        from pipeline.runs.cycle import process_articles
         from pipeline.core.settings import Settings
         plan = ArticlePlan("a", "f", "http://127.0.0.1:1/a.html", "t", None, 1)
         try:
@@ -268,8 +269,9 @@ RERUN_FAILS = textwrap.dedent("""
     if os.environ.get("TASK_STARTED"):
         raise SystemExit("the main script ran again in a worker")
     os.environ["TASK_STARTED"] = "1"
-    from pipeline.core.config import load_topics
-    from pipeline.ingest.articles import ArticlePlan, process_articles
+    from pipeline.topics.definitions import load_topics
+    from pipeline.ingest.articles import ArticlePlan
+    from pipeline.runs.cycle import process_articles
     from pipeline.core.settings import Settings
     site = sys.argv[1]
     plan = ArticlePlan("a", "f", f"http://{site}/" + sys.argv[2], "t", None, 1)
@@ -297,7 +299,7 @@ def test_extraction_workers_do_not_run_the_main_script_again(tmp_path, serve):
 # that does not exist.
 STARTED_AS_THE_POOL_CLOSES = textwrap.dedent("""
     import _multiprocessing
-    from pipeline.ingest.articles import warm_up_workers, worker_context
+    from pipeline.extract.pool import warm_up_workers, worker_context
 
     class GoneLock:
         def __reduce__(self):

@@ -20,10 +20,11 @@ from conftest import CHECKOUT, fixed_clock
 from servers import RouteServer, encoded, page, send
 
 from pipeline.core import events as ev
-from pipeline.core.config import load_topics
+from pipeline.topics.definitions import load_topics
 from pipeline.ingest.net import FetchError, fetch
 from pipeline.ingest.poll import poll_feeds
-from pipeline.ingest.articles import ArticlePlan, process_articles
+from pipeline.ingest.articles import ArticlePlan
+from pipeline.runs.cycle import process_articles
 from pipeline.core.settings import Settings
 
 CLOCK = fixed_clock()
@@ -274,9 +275,10 @@ BOMB = (CHECKOUT / "tests" / "data" / "bomb-gzip-gzip-1.5GiB.bin").read_bytes()
 MEASURED_RUN = textwrap.dedent("""
     import json, re, sys
     from datetime import datetime, timezone
-    from pipeline.core.config import load_topics
+    from pipeline.topics.definitions import load_topics
     from pipeline.ingest.poll import PollPlan, poll_feeds
-    from pipeline.ingest.articles import ArticlePlan, process_articles
+    from pipeline.ingest.articles import ArticlePlan
+    from pipeline.runs.cycle import process_articles
     from pipeline.core.settings import Settings
     origin = sys.argv[1]
     settings = Settings(allow_hosts=frozenset({origin.split("//")[1]}), workers=1, deadline=20)
@@ -360,18 +362,12 @@ def _cannot_start(*args) -> None:
     raise RuntimeError("this worker cannot start")
 
 
-def test_pages_no_worker_could_extract_are_fetched_again_later(servers):
-    import asyncio
-    from pebble import ProcessPool
-    from pipeline.ingest.articles import _main_script_not_rerun, _process, worker_context
+def test_pages_no_worker_could_extract_are_fetched_again_later(servers, monkeypatch):
+    from pipeline.extract import pool
     site = servers({f"/{i}": page(ARTICLE) for i in range(4)})
-    plans = [ArticlePlan(str(i), "f", site.origin + f"/{i}", None, None, 1) for i in range(4)]
-    found: dict[str, list[ev.Event]] = {}
     # every worker dies starting: pebble declares the pool broken
-    with _main_script_not_rerun(), ProcessPool(max_workers=2, initializer=_cannot_start,
-                                               context=worker_context()) as pool:
-        asyncio.run(_process(plans, settings_for(site), pool, CLOCK,
-                             lambda events: found.setdefault(events[0].article_id, events)))
+    monkeypatch.setattr(pool, "start_worker", _cannot_start)
+    found = process({str(i): site.origin + f"/{i}" for i in range(4)}, settings_for(site))
     for events in found.values():
         # not "no text" for ever: a failed attempt, to try again on a later run
         assert [(e.type, e.payload["error_class"], e.payload["retryable"]) for e in events] == \

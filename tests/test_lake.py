@@ -13,7 +13,7 @@ import pytest
 
 from conftest import CHECKOUT
 
-from pipeline.runs.cycle import NoProgress
+from pipeline.runs.context import NoProgress
 from pipeline.demo.run import run_demo
 from pipeline.demo.mailcatcher import free_port
 from pipeline.core.settings import Settings

@@ -71,7 +71,7 @@ def test_a_batch_carrying_one_event_twice_appends_it_once(store):
 
 
 def test_a_run_report_counts_an_event_carried_twice_once():
-    from pipeline.runs.cycle import Report
+    from pipeline.runs.context import Report
 
     batch, report = some_events(2), Report()
     report.record(batch + batch, {e.event_id for e in batch[1:]})  # the poll was known

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from pipeline.core.config import TopicsFile, load_topics
+from pipeline.topics.definitions import TopicsFile, load_topics
 from pipeline.extract.page import decode, extract_page
 from pipeline.ingest.feeds import parse_feed
 from pipeline.topics.scoring import macro_f1, score

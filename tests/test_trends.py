@@ -13,9 +13,9 @@ import pytest
 
 from conftest import CHECKOUT
 
-from pipeline.runs import cycle
+from pipeline.stories import stage
 from pipeline.core import events as ev
-from pipeline.runs.cycle import NoProgress
+from pipeline.runs.context import NoProgress
 from pipeline.demo.run import run_demo
 from pipeline.demo.mailcatcher import free_port
 from pipeline.core.settings import Settings
@@ -67,7 +67,7 @@ def test_weekly_outlets_cooccurrence_and_stories(demo_store):
 
 
 def test_clustering_in_small_batches_finds_the_same_stories(demo_store, tmp_path, monkeypatch):
-    monkeypatch.setattr(cycle, "CLUSTER_BATCH", 3)
+    monkeypatch.setattr(stage, "CLUSTER_BATCH", 3)
     settings = Settings(db=tmp_path / "demo.duckdb", workers=2)
     run_demo(settings, free_port(), tmp_path / "mail", NoProgress())
     # ids differ (the port is part of URLs) and so may the order of discovery (feeds are

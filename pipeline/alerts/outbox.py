@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pipeline.core import events as ev
-from pipeline.alerts.policy import decide, wanted
-from pipeline.core.config import AlertsFile
+from pipeline.alerts.policy import decide
+from pipeline.core.config import AlertsFile, Recipient
 from pipeline.alerts.smtp import MailError, SmtpServer, send
 from pipeline.alerts.message import compose, viewable_html
 from pipeline.store import Store
@@ -39,8 +39,7 @@ def decide_due(store: Store, alerts: AlertsFile, now: datetime, run_id: str) -> 
     outcome = Outcome()
     with store.transaction(run_id) as tx:
         for recipient in alerts.recipients:
-            pending = tx.rows("pending_matches", {"recipient": recipient.email,
-                                                  "topics": recipient.topics})
+            pending = pending_for(tx, recipient)
             last = tx.rows("last_digest", {"recipient": recipient.email})[0]["decided_at"]
             alert = decide(recipient, pending, now, last)
             if alert:
@@ -102,8 +101,8 @@ def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path) -> li
     day_rows = store.rows("trends_day", {"topic": None, "since": (now - timedelta(days=CHART_DAYS)).date()})
     written = []
     for recipient in alerts.recipients:
-        pending = store.rows("pending_matches", {"recipient": recipient.email,
-                                                 "topics": recipient.topics})
+        pending = pending_for(store, recipient)
+        # as if immediate: whatever the hour of a digest
         alert = decide(recipient.model_copy(update={"mode": "immediate"}), pending, now)
         if alert is None:
             continue
@@ -127,5 +126,23 @@ def _charts(day_rows: list[dict], topics: set[str], now: datetime) -> dict[str, 
 
 def waiting(store: Store, alerts: AlertsFile) -> int:
     """How many matches wait for an alert (when there is no mail server to send them)."""
-    return sum(sum(wanted(r, m) for m in store.rows(
-        "pending_matches", {"recipient": r.email, "topics": r.topics})) for r in alerts.recipients)
+    return sum(waiting_for(store, r) for r in alerts.recipients)
+
+
+def pending_for(source, recipient: Recipient) -> list[dict]:
+    """The matches waiting for an alert to this recipient, as they would get them
+    (`source`: the store, or a transaction on it)."""
+    return source.rows("pending_matches", _wants(recipient))
+
+
+def waiting_for(store: Store, recipient: Recipient) -> int:
+    """How many matches wait for an alert to this recipient."""
+    return store.count("pending_matches", _wants(recipient))
+
+
+def _wants(recipient: Recipient) -> dict:
+    """The parameters of `pending_matches` that say what a recipient wants: the one
+    place their filters are read."""
+    return {"recipient": recipient.email, "topics": recipient.topics,
+            "languages": recipient.languages, "sources": recipient.sources,
+            "min_score": recipient.min_score, "immediate": recipient.mode == "immediate"}

@@ -41,20 +41,6 @@ class Alert:
         return sorted({i.topic for i in self.items})
 
 
-def wanted(recipient: Recipient, match: dict) -> bool:
-    """Whether a pending match passes the recipient's filters. Matches a re-tag found in
-    articles stored earlier are news about old articles: digests only."""
-    if recipient.mode == "immediate" and match.get("found_by_retag"):
-        return False
-    if recipient.languages and match.get("language") not in recipient.languages:
-        return False
-    if recipient.sources and match.get("feed_id") not in recipient.sources:
-        return False
-    if recipient.min_score is not None and (match.get("score") or 0) < recipient.min_score:
-        return False
-    return True
-
-
 def digest_time(recipient: Recipient, now: datetime) -> datetime:
     """The latest moment, at or before `now`, when this recipient's digest was due."""
     zone = ZoneInfo(recipient.timezone)
@@ -72,14 +58,14 @@ def is_due(recipient: Recipient, now: datetime, last_digest: datetime | None) ->
 
 def decide(recipient: Recipient, pending: list[dict], now: datetime,
            last_digest: datetime | None = None) -> Alert | None:
-    """The alert due for `recipient` now, or None. A digest holds what was matched up to
-    its hour; what comes later waits for the next one."""
+    """The alert due for `recipient` now, or None, from the matches pending for them
+    (which their filters already chose: `outbox.pending`). A digest holds what was
+    matched up to its hour; what comes later waits for the next one."""
     if not is_due(recipient, now, last_digest):
         return None
     cutoff = digest_time(recipient, now) if recipient.mode == "digest" else None
     items = tuple(Item(m["article_id"], m["topic"], m["match_event_id"])
-                  for m in pending if wanted(recipient, m)
-                  and (cutoff is None or m["tagged_at"] <= cutoff))
+                  for m in pending if cutoff is None or m["tagged_at"] <= cutoff)
     if not items:
         return None
     return Alert(alert_id(recipient.email, [i.match_event_id for i in items]), recipient.email,

@@ -1,4 +1,5 @@
-"""The configuration files (feeds, topics, alerts, sites): loading and validation.
+"""The configuration files (feeds, alerts, sites; topics in topics/definitions.py):
+loading and validation.
 
 A bad file is a `ConfigError` that names the file, the line and the field before any
 work starts. pydantic does the validation; PyYAML's node marks give the line.
@@ -8,7 +9,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Iterable, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,7 +17,6 @@ import lxml.etree
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from pipeline.topics import rules
 from pipeline.core.resources import data_dir
 
 _ID = r"^[a-z0-9][a-z0-9_.-]*$"
@@ -56,49 +56,6 @@ class FeedsFile(_Strict):
     def _unique_ids(cls, feeds: list[Feed]) -> list[Feed]:
         _no_duplicates([f.id for f in feeds], "feed id")
         return feeds
-
-
-class Topic(_Strict):
-    """A topic and the query that decides whether an article is about it (the query
-    language is described in `rules.py` and the README)."""
-    id: str = Field(pattern=_ID)
-    name: str
-    query: str
-    description: str | None = None
-
-    @field_validator("query")
-    @classmethod
-    def _parses(cls, query: str) -> str:
-        rules.parse(query)  # a QueryError is a ValueError: pydantic reports it
-        return query
-
-
-class TopicsFile(_Strict):
-    # name -> the names of one entity (terms or phrases, `prefix*`, or `@other-alias`)
-    aliases: dict[str, list[str]] = {}
-    topics: list[Topic] = Field(min_length=1)
-
-    @field_validator("aliases")
-    @classmethod
-    def _alias_terms(cls, aliases: dict[str, list[str]]) -> dict[str, list[str]]:
-        for name, entries in aliases.items():
-            if not re.match(_ID, name):
-                raise ValueError(f"alias name {name!r} must be lower case letters, digits, - or _")
-            if not entries:
-                raise ValueError(f"alias @{name} is empty")
-            for entry in entries:
-                if entry.startswith("@"):
-                    if entry[1:] not in aliases:
-                        raise ValueError(f"alias @{name} includes unknown alias {entry}")
-                else:
-                    rules.term(entry)
-        return aliases
-
-    @field_validator("topics")
-    @classmethod
-    def _unique_ids(cls, topics: list[Topic]) -> list[Topic]:
-        _no_duplicates([t.id for t in topics], "topic id")
-        return topics
 
 
 class Recipient(_Strict):
@@ -192,27 +149,17 @@ def load_feeds(path: Path | None = None, origin: str | None = None) -> FeedsFile
     return _load(path, FeedsFile, {"{{origin}}": origin} if origin else None)
 
 
-def load_topics(path: Path | None = None) -> TopicsFile:
-    path = path or default_path("topics")
-    topics = _load(path, TopicsFile)
-    for i, topic in enumerate(topics.topics):
-        unknown = sorted(rules.aliases_used(rules.parse(topic.query)) - set(topics.aliases))
-        if unknown:
-            raise ConfigError(path, _line_of(_yaml_node(path), ("topics", i, "query")),
-                              f"topics[{i}].query", f"topic {topic.id!r} uses unknown alias "
-                              f"@{unknown[0]} (defined: {', '.join(sorted(topics.aliases)) or 'none'})")
-    return topics
-
-
 def load_sites(path: Path | None = None) -> SitesFile:
     return _load(path or default_path("sites"), SitesFile)
 
 
-def load_alerts(path: Path | None = None, topics: TopicsFile | None = None) -> AlertsFile:
+def load_alerts(path: Path | None = None, topics: Iterable[str] | None = None) -> AlertsFile:
+    """The alerts file; with `topics` (the ids known), a recipient's unknown topic is an
+    error naming the file and the line."""
     path = path or default_path("alerts")
     alerts = _load(path, AlertsFile)
     if topics is not None:
-        known = {t.id for t in topics.topics}
+        known = set(topics)
         for i, recipient in enumerate(alerts.recipients):
             for topic in recipient.topics:
                 if topic not in known:

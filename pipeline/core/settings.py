@@ -1,83 +1,91 @@
-"""Settings from the environment (`NEWSMON_*`) and the command line. Read once, by the
-shell; everything below it receives a `Settings` value."""
+"""Settings: one model (pydantic) for what the environment (`NEWSMON_*`), the command line
+and Airflow Variables (`newsmon_*`) say, with the same checks and the same errors
+whichever says it. Read once, by the shell; everything below it receives a `Settings`.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Annotated, Any, Mapping
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
 
 from pipeline.core.config import ConfigError
 
+Positive = Annotated[int, Field(gt=0)]
+PositiveSeconds = Annotated[float, Field(gt=0)]
 
-@dataclass(frozen=True)
-class Settings:
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
     db: Path | str = Path("newsmon.duckdb")  # a file, "ducklake:postgres:<libpq>", "ducklake:<file>"
-    lake_data: str | None = None         # DuckLake's data files: a directory or object-store prefix
+    lake_data: str | None = None        # DuckLake's data files: a directory or object-store prefix
     feeds: Path | None = None           # None: the bundled config/feeds.yaml
     topics: Path | None = None
     alerts: Path | None = None
-    sites: Path | None = None            # per-outlet extraction rules; bundled config/sites.yaml
-    staging: Path | None = None          # where Airflow tasks stage events; default beside db
+    sites: Path | None = None           # per-outlet extraction rules; bundled config/sites.yaml
+    staging: Path | None = None         # where Airflow tasks stage events; default beside db
     # host:port origins on private addresses that may be fetched all the same
     allow_hosts: frozenset[str] = frozenset()
     # offline: fetch nothing but `allow_hosts` (the demo, the tests)
     offline: bool = False
     smtp_url: str | None = None
     user_agent: str = "newsmon/0.1 (+https://github.com/newsmon/newsmon)"
-    deadline: float = 30.0              # seconds for a whole request, redirects included
-    max_feed_bytes: int = 20_000_000
-    max_page_bytes: int = 10_000_000
-    concurrency: int = 32               # requests in flight
-    per_host: int = 4                   # requests in flight to one host
-    workers: int = field(default_factory=lambda: os.cpu_count() or 1)
-    max_fetch_attempts: int = 3
-    extract_timeout: float = 30.0       # seconds per page, then the worker is killed
-    extract_memory_mb: int = 2048       # address space of an extraction worker; 0: no limit
-    lock_wait: float = 120.0            # seconds to wait for another process's lock: longer
+    deadline: PositiveSeconds = 30.0    # seconds for a whole request, redirects included
+    max_feed_bytes: Positive = 20_000_000
+    max_page_bytes: Positive = 10_000_000
+    concurrency: Positive = 32          # requests in flight
+    per_host: Positive = 4              # requests in flight to one host
+    workers: Positive = Field(default_factory=lambda: os.cpu_count() or 1)
+    max_fetch_attempts: Positive = 3
+    extract_timeout: PositiveSeconds = 30.0  # seconds per page, then the worker is killed
+    extract_memory_mb: Annotated[int, Field(ge=0)] = 2048  # a worker's address space; 0: no limit
+    lock_wait: PositiveSeconds = 120.0  # seconds to wait for another process's lock: longer
                                         # than an ad-hoc query may run (`newsmon sql`, 30 s)
-    max_extract_bytes: int = 5_000_000  # bigger pages are not handed to the extractor
+    max_extract_bytes: Positive = 5_000_000  # bigger pages are not handed to the extractor
     # how much one mapped Airflow task takes: smaller batches spread over more workers
-    poll_batch: int = 50                # feeds per poll task
-    article_batch: int = 100            # articles per process task
+    poll_batch: Positive = 50           # feeds per poll task
+    article_batch: Positive = 100       # articles per process task
+
+    @field_validator("db", mode="before")
+    @classmethod
+    def _store(cls, value: Any) -> Path | str:
+        return db_location(str(value)) if isinstance(value, (str, Path)) else value
+
+    @field_validator("allow_hosts", mode="before")
+    @classmethod
+    def _origins(cls, value: Any) -> Any:
+        return parse_allow_hosts(value) if isinstance(value, str) else value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _mail_server(cls, url: str | None) -> str | None:
+        if url is not None:
+            parts = urlsplit(url)
+            if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+                raise ValueError("must be smtp://host[:port], smtps://user:pass@host[:port] "
+                                 "or smtp://host:25?tls=none")
+        return url
 
     def with_(self, **changes) -> "Settings":
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """These settings, with the changes that are not None, checked again."""
+        return validated({**dict(self), **{k: v for k, v in changes.items() if v is not None}},
+                         "settings")
 
 
-def from_env(env: Mapping[str, str] | None = None) -> Settings:
-    env = os.environ if env is None else env
-    s = Settings()
-    changes: dict = {}
-    for name, convert in (("db", db_location), ("lake_data", str), ("feeds", Path), ("topics", Path), ("alerts", Path),
-                          ("sites", Path), ("staging", Path),
-                          ("smtp_url", str), ("user_agent", str), ("deadline", float),
-                          ("max_feed_bytes", int), ("max_page_bytes", int),
-                          ("concurrency", int), ("per_host", int), ("workers", int),
-                          ("max_fetch_attempts", int), ("extract_timeout", float),
-                          ("extract_memory_mb", int), ("max_extract_bytes", int),
-                          ("poll_batch", int), ("article_batch", int),
-                          ("lock_wait", float)):
-        raw = env.get(f"NEWSMON_{name.upper()}")
-        if raw:
-            try:
-                changes[name] = convert(raw)
-            except ValueError:
-                raise ConfigError("environment", None, f"NEWSMON_{name.upper()}",
-                                  f"cannot read {raw!r} as {convert.__name__}") from None
-            # counts, sizes and seconds: none may be negative, and only a memory limit
-            # zero (no limit); a batch of zero would plan nothing, a deadline of zero fail all
-            no_limit = name == "extract_memory_mb" and changes[name] == 0
-            if convert in (int, float) and changes[name] <= 0 and not no_limit:
-                raise ConfigError("environment", None, f"NEWSMON_{name.upper()}",
-                                  f"must be above zero, not {raw!r}")
-    allow = env.get("NEWSMON_ALLOW_HOSTS", "")
-    if allow:
-        changes["allow_hosts"] = parse_allow_hosts(allow)
-    if env.get("NEWSMON_OFFLINE", "").lower() in ("1", "true", "yes"):
-        changes["offline"] = True
-    return s.with_(**changes)
+_BOOL = TypeAdapter(bool)
+
+
+def truthy(value: Any) -> bool:
+    """Whether a setting's value says yes, as the model reads one ("1", "true", "yes",
+    "on"; Airflow's connection extras too)."""
+    try:
+        return _BOOL.validate_python(value) if value not in (None, "") else False
+    except ValidationError:
+        return False
 
 
 def db_location(raw: str) -> Path | str:
@@ -90,7 +98,32 @@ def parse_allow_hosts(text: str) -> frozenset[str]:
     for item in filter(None, (part.strip() for part in text.split(","))):
         host, sep, port = item.rpartition(":")
         if not sep or not host or not port.isdigit():
-            raise ConfigError("environment", None, "NEWSMON_ALLOW_HOSTS",
-                              f"{item!r} is not host:port")
+            raise ValueError(f"{item!r} is not host:port")
         hosts.add(f"{host.strip('[]').lower()}:{int(port)}")
     return frozenset(hosts)
+
+
+def validated(values: Mapping[str, Any], source: str,
+              name: Any = lambda field: field) -> Settings:
+    """Settings from `values` (by field name); a bad one is a ConfigError that names
+    where it came from (`name(field)`: NEWSMON_WORKERS, the Variable newsmon_workers)."""
+    try:
+        return Settings.model_validate(dict(values))
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else ""
+        raw = values.get(field)
+        message = first["msg"].removeprefix("Value error, ")
+        message = message.replace("Input should be greater than 0", "must be above zero")
+        message = message.replace("Input should be greater than or equal to 0",
+                                  "must be above zero, or zero for no limit")
+        raise ConfigError(source, None, name(field),
+                          f"{message} (given {raw!r})" if raw is not None else message) from None
+
+
+def from_env(env: Mapping[str, str] | None = None) -> Settings:
+    """The settings the environment gives: NEWSMON_<FIELD> for each field, where set."""
+    env = os.environ if env is None else env
+    values = {f: env[f"NEWSMON_{f.upper()}"] for f in Settings.model_fields
+              if env.get(f"NEWSMON_{f.upper()}")}
+    return validated(values, "environment", lambda field: f"NEWSMON_{field.upper()}")

@@ -8,18 +8,17 @@ second demo run on the same database must find the same articles.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from pipeline.core.config import load_alerts, load_feeds, load_topics
-from pipeline.runs.cycle import Context, Progress, Report, run_cycle, run_id, utc_now
+
+from pipeline.runs.context import Context, Progress, Report, utc_now
+from pipeline.runs.cycle import run_cycle
 from pipeline.demo.mailcatcher import MailCatcher
 from pipeline.core.resources import data_dir
 from pipeline.core.settings import Settings
 from pipeline.demo.siteserver import SiteServer
-from pipeline.store import open_store
 
 DEMO_DB = Path("newsmon-demo.duckdb")
 DEMO_MAIL = Path("newsmon-demo-mail")
@@ -41,19 +40,9 @@ def run_demo(settings: Settings, port: int, mail_dir: Path, progress: Progress,
         raise DemoError(f"cannot serve the demo site on 127.0.0.1:{port} ({error.strerror}); "
                         "pass --port N, and the same N on every run on this database "
                         "(article URLs include it)") from None
-    alerts_file = root / "alerts.yaml"
     with site, MailCatcher(mail_dir, unknown=DEMO_UNKNOWN_MAILBOXES) as mail:
-        settings = replace(settings, allow_hosts=settings.allow_hosts | {site.host_port},
-                           offline=True, smtp_url=mail.url)
-        topics = load_topics(settings.topics)
-        ctx = Context(
-            settings=settings,
-            store=open_store(settings),
-            feeds=load_feeds(root / "feeds.yaml", origin=site.origin),
-            topics=topics,
-            alerts=load_alerts(alerts_file, topics),
-            run_id=run_id("demo", clock()),
-            clock=clock,
-            progress=progress,
-        )
+        settings = settings.with_(allow_hosts=settings.allow_hosts | {site.host_port},
+                                  offline=True, smtp_url=mail.url)
+        settings = settings.with_(feeds=root / "feeds.yaml", alerts=root / "alerts.yaml")
+        ctx = Context.open(settings, "demo", clock=clock, progress=progress, origin=site.origin)
         return run_cycle(ctx)

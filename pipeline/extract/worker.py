@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from pipeline.core import events as ev
-from pipeline.core.config import SitesFile, TopicsFile
+from pipeline.core.config import SitesFile
+from pipeline.topics.definitions import TopicsFile
 from pipeline.extract.page import MIN_WORDS, decode, extract_page
 from pipeline.stories.clustering import signature
-from pipeline.topics.tagging import Tagger, TopicMatch
+from pipeline.topics.tagging import Tagger, match_event
 
 
 @dataclass(frozen=True)
@@ -64,17 +65,6 @@ def date_flag(published: str | None, at: datetime) -> str | None:
     if when > at + timedelta(days=1):
         return "future"
     return "implausible" if when < EARLIEST_PLAUSIBLE else None
-
-
-def match_event(article_id: str, match: TopicMatch, tagger: Tagger, at: datetime,
-                retag: bool = False) -> ev.Event:
-    """A TopicMatched that explains itself: the rule, the terms found with their
-    offsets, and the sentence that shows it."""
-    return ev.topic_matched(
-        article_id, match.topic, tagger.version, at, score=match.score,
-        terms=[h.as_dict() for h in match.hits], snippet=match.snippet,
-        sentence=list(match.sentence) if match.sentence else None,
-        rule=tagger.rule(match.topic), retag=retag)
 
 
 _TAGGER: Tagger | None = None

@@ -16,10 +16,13 @@ from pathlib import Path
 from typing import Callable
 
 from pipeline.store import arrow
-from pipeline.core.config import load_alerts, load_feeds, load_topics
-from pipeline.runs.cycle import Context, Report, alert_stage, cluster_stage, utc_now
+from pipeline.core.config import load_feeds
+from pipeline.topics.definitions import load_topics
+from pipeline.runs.context import Context, Report, utc_now
+from pipeline.runs.cycle import alert_stage, cluster_stage
 from pipeline.ingest.poll import PollPlan, plan_polls, poll_feeds
-from pipeline.ingest.articles import ArticlePlan, plan_articles, process_articles
+from pipeline.ingest.articles import ArticlePlan, plan_articles
+from pipeline.runs.cycle import process_articles
 from pipeline.topics.retag import retag
 from pipeline.core.settings import Settings
 from pipeline.store import open_store
@@ -97,18 +100,14 @@ def commit_staged(handed: list[dict], settings: Settings, run_id: str) -> dict:
 
 
 def cluster_new(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:
-    topics = load_topics(settings.topics)
-    ctx = Context(settings, open_store(settings), load_feeds(settings.feeds), topics,
-                  load_alerts(settings.alerts, topics), run_id, clock)
+    ctx = Context.open(settings, run=run_id, clock=clock)
     report = Report()
     cluster_stage(ctx, report)
     return summary(report, copies=report.copies)
 
 
 def send_alerts(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:
-    topics = load_topics(settings.topics)
-    ctx = Context(settings, open_store(settings), load_feeds(settings.feeds),
-                  topics, load_alerts(settings.alerts, topics), run_id, clock)
+    ctx = Context.open(settings, run=run_id, clock=clock)
     report = Report()
     alert_stage(ctx, report)
     return summary(report, pending=report.alerts_pending)

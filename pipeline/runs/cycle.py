@@ -1,6 +1,6 @@
 """One cycle of the pipeline in this process: poll, commit, fetch + extract + tag,
-commit, alert. The shell (CLI, demo) builds a `Context`; Airflow tasks call the same
-stage functions.
+commit, cluster, alert. The shell (CLI, demo) opens a `Context`; Airflow tasks call the
+same stage functions (`batches.py`).
 
 The committer is the only writer: stages return events, and they are appended in
 batches, each one transaction, so a crash loses at most the work of a batch, never
@@ -9,88 +9,23 @@ an event already recorded, and a rerun skips what was recorded.
 
 from __future__ import annotations
 
-import os
-from collections import Counter
+import asyncio
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterable, Protocol
+from datetime import datetime
+from typing import Callable
 
 from pipeline.alerts import outbox
-
-from pipeline.stories import clustering as stories
-from pipeline.core import events as ev
-from pipeline.core.config import AlertsFile, FeedsFile, TopicsFile
 from pipeline.alerts.smtp import SmtpServer
-from pipeline.ingest.poll import plan_polls, poll_feeds
-from pipeline.ingest.articles import plan_articles, process_articles, warm_up_workers
+from pipeline.core import events as ev
 from pipeline.core.settings import Settings
-from pipeline.store import Store
+from pipeline.extract.pool import ExtractionPool, warm_up_workers
+from pipeline.ingest.articles import ArticlePlan, fetch_articles, plan_articles
+from pipeline.ingest.poll import plan_polls, poll_feeds
+from pipeline.runs.context import Context, Report
+from pipeline.stories.stage import Clustering
+from pipeline.topics.definitions import TopicsFile
 
 COMMIT_EVERY = 200  # articles
-CLUSTER_BATCH = 500  # articles
-STORY_WINDOW = timedelta(days=30)  # how far back a copy's original may be
-
-
-class Progress(Protocol):
-    def start(self, stage: str, total: int) -> None: ...
-    def advance(self, stage: str, n: int = 1) -> None: ...
-
-
-class NoProgress:
-    def start(self, stage: str, total: int) -> None:
-        pass
-
-    def advance(self, stage: str, n: int = 1) -> None:
-        pass
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def run_id(kind: str, now: datetime) -> str:
-    """A name for one run of the command line: what, when, which process. Only a label on
-    the events a run records, never part of their ids."""
-    return f"{kind}__{now:%Y-%m-%dT%H:%M:%S}Z__{os.getpid()}"
-
-
-@dataclass
-class Context:
-    settings: Settings
-    store: Store
-    feeds: FeedsFile
-    topics: TopicsFile
-    alerts: AlertsFile
-    run_id: str
-    clock: Callable[[], datetime] = utc_now
-    progress: Progress = field(default_factory=NoProgress)
-
-
-@dataclass
-class Report:
-    """What a run did: the events it appended, and what it left for later."""
-    appended: Counter = field(default_factory=Counter)      # type -> new events
-    errors: Counter = field(default_factory=Counter)        # (type, error class) -> new events
-    matches: Counter = field(default_factory=Counter)       # topic -> new matches
-    feeds_polled: int = 0
-    articles_planned: int = 0
-    held_offline: int = 0
-    alerts_pending: int = 0
-    copies: int = 0                                         # articles found to copy a story
-    notes: list[str] = field(default_factory=list)
-
-    def record(self, events: Iterable[ev.Event], new_ids: set[str]) -> None:
-        unseen = set(new_ids)  # a batch may carry one event twice: count it once
-        for e in events:
-            if e.event_id not in unseen:
-                continue
-            unseen.discard(e.event_id)
-            self.appended[e.type] += 1
-            if "error_class" in e.payload:
-                self.errors[(e.type, e.payload["error_class"])] += 1
-            if e.type == ev.TOPIC_MATCHED:
-                self.matches[e.topic] += 1
 
 
 def commit(ctx: Context, events: list[ev.Event], report: Report) -> None:
@@ -107,6 +42,17 @@ def poll_stage(ctx: Context, report: Report) -> None:
                         lambda n: ctx.progress.advance("poll", n))
     report.feeds_polled += len(plans)
     commit(ctx, events, report)
+
+
+def process_articles(plans: list[ArticlePlan], settings: Settings, topics: TopicsFile,
+                     clock: Callable[[], datetime],
+                     done: Callable[[list[ev.Event]], None]) -> None:
+    """Fetch, extract and tag every planned article; `done` receives the events of each
+    article as it finishes."""
+    if not plans:
+        return
+    with ExtractionPool(settings, topics, clock) as pool:
+        asyncio.run(fetch_articles(plans, settings, pool.extract, clock, done))
 
 
 def process_stage(ctx: Context, report: Report,
@@ -163,55 +109,16 @@ class Committer:
             future.result()
 
 
+def clustering(ctx: Context, report: Report) -> Clustering:
+    """The story stage of a run, recording what it commits in `report`."""
+    return Clustering(ctx.store, ctx.run_id, ctx.clock, report.record)
+
+
 def cluster_stage(ctx: Context, report: Report) -> None:
     """Put every newly extracted article in a story: its own, or that of an earlier copy."""
-    Clustering(ctx, report)()
-
-
-class Clustering:
-    """Clusters the articles committed and not yet in a story, CLUSTER_BATCH at a time,
-    each batch committed, so memory stays flat. Called again, it goes on with the same
-    clusterer, so `newsmon run` can cluster after every commit of the process stage
-    instead of all at the end, while the workers go on extracting. The stories come out
-    the same; only when a copy is committed before its original (discovered first,
-    extracted later) is the copy the one the story is named after."""
-
-    def __init__(self, ctx: Context, report: Report):
-        self.ctx, self.report = ctx, report
-        self._clusterer: stories.Clusterer | None = None
-
-    def __call__(self) -> None:
-        ctx = self.ctx
-        while True:
-            new = ctx.store.rows("unclustered_articles", {"method": stories.METHOD,
-                                                          "limit": CLUSTER_BATCH})
-            if not new:
-                return
-            if self._clusterer is None:
-                self._clusterer = _clusterer(ctx)
-            at = ctx.clock()
-            events = []
-            for row in new:
-                found = self._clusterer.assign(row["article_id"], row["text"] or "", row["minhash"])
-                events.append(ev.story_clustered(found.article_id, found.story_id, stories.METHOD,
-                                                 at, similar_to=found.similar_to,
-                                                 similarity=found.similarity))
-                if found.similar_to:
-                    self.report.copies += 1
-            commit(ctx, events, self.report)
-            if len(new) < CLUSTER_BATCH:
-                return
-
-
-def _clusterer(ctx: Context) -> stories.Clusterer:
-    known = ctx.store.rows("story_signatures", {"method": stories.METHOD,
-                                                "since": ctx.clock() - STORY_WINDOW})
-
-    def texts(ids: list[str]) -> dict[str, str]:
-        return {r["article_id"]: r["text"] for r in ctx.store.rows("article_texts", {"ids": ids})}
-
-    return stories.Clusterer([(r["article_id"], r["story_id"], r["minhash"]) for r in known],
-                             texts)
+    stage = clustering(ctx, report)
+    stage()
+    report.copies += stage.copies
 
 
 def alert_stage(ctx: Context, report: Report) -> None:
@@ -238,7 +145,9 @@ def run_cycle(ctx: Context) -> Report:
     warm_up_workers()  # their start-up goes on while the feeds are polled
     poll_stage(ctx, report)
     # clustered after every commit, the last included, while the workers go on
-    process_stage(ctx, report, after_commit=Clustering(ctx, report))
+    stories = clustering(ctx, report)
+    process_stage(ctx, report, after_commit=stories)
+    report.copies += stories.copies
     alert_stage(ctx, report)
     if report.held_offline:
         report.notes.append(f"{report.held_offline} articles on hosts outside "

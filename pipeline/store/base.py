@@ -59,8 +59,9 @@ class Transaction:
             return set()
         self._con.register("batch", to_arrow(unique))
         try:
-            recorded = {row[0] for row in
-                        self._con.execute(sql_text("queries/recorded_ids")).fetchall()}
+            self._con.execute("CREATE OR REPLACE TEMP TABLE recorded AS "
+                              + sql_text("queries/recorded_ids"))
+            recorded = {row[0] for row in self._con.execute("SELECT event_id FROM recorded").fetchall()}
             self._con.execute(sql_text("queries/append_events"), {"run_id": self._run_id})
         finally:
             self._con.unregister("batch")
@@ -268,6 +269,14 @@ class Store:
             cursor = con.execute(sql_text(f"queries/{query}"), params or {})
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def count(self, query: str, params: dict[str, Any] | None = None) -> int:
+        """How many rows the named query in `sql/queries` gives, counted by the store."""
+        if not self.exists():
+            return 0
+        text = sql_text(f"queries/{query}").strip().rstrip(";")
+        with self.reader() as con:
+            return con.execute(f"SELECT count(*) FROM ({text})", params or {}).fetchone()[0]
 
     def sql(self, statement: str, *, timeout: float = 30.0) -> tuple[list[str], list[tuple]]:
         """An ad-hoc query's columns and rows (see `_adhoc`)."""

@@ -24,8 +24,8 @@ _ARTICLE = {ev.ARTICLE_DISCOVERED, ev.ARTICLE_FETCHED, ev.ARTICLE_FETCH_FAILED,
 # The events that give each step work: a commit of polls skips the article steps, a
 # commit of articles the alert step (each statement costs a millisecond or two even
 # when it has nothing to do).
-_WORK = {"apply_1_articles": _ARTICLE, "apply_2_mentions": _ARTICLE, "apply_3_matches": _ARTICLE,
-         "apply_4_stories": _ARTICLE, "apply_8_counts": _ARTICLE,
+_WORK = {"apply_1_articles": _ARTICLE, "apply_2_mentions": _ARTICLE, "apply_3_stories": _ARTICLE,
+         "apply_4_matches": _ARTICLE, "apply_8_counts": _ARTICLE,
          "apply_5_feeds": {ev.FEED_POLLED, ev.FEED_POLL_FAILED, ev.ARTICLE_DISCOVERED},
          "apply_6_alerts": {ev.ALERT_DECIDED, ev.ALERT_CLAIMED, ev.ALERT_SENT, ev.ALERT_FAILED},
          "apply_7_runs": None}  # every event counts in its run

@@ -19,8 +19,7 @@ VIEWS = ("feed_polls", "feeds", "articles", "mentions", "mentions_as_tagged", "s
          "matches", "alerted")
 # Every read model, in the order tables.sql creates them.
 TABLES = ("article_state", "mention_state", "match_log", "story_state", "poll_log", "feed_state",
-          "feed_daily", "alert_items", "alert_state", "run_log", "day_ingested", "topic_day",
-          "week_ingested", "topic_week", "topic_outlet", "topic_pair")
+          "feed_daily", "alert_items", "alert_state", "run_log", "day_ingested", "topic_day")
 APPLY = tuple(sorted(p.stem for p in (data_dir("sql") / "projections").glob("apply_*.sql")))
 
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Iterator
 
 from pipeline.core import events as ev
-from pipeline.extract.worker import match_event
+from pipeline.topics.tagging import match_event
 from pipeline.store import Store
 from pipeline.topics.tagging import Tagger
 

@@ -14,11 +14,13 @@ import bisect
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import ahocorasick
 
 from pipeline.topics import rules
-from pipeline.core.config import TopicsFile
+from pipeline.topics.definitions import TopicsFile
+from pipeline.core import events as ev
 from pipeline.core.events import stable_id
 from pipeline.core.text import fold
 
@@ -254,3 +256,14 @@ def _snippet(text: str, start: int, end: int) -> str:
     if len(sentence) > SNIPPET_CHARS:
         sentence = sentence[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " …"
     return sentence
+
+
+def match_event(article_id: str, match: TopicMatch, tagger: "Tagger", at: datetime,
+                retag: bool = False) -> ev.Event:
+    """A TopicMatched that explains itself: the rule, the terms found with their
+    offsets, and the sentence that shows it."""
+    return ev.topic_matched(
+        article_id, match.topic, tagger.version, at, score=match.score,
+        terms=[h.as_dict() for h in match.hits], snippet=match.snippet,
+        sentence=list(match.sentence) if match.sentence else None,
+        rule=tagger.rule(match.topic), retag=retag)

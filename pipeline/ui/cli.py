@@ -26,10 +26,10 @@ from pipeline.demo import run as demo
 from pipeline.ui import report
 
 from pipeline.store import arrow
-from pipeline.alerts.policy import wanted
-from pipeline.core.config import ConfigError, load_alerts, load_feeds, load_sites, load_topics
-from pipeline.runs.cycle import (Context, Report, alert_stage, poll_stage, process_stage, run_cycle, run_id,
-                    utc_now)
+from pipeline.core.config import ConfigError, load_alerts, load_sites
+from pipeline.topics.definitions import load_topics
+from pipeline.runs.context import Context, Report, run_id, utc_now
+from pipeline.runs.cycle import alert_stage, poll_stage, process_stage, run_cycle
 from pipeline.extract.page import decode, extract_page
 from pipeline.ingest.net import FetchError, fetch
 from pipeline.ui.render import (RichProgress, render_diff, render_scores, rows_as, summary,
@@ -188,11 +188,7 @@ def _rebuild(args, settings: Settings, console: Console) -> int:
 
 
 def _context(args, settings: Settings, progress) -> Context:
-    topics = load_topics(settings.topics)
-    return Context(settings=settings, store=_store(settings),
-                   feeds=load_feeds(settings.feeds), topics=topics,
-                   alerts=load_alerts(settings.alerts, topics),
-                   run_id=run_id("cli", utc_now()), progress=progress)
+    return Context.open(settings, "cli", store=_store(settings), progress=progress)
 
 
 def _run(args, settings: Settings, console: Console) -> int:
@@ -217,8 +213,8 @@ def _stage(stage):
 def _alert(args, settings: Settings, console: Console) -> int:
     if not args.preview:
         return _stage(alert_stage)(args, settings, console)
-    topics = load_topics(settings.topics)
-    written = outbox.preview(_store(settings), load_alerts(settings.alerts, topics),
+    ctx = Context.open(settings, "preview", store=_store(settings))
+    written = outbox.preview(ctx.store, ctx.alerts,
                                utc_now(), args.preview)
     console.print(f"{len(written)} messages written to {args.preview}/ (.eml and .html); "
                   "nothing was sent or recorded")
@@ -259,9 +255,8 @@ def _status(args, settings: Settings, console: Console) -> int:
                               "articles_7d, usual_7d FROM feeds WHERE state <> 'ok' OR volume_low "
                               "OR moved_to IS NOT NULL ORDER BY feed_id")
     rows_as("table", columns, rows, console, title="Feeds in trouble (see the feeds view)")
-    alerts = load_alerts(settings.alerts, load_topics(settings.topics))
-    waiting = [(r.email, r.mode, len([m for m in store.rows("pending_matches", {
-        "recipient": r.email, "topics": r.topics}) if wanted(r, m)]),
+    alerts = load_alerts(settings.alerts, load_topics(settings.topics).ids)
+    waiting = [(r.email, r.mode, outbox.waiting_for(store, r),
                 "after each run" if r.mode == "immediate" else f"{r.digest_at} {r.timezone}")
                for r in alerts.recipients]
     rows_as("table", ["recipient", "mode", "matches waiting", "sent"], waiting, console,

@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.core import events as ev
-from pipeline.runs.cycle import Report
+from pipeline.runs.context import Report
 from pipeline.topics.retag import Diff
 from pipeline.topics.scoring import TopicScore, macro_f1
 from pipeline.topics.tagging import Tagger

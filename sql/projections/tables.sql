@@ -109,16 +109,10 @@ CREATE TABLE IF NOT EXISTS run_log (
     articles BIGINT, matches BIGINT, alerts_sent BIGINT, errors BIGINT
 );
 
--- Counts per day, week, outlet and pair of topics, kept for the days, weeks, outlets
--- and topics each commit touched.
+-- Counts per day, in all and per topic, kept for the days each commit touched (the
+-- daily trends, their rolling means and spikes read them). Counts per week, outlet and
+-- pair of topics are worked out from mention_state when asked for: a tenth of a scan.
 CREATE TABLE IF NOT EXISTS day_ingested (day DATE, articles BIGINT, stories BIGINT);
 CREATE TABLE IF NOT EXISTS topic_day (
     day DATE, topic VARCHAR, articles BIGINT, stories BIGINT, articles_as_tagged BIGINT
 );
-CREATE TABLE IF NOT EXISTS week_ingested (week DATE, articles BIGINT);
-CREATE TABLE IF NOT EXISTS topic_week (week DATE, topic VARCHAR, articles BIGINT, stories BIGINT);
-CREATE TABLE IF NOT EXISTS topic_outlet (
-    topic VARCHAR, outlet VARCHAR, feed_id VARCHAR, articles BIGINT, stories BIGINT,
-    first_day DATE, last_day DATE
-);
-CREATE TABLE IF NOT EXISTS topic_pair (topic_a VARCHAR, topic_b VARCHAR, articles BIGINT, stories BIGINT);

@@ -2,6 +2,13 @@
 -- columns: topic, outlet (the site's name, or the feed id), feed_id, articles, stories,
 --          first_day, last_day
 CREATE OR REPLACE VIEW topic_outlets AS
-SELECT topic, outlet, feed_id, articles, stories, first_day, last_day
-FROM topic_outlet
-WHERE articles > 0;
+SELECT topic,
+       coalesce(site, feed_id) AS outlet,
+       min(feed_id) AS feed_id,
+       count(*) AS articles,
+       count(DISTINCT story_key) AS stories,
+       min(day) AS first_day,
+       max(day) AS last_day
+FROM mention_state
+WHERE decision = 'TopicMatched' AND discovered_at IS NOT NULL
+GROUP BY topic, coalesce(site, feed_id);

@@ -1,0 +1,122 @@
+"""The extraction workers (I/O): a pool of processes (pebble) that extract and tag one
+page at a time with a time limit, so every core extracts and one pathological page costs
+a killed worker, not the run. Workers never see the store: they get a page and return
+events (`worker.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import multiprocessing.forkserver
+import sys
+from concurrent.futures import TimeoutError as FutureTimeout
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack, contextmanager
+from datetime import datetime
+from importlib.machinery import ModuleSpec
+from typing import Callable, Iterator
+
+from pebble import ProcessExpired, ProcessPool
+
+from pipeline.core import events as ev
+from pipeline.core.config import load_sites
+from pipeline.core.settings import Settings
+from pipeline.extract.worker import Page, analyse_in_worker, start_worker
+from pipeline.ingest.articles import ArticlePlan, NoWorker
+from pipeline.ingest.net import Response
+from pipeline.topics.definitions import TopicsFile
+
+
+class ExtractionPool:
+    """`with ExtractionPool(settings, topics) as pool: await pool.extract(plan, page, fetched)`"""
+
+    def __init__(self, settings: Settings, topics: TopicsFile, clock: Callable[[], datetime]):
+        self.settings, self.clock = settings, clock
+        memory = settings.extract_memory_mb * 2**20 if settings.extract_memory_mb else None
+        self._args = (topics.model_dump(mode="json"),
+                      load_sites(settings.sites).model_dump(mode="json"), memory)
+        self._pool: ProcessPool | None = None
+        self._open = ExitStack()
+
+    def __enter__(self) -> "ExtractionPool":
+        if multiprocessing.current_process().daemon:
+            # Celery's default prefork pool runs tasks in daemonic processes, which may
+            # not start the extraction workers: every article would fail the same way.
+            raise RuntimeError("extraction needs worker processes, and this process is "
+                               "daemonic (a Celery prefork pool?): run Celery workers with "
+                               "[celery] pool = solo, one task each, several per machine")
+        with ExitStack() as opening:
+            opening.enter_context(_main_script_not_rerun())
+            self._pool = opening.enter_context(ProcessPool(
+                max_workers=self.settings.workers, initializer=start_worker,
+                initargs=self._args, context=worker_context()))
+            self._open = opening.pop_all()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._open.close()  # the pool's own exit waits for its workers
+
+    async def extract(self, plan: ArticlePlan, response: Response, fetched: ev.Event) -> list[ev.Event]:
+        """The events of extracting and tagging one fetched page; NoWorker when there is no
+        worker left to do it."""
+        assert self._pool is not None, "use ExtractionPool as a context manager"
+        settings, clock = self.settings, self.clock
+        page = Page(plan.article_id, plan.attempt, response.url, response.body, response.charset,
+                    plan.title, plan.published)
+        try:
+            future = self._pool.schedule(analyse_in_worker, args=(page, clock()),
+                                         timeout=settings.extract_timeout)
+        except RuntimeError as error:  # pebble's word for a pool that broke or stopped
+            raise NoWorker(f"{type(error).__name__}: {error}") from None
+        try:
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool as error:
+            raise NoWorker(f"BrokenProcessPool: {error}") from None
+        except FutureTimeout:
+            error_class, detail = "timeout", f"extraction took over {settings.extract_timeout:g} s"
+        except MemoryError:
+            error_class, detail = "too_large", "extraction ran out of its memory limit"
+        except ProcessExpired as error:
+            error_class, detail = "worker_died", f"the extraction worker died ({error})"
+        except Exception as error:  # a bug or a page the libraries choke on: record, go on
+            error_class, detail = "extractor_error", f"{type(error).__name__}: {error}"
+        return [ev.article_extraction_failed(plan.article_id, plan.attempt, clock(),
+                                             error_class=error_class, detail=detail)]
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a fork server that has loaded what they need (`preload`),
+    not forked from this process, which would copy its threads and address space
+    (DuckDB, the event loop) into every worker and count them against its memory
+    limit, and not spawned, which makes every worker load it all again."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["pipeline.extract.preload"])
+    return context
+
+
+def warm_up_workers() -> None:
+    """Start the fork server now, so that it loads what the workers need (1.1 to 1.3 s
+    of CPU) while this process polls the feeds and waits on the network. A run that
+    finds nothing to fetch has spent that for nothing, on another core."""
+    with _main_script_not_rerun():
+        worker_context()  # tells the fork server what to load
+        multiprocessing.forkserver.ensure_running()
+
+
+@contextmanager
+def _main_script_not_rerun() -> Iterator[None]:
+    """A process started by spawn or by a fork server first runs the parent's main module
+    again (`python -m x`: x; a script: the script), unless that is named `__main__`. Our
+    workers need nothing from it, it costs them start-up time, and some fail there:
+    under Airflow's Celery worker it is `bin/airflow`, which imports Airflow, which
+    refuses the database URL its task processes are given; every worker died at start
+    and pebble started another, for ever. Pebble may start workers at any time while the
+    pool is open, so the name stays until it closes."""
+    main = sys.modules["__main__"]
+    spec = getattr(main, "__spec__", None)
+    main.__spec__ = ModuleSpec("__main__", None)
+    try:
+        yield
+    finally:
+        main.__spec__ = spec
