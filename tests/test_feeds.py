@@ -101,3 +101,16 @@ def test_control_characters_never_reach_a_title():
                                        "\x1b[31mrojo\x1b[0m\x00", "bueno"), "https://e.org/feed")
     assert [e.title for e in feed.entries] == ["]8;;https://evil.example\\clic]8;;\\ [31mrojo[0m",
                                                 "bueno"]
+
+
+def test_titles_are_read_as_their_type_says():
+    rss = feed_with_titles("&lt;b&gt;Paro&lt;/b&gt; en Puno", "Tom &amp; Jerry",
+                           "<![CDATA[<i>Bloqueo</i> &amp; marcha]]>", "&amp;lt;script&amp;gt; x")
+    # RSS titles are HTML (feedparser says so): tags go, entities are read once
+    assert [e.title for e in parse_feed(rss, "https://e.org/f").entries] == [
+        "Paro en Puno", "Tom & Jerry", "Bloqueo & marcha", "<script> x"]
+    atom = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>'
+            b'<entry><id>1</id><title type="text">a &amp;lt;b&amp;gt; c</title></entry>'
+            b'<entry><id>2</id><title type="html">a &amp;lt;b&amp;gt; c</title></entry></feed>')
+    # plain text stands as written; HTML is read as HTML
+    assert [e.title for e in parse_feed(atom, "https://e.org/f").entries] == ["a &lt;b&gt; c", "a <b> c"]

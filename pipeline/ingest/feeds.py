@@ -9,21 +9,20 @@ are repaired (`text.py`), since one lone surrogate made feedparser lose the whol
 from __future__ import annotations
 
 import hashlib
-import html
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import feedparser
+import lxml.etree
+import lxml.html
 
 from pipeline.core.events import stable_id
 from pipeline.core.text import clean, repair_references_in_bytes
 from pipeline.ingest.urls import article_id, canonical_url
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*(\[.*?\]\s*)?>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     feed = parsed.get("feed", {})
     bozo = parsed.get("bozo_exception")
     return ParsedFeed(
-        title=_text(feed.get("title", "")),
+        title=_text(feed, "title"),
         version=parsed.get("version") or "",
         language=feed.get("language") or None,
         bozo=f"{type(bozo).__name__}: {bozo}" if bozo else None,
@@ -83,16 +82,26 @@ def _entry(e) -> Entry:
     return Entry(
         link=(e.get("link") or "").strip() or None,
         guid=(e.get("id") or "").strip() or None,
-        title=_text(e.get("title", "")),
-        summary=_text(e.get("summary", "")),
+        title=_text(e, "title"),
+        summary=_text(e, "summary"),
         published=datetime(*stamp[:6], tzinfo=timezone.utc).isoformat() if stamp else None,
         published_raw=e.get("published") or e.get("updated"),
         enclosure=enclosure.strip() if enclosure else None,
     )
 
 
-def _text(markup: str) -> str:
-    return clean(_SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup or ""))).strip())
+def _text(item, name: str) -> str:
+    """The text of a feed's field, read as its type says: HTML through lxml's parser (a
+    title of `&lt;b&gt;` is the text "<b>"; tags go, entities are read once), plain text
+    as it stands (a title of `a &lt;b&gt;` is those characters); one line, clean."""
+    value = item.get(name) or ""
+    kind = (item.get(f"{name}_detail") or {}).get("type", "text/html")
+    if "html" in kind and ("<" in value or "&" in value):
+        try:
+            value = lxml.html.fragment_fromstring(value, create_parent="div").text_content()
+        except (lxml.etree.ParserError, ValueError):  # nothing a parser could read: as it is
+            pass
+    return clean(" ".join(value.split())) or ""
 
 
 def articles(feed_id: str, feed: ParsedFeed) -> list[Article]:
