@@ -23,12 +23,14 @@ RUN = textwrap.dedent("""
     mode, folder = sys.argv[1], Path(sys.argv[2])
     with SiteServer(Path(sys.argv[3]) / "demo/site", port=0) as site:
         feeds = folder / "feeds.yaml"
-        feeds.write_text((Path(sys.argv[3]) / "demo/feeds.yaml").read_text().replace("{{origin}}", site.origin))
+        demo_feeds = (Path(sys.argv[3]) / "demo/feeds.yaml").read_text()
+        feeds.write_text(demo_feeds.replace("{{origin}}", site.origin))
         os.environ.update(NEWSMON_DB=str(folder / f"{mode}.duckdb"), NEWSMON_FEEDS=str(feeds),
                           NEWSMON_OFFLINE="1", NEWSMON_ALLOW_HOSTS=site.host_port)
         if mode == "airflow":
             sys.path.insert(0, str(Path(sys.argv[3]) / "dags"))  # as Airflow does
-            spec = importlib.util.spec_from_file_location("ingest", Path(sys.argv[3]) / "dags/newsmon_ingest.py")
+            dag_file = Path(sys.argv[3]) / "dags/newsmon_ingest.py"
+            spec = importlib.util.spec_from_file_location("ingest", dag_file)
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             started = time.perf_counter()
@@ -72,7 +74,7 @@ def run() -> list[tuple[str, str, str]]:
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], env=env, check=True,
                    capture_output=True)
     rows = []
-    for attempt in range(2):
+    for _ in range(2):
         folder = Path(tempfile.mkdtemp(prefix="newsmon-bench-"))
         cycle = _run("cycle", folder, env)
         airflow = _run("airflow", folder, env)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import trafilatura
 
 from bench.common import SHARED
+from bench.scores import snippet_scores, word_scores
 from pipeline.core.config import load_sites
 from pipeline.extract.page import extract_page
-from bench.scores import snippet_scores, word_scores
 
 _SITES = load_sites()
 

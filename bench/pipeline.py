@@ -69,11 +69,11 @@ def serve(site_dir: str) -> None:
 
 def run_pipeline(origin: str, db: str, workers: int, copies: int) -> dict:
     from pipeline.core.config import AlertsFile, FeedsFile
-    from pipeline.topics.definitions import load_topics
+    from pipeline.core.settings import Settings
     from pipeline.runs.context import Context, run_id, utc_now
     from pipeline.runs.cycle import run_cycle
-    from pipeline.core.settings import Settings
     from pipeline.store import open_store
+    from pipeline.topics.definitions import load_topics
 
     settings = Settings(db=Path(db), allow_hosts=frozenset({origin.removeprefix("http://")}),
                         offline=True, workers=workers)

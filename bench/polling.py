@@ -47,12 +47,12 @@ async def bare_polls(origin: str, etags: dict, feeds: int) -> int:
 
 
 def run_child(origin: str, folder: str, db: str) -> dict:
-    from pipeline.runs import cycle
     from pipeline.core.config import AlertsFile, FeedsFile
-    from pipeline.topics.definitions import load_topics
-    from pipeline.runs.context import Context, Report
     from pipeline.core.settings import Settings
+    from pipeline.runs import cycle
+    from pipeline.runs.context import Context, Report
     from pipeline.store import open_store
+    from pipeline.topics.definitions import load_topics
 
     settings = Settings(db=Path(db), allow_hosts=frozenset({origin.removeprefix("http://")}),
                         offline=True, concurrency=CONCURRENCY, per_host=CONCURRENCY)

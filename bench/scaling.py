@@ -31,13 +31,13 @@ TARGET_FEEDS = 100_000
 # -- in the child process ----------------------------------------------------------
 
 def run_child(origin: str, folder: str, db: str, feeds: str) -> dict:
-    from pipeline.runs import cycle
     from pipeline.core.config import AlertsFile, FeedsFile
-    from pipeline.topics.definitions import load_topics
-    from pipeline.runs.context import Context, Report
-    from pipeline.ingest.articles import plan_articles
     from pipeline.core.settings import Settings
+    from pipeline.ingest.articles import plan_articles
+    from pipeline.runs import cycle
+    from pipeline.runs.context import Context, Report
     from pipeline.store import open_store
+    from pipeline.topics.definitions import load_topics
 
     n = int(feeds)
     settings = Settings(db=Path(db), allow_hosts=frozenset({origin.removeprefix("http://")}),
@@ -64,7 +64,8 @@ def run_child(origin: str, folder: str, db: str, feeds: str) -> dict:
     planned = timed(lambda: plan_articles(ctx.store, settings))
 
     # twice, the faster counted: a first round pays for imports and the client's set-up
-    bare_wall, bare_cpu, unchanged = min(timed(lambda: asyncio.run(bare_polls(origin, etags, n))) for _ in range(2))
+    bare_wall, bare_cpu, unchanged = min(timed(lambda: asyncio.run(bare_polls(origin, etags, n)))
+                                         for _ in range(2))
     events, size = ctx.store.sql("SELECT count(*), 0 FROM events")[1][0][0], Path(db).stat().st_size
     return {"feeds": n, "first": first[:2], "second": second[:2], "plan": planned[:2],
             "articles": len(planned[2][0]), "bare": (bare_wall, bare_cpu),

@@ -32,8 +32,8 @@ import httpx
 sys.path.insert(0, str(Path(__file__).parent))
 from services import Postgres, Redis  # noqa: E402
 
-from pipeline.demo.mailcatcher import free_port  # noqa: E402
 from pipeline.core.settings import Settings  # noqa: E402
+from pipeline.demo.mailcatcher import free_port  # noqa: E402
 from pipeline.demo.siteserver import SiteServer  # noqa: E402
 from pipeline.store import open_store  # noqa: E402
 

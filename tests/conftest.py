@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.demo.mailcatcher import free_port
 from pipeline.core.settings import Settings
+from pipeline.demo.mailcatcher import free_port
 from pipeline.demo.siteserver import SiteServer
 from pipeline.store import FileStore, Store
 

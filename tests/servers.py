@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import gzip
-import zlib
 import threading
 import time
+import zlib
 from http.server import BaseHTTPRequestHandler
 from typing import Callable
 

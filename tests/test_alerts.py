@@ -3,18 +3,17 @@ from datetime import datetime, timedelta, timezone
 from email.policy import default
 
 import pytest
-
 from conftest import fixed_clock
 
-from pipeline.core import events as ev
-from pipeline.alerts.policy import decide, digest_time
 from pipeline.alerts.message import compose, entries, subject
+from pipeline.alerts.policy import decide, digest_time
+from pipeline.core import events as ev
 from pipeline.core.config import AlertsFile, FeedsFile, Recipient
-from pipeline.topics.definitions import load_topics
+from pipeline.core.settings import Settings
+from pipeline.demo.mailcatcher import MailCatcher, free_port
 from pipeline.runs.context import Context, Report
 from pipeline.runs.cycle import alert_stage
-from pipeline.demo.mailcatcher import MailCatcher, free_port
-from pipeline.core.settings import Settings
+from pipeline.topics.definitions import load_topics
 
 AT = fixed_clock()()
 
@@ -107,7 +106,8 @@ def test_same_items_same_alert():
     rows = [match_row(1, "iran-ties"), match_row(2, "iran-ties")]
     one, other = decide(recipient(), rows, AT), decide(recipient(), list(reversed(rows)), AT)
     assert one.alert_id == other.alert_id
-    assert decide(recipient().model_copy(update={"email": "b@example.org"}), rows, AT).alert_id != one.alert_id
+    other = recipient().model_copy(update={"email": "b@example.org"})
+    assert decide(other, rows, AT).alert_id != one.alert_id
 
 
 def seeded_context(store, smtp_url: str | None) -> Context:
@@ -349,7 +349,9 @@ class Holding:
 def test_three_runs_sending_at_once_deliver_each_message_once(store):
     import subprocess
     import sys
+
     from aiosmtpd.controller import Controller
+
     from pipeline.alerts.outbox import decide_due
     ctx = seeded_context(store, None)
     decided = decide_due(store, ctx.alerts, AT, "decide").events

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import DEMO_SITE, fixed_clock
 
 from pipeline.core import events as ev
@@ -159,7 +158,7 @@ def test_topics_check_scores_labelled_lines(tmp_path):
     ]) + "\n")
     result = newsmon("topics", "check", str(labelled))
     assert result.returncode == 0, result.stderr
-    line = next(l for l in result.stdout.splitlines() if "puno-protests" in l and "│" in l)
+    line = next(row for row in result.stdout.splitlines() if "puno-protests" in row and "│" in row)
     assert [c.strip() for c in line.split("│")[2:7]] == ["1.000", "0.500", "0.667", "0", "1"]
     assert "missed · puno-protests · missed" in result.stdout
 
@@ -169,7 +168,8 @@ def test_a_syntax_error_in_a_rule_is_reported_before_anything_runs(tmp_path):
     topics.write_text("topics:\n  - id: puno\n    name: Puno\n    query: Puno NEAR/s (paro OR\n")
     result = newsmon("tag", "--topics", str(topics), stdin='{"text": "x"}\n')
     assert result.returncode == 2
-    assert "topics.yaml:4: topics[0].query: 'puno': syntax error at the end" in result.stderr.replace("\n", "")
+    said = result.stderr.replace("\n", "")
+    assert "topics.yaml:4: topics[0].query: 'puno': syntax error at the end" in said
 
 
 def test_retag_and_backtest_on_a_store(db, tmp_path):

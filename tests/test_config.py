@@ -1,9 +1,8 @@
 import pytest
 
 from pipeline.core.config import ConfigError, load_alerts, load_feeds, load_sites
-
-from pipeline.topics.definitions import load_topics
 from pipeline.core.settings import from_env
+from pipeline.topics.definitions import load_topics
 
 
 def write(tmp_path, text: str):

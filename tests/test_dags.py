@@ -14,18 +14,17 @@ import textwrap
 from pathlib import Path
 
 import pytest
-
 from conftest import CHECKOUT, DEMO_SITE
 
 from pipeline.core import events as ev
 from pipeline.core.config import load_alerts, load_feeds
-from pipeline.topics.definitions import load_topics
+from pipeline.core.settings import from_env
+from pipeline.demo.mailcatcher import MailCatcher
+from pipeline.demo.siteserver import SiteServer
 from pipeline.runs.context import Context
 from pipeline.runs.cycle import run_cycle
-from pipeline.demo.mailcatcher import MailCatcher
-from pipeline.core.settings import from_env
-from pipeline.demo.siteserver import SiteServer
 from pipeline.store import FileStore, open_store
+from pipeline.topics.definitions import load_topics
 
 DAGS = CHECKOUT / "dags"
 sys.path.insert(0, str(DAGS))  # the DAG files share newsmon_common, as Airflow lets them

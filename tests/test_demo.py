@@ -6,14 +6,13 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-
 from conftest import CHECKOUT
 
 from pipeline.core import events as ev
-from pipeline.runs.context import NoProgress
-from pipeline.demo.run import run_demo
-from pipeline.demo.mailcatcher import free_port
 from pipeline.core.settings import Settings
+from pipeline.demo.mailcatcher import free_port
+from pipeline.demo.run import run_demo
+from pipeline.runs.context import NoProgress
 from pipeline.store import FileStore, Store
 
 WRITTEN = yaml.safe_load((CHECKOUT / "demo/written/articles.yaml").read_text(encoding="utf-8"))

@@ -3,12 +3,11 @@ import json
 import re
 
 import pytest
-
 from conftest import DEMO_SITE, ES_DEV, SHARED
 
-from pipeline.extract.page import decode, detect_language, extract_page
-from pipeline.core.text import clean
 from bench.scores import read_page
+from pipeline.core.text import clean
+from pipeline.extract.page import decode, detect_language, extract_page
 
 
 def demo_page(path: str) -> str:

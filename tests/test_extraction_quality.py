@@ -5,14 +5,13 @@ import json
 
 import pytest
 import trafilatura
-
 from conftest import ES_DEV
 
-from pipeline.extract.boilerplate import clean
-from pipeline.core.config import ConfigError, load_sites
-from pipeline.topics.definitions import load_topics
-from pipeline.extract.page import extract_page
 from bench.scores import read_page, snippet_scores, word_scores
+from pipeline.core.config import ConfigError, load_sites
+from pipeline.extract.boilerplate import clean
+from pipeline.extract.page import extract_page
+from pipeline.topics.definitions import load_topics
 from pipeline.topics.tagging import Tagger
 
 

@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import CHECKOUT, DEMO_SITE, fixed_clock
 
 from pipeline.core import events as ev
@@ -183,6 +182,7 @@ def test_a_damaged_file_is_named_damaged_at_once_with_the_way_out(healthy, tmp_p
 
 def test_the_word_block_in_a_checksum_error_is_not_a_lock():
     import duckdb
+
     from pipeline.store.errors import is_lock_error
     assert not is_lock_error(duckdb.IOException(
         "Corrupt database file: computed checksum 1 does not match stored checksum 2 in block "

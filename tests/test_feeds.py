@@ -85,7 +85,8 @@ def test_markup_in_titles_and_summaries_becomes_text(field):
 def feed_with_titles(*titles: str) -> bytes:
     items = "".join(f"<item><title>{t}</title><link>https://e.org/{i}</link></item>"
                     for i, t in enumerate(titles))
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}</channel></rss>'.encode()
+    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>{items}'
+            '</channel></rss>').encode()
 
 
 def test_references_to_no_character_are_repaired_item_by_item():

@@ -15,17 +15,16 @@ from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from conftest import CHECKOUT, fixed_clock
 from servers import RouteServer, encoded, page, send
 
 from pipeline.core import events as ev
-from pipeline.topics.definitions import load_topics
+from pipeline.core.settings import Settings
+from pipeline.ingest.articles import ArticlePlan
 from pipeline.ingest.net import FetchError, fetch
 from pipeline.ingest.poll import poll_feeds
-from pipeline.ingest.articles import ArticlePlan
 from pipeline.runs.cycle import process_articles
-from pipeline.core.settings import Settings
+from pipeline.topics.definitions import load_topics
 
 CLOCK = fixed_clock()
 ARTICLE = ("<html><head><title>Paro en Puno</title></head><body><article>"
@@ -112,7 +111,8 @@ def test_a_huge_feed_with_messy_entries_is_one_article_each(servers):
 
 def test_dates_in_the_future_or_unreadable_are_kept_and_flagged(servers, store):
     feed = (b'<rss version="2.0"><channel><title>t</title>'
-            b'<item><title>a</title><link>LINK/a</link><pubDate>Mon, 01 Jan 2099 10:00:00 GMT</pubDate></item>'
+            b'<item><title>a</title><link>LINK/a</link>'
+            b'<pubDate>Mon, 01 Jan 2099 10:00:00 GMT</pubDate></item>'
             b'<item><title>b</title><link>LINK/b</link><pubDate>el martes pasado</pubDate></item>'
             b'</channel></rss>')
     site = servers({"/a": page(ARTICLE), "/b": page(ARTICLE)})
@@ -291,7 +291,8 @@ MEASURED_RUN = textwrap.dedent("""
     print(json.dumps({"bomb": found["bomb"].get("error_class"), "retry": found["bomb"].get("retryable"),
                       "ok": found["ok"].get("topic"), "feed": polled[0].payload.get("error_class"),
                       # this process's own peak: ru_maxrss would start at pytest's size
-                      "peak_mb": int(re.search(r"VmHWM:\\s+(\\d+)", open("/proc/self/status").read())[1]) // 1024}))
+                      "peak_mb": int(re.search(r"VmHWM:\\s+(\\d+)",
+                                               open("/proc/self/status").read())[1]) // 1024}))
 """)
 
 

@@ -10,13 +10,12 @@ import sys
 import textwrap
 
 import pytest
-
 from conftest import CHECKOUT
 
-from pipeline.runs.context import NoProgress
-from pipeline.demo.run import run_demo
-from pipeline.demo.mailcatcher import free_port
 from pipeline.core.settings import Settings
+from pipeline.demo.mailcatcher import free_port
+from pipeline.demo.run import run_demo
+from pipeline.runs.context import NoProgress
 from pipeline.store import FileStore, StoreError, open_store
 
 COUNTS = "SELECT type, count(*) FROM events GROUP BY type ORDER BY type"

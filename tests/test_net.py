@@ -1,9 +1,8 @@
 import pytest
-
 from servers import RouteServer, drip, encode, encoded, gzip_bomb, page, redirect, zeros_bomb
 
-from pipeline.ingest.net import FetchError, fetch, refusal
 from pipeline.core.settings import Settings
+from pipeline.ingest.net import FetchError, fetch, refusal
 
 
 @pytest.fixture

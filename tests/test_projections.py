@@ -12,10 +12,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
+from conftest import CHECKOUT
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conftest import CHECKOUT
 
 from pipeline.core import events as ev
 from pipeline.store import FileStore
@@ -52,7 +51,8 @@ def random_log(rng: random.Random) -> list[ev.Event]:
             else:
                 status = rng.choice([None, 410, 429, 500])
                 mine.append(ev.feed_poll_failed(f, n, when(n * 6), url=f"https://{f}.org/rss",
-                                                status=status, error_class="http_4xx" if status else "connect",
+                                                status=status,
+                                                error_class="http_4xx" if status else "connect",
                                                 detail="no", retry_after=rng.choice([None, "120"]),
                                                 attempt=1))
         polls[f] = [p for p in mine if p.type == ev.FEED_POLLED]

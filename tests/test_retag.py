@@ -1,11 +1,10 @@
 from conftest import fixed_clock
 
 from pipeline.core import events as ev
-from pipeline.topics.tagging import match_event
 from pipeline.core.config import Recipient
 from pipeline.topics.definitions import TopicsFile
 from pipeline.topics.retag import retag
-from pipeline.topics.tagging import Tagger
+from pipeline.topics.tagging import Tagger, match_event
 
 AT = fixed_clock()()
 ARTICLES = {

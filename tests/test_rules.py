@@ -1,7 +1,7 @@
 import pytest
 
-from pipeline.topics import rules
 from pipeline.core.config import ConfigError
+from pipeline.topics import rules
 from pipeline.topics.definitions import load_topics
 from pipeline.topics.rules import And, Field, Near, Not, Or, QueryError, Term, parse
 

@@ -3,14 +3,13 @@ import sys
 import textwrap
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
-from dataclasses import replace
-from pathlib import Path
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import CHECKOUT, fixed_clock
 
 from pipeline.core import events as ev

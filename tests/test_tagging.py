@@ -2,12 +2,12 @@ import json
 
 import pytest
 
-from pipeline.topics.definitions import TopicsFile, load_topics
+from pipeline.core.text import fold
 from pipeline.extract.page import decode, extract_page
 from pipeline.ingest.feeds import parse_feed
+from pipeline.topics.definitions import TopicsFile, load_topics
 from pipeline.topics.scoring import macro_f1, score
 from pipeline.topics.tagging import Tagger
-from pipeline.core.text import fold
 
 
 def tagger(*topics: dict, aliases: dict | None = None) -> Tagger:
@@ -74,7 +74,8 @@ def test_aliases_nest_and_are_shared():
 
 
 def test_hits_explain_the_match():
-    text = "El clima fue templado en Lima. En Azángaro, los gremios acataron un paro de 48 horas. Mañana habrá lluvias."
+    text = ("El clima fue templado en Lima. En Azángaro, los gremios acataron un paro de 48 horas. "
+            "Mañana habrá lluvias.")
     match, = tagger(topic("Azangaro NEAR/s paro")).tag(text, title="Paro en Azángaro")
     assert match.snippet == "En Azángaro, los gremios acataron un paro de 48 horas."
     assert text[slice(*match.sentence)].strip() == match.snippet

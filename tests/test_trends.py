@@ -10,16 +10,15 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
-
 from conftest import CHECKOUT
 
-from pipeline.stories import stage
 from pipeline.core import events as ev
-from pipeline.runs.context import NoProgress
-from pipeline.demo.run import run_demo
-from pipeline.demo.mailcatcher import free_port
 from pipeline.core.settings import Settings
+from pipeline.demo.mailcatcher import free_port
+from pipeline.demo.run import run_demo
+from pipeline.runs.context import NoProgress
 from pipeline.store import FileStore, Store
+from pipeline.stories import stage
 
 
 @pytest.fixture(scope="module")

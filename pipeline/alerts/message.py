@@ -78,7 +78,8 @@ def compose(alert_id: str, recipient: str, sender: str, items: list[dict], now: 
     msg["Message-ID"] = message_id(alert_id)
     msg.set_content(_plain(listed))
     msg.add_alternative(_html(listed, set(charts or {})), subtype="html")
-    page = msg.get_payload()[1]
+    page = msg.get_body(("html",))
+    assert isinstance(page, EmailMessage)
     for topic, png in sorted((charts or {}).items()):
         page.add_related(png, "image", "png", cid=_cid(topic), filename=f"{topic}.png")
     return msg
@@ -86,7 +87,8 @@ def compose(alert_id: str, recipient: str, sender: str, items: list[dict], now: 
 
 def viewable_html(message: EmailMessage) -> str:
     """The HTML part with its inline charts as data: URLs, to open in a browser."""
-    page = message.get_body(("html",)).get_content()
+    body = message.get_body(("html",))
+    page = body.get_content() if body is not None else ""
     for part in message.walk():
         cid = part.get("Content-ID")
         if cid and part.get_content_type() == "image/png":
@@ -100,7 +102,8 @@ def _sections(listed: list[Entry]) -> list[tuple[str, str | None, list[Entry]]]:
     what a re-tag found."""
     fresh = [e for e in listed if not e.retag]
     counts = Counter(e.topic for e in fresh)
-    sections = [(f"{t} ({n})", t, [e for e in fresh if e.topic == t]) for t, n in counts.most_common()]
+    sections: list[tuple[str, str | None, list[Entry]]] = [
+        (f"{t} ({n})", t, [e for e in fresh if e.topic == t]) for t, n in counts.most_common()]
     old = [e for e in listed if e.retag]
     if old:
         sections.append((RETAG_HEADING, None, old))
@@ -115,7 +118,8 @@ def _plain(listed: list[Entry]) -> str:
             lines += [f"* {e.title}", f"  {e.outlet} · {e.date}" + (f" · also in {', '.join(e.also_in)}"
                                                                      if e.also_in else ""),
                       f'  "{e.snippet}"',
-                      f"  why: {e.topic} matched {', '.join(e.terms)}" + (f" (rule: {e.rule})" if e.rule else ""),
+                      f"  why: {e.topic} matched {', '.join(e.terms)}"
+                      + (f" (rule: {e.rule})" if e.rule else ""),
                       f"  {e.url}", ""]
     return "\n".join(lines)
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from pipeline.core import events as ev
-from pipeline.alerts.policy import decide
-from pipeline.core.config import AlertsFile, Recipient
-from pipeline.alerts.smtp import MailError, SmtpServer, send
 from pipeline.alerts.message import compose, viewable_html
+from pipeline.alerts.policy import decide
+from pipeline.alerts.smtp import MailError, SmtpServer, send
+from pipeline.core import events as ev
+from pipeline.core.config import AlertsFile, Recipient
 from pipeline.store import Store
 
 CHART_DAYS = 30

@@ -48,6 +48,7 @@ def send(message: EmailMessage, server: SmtpServer, timeout: float = 30.0) -> No
     """Hand one message to the server; a MailError says why it was not accepted."""
     context = ssl.create_default_context()
     try:
+        client: smtplib.SMTP
         if server.tls == "implicit":
             client = smtplib.SMTP_SSL(server.host, server.port, timeout=timeout, context=context)
         else:

@@ -65,7 +65,7 @@ def visible(text: str) -> str:
 
 
 def _number(hexadecimal: str | None, decimal: str | None) -> int:
-    return int(hexadecimal, 16) if hexadecimal is not None else int(decimal)
+    return int(hexadecimal, 16) if hexadecimal is not None else int(decimal or "0")
 
 
 def _allowed(code: int) -> bool:
@@ -90,16 +90,16 @@ def _character(code: int) -> str:
     return REPLACEMENT  # surrogates, and numbers beyond Unicode
 
 
-def _repair(match: re.Match, as_reference) -> str | bytes:
-    groups = [g.decode() if isinstance(g, bytes) else g for g in match.groups()]
-    codes = [_number(groups[0], groups[1])]
-    if groups[2] or groups[3]:
-        codes.append(_number(groups[2], groups[3]))
+def _repair(match: re.Match[str]) -> str:
+    hexadecimal, decimal, hexadecimal2, decimal2 = match.groups()
+    codes = [_number(hexadecimal, decimal)]
+    if hexadecimal2 or decimal2:
+        codes.append(_number(hexadecimal2, decimal2))
     if all(_allowed(code) for code in codes):
         return match.group(0)  # nothing wrong here
     if len(codes) == 2 and 0xD800 <= codes[0] <= 0xDBFF and 0xDC00 <= codes[1] <= 0xDFFF:
-        return as_reference(chr(0x10000 + ((codes[0] - 0xD800) << 10) + (codes[1] - 0xDC00)))
-    return as_reference("".join(_character(code) for code in codes))
+        return _as_reference(chr(0x10000 + ((codes[0] - 0xD800) << 10) + (codes[1] - 0xDC00)))
+    return _as_reference("".join(_character(code) for code in codes))
 
 
 def _as_reference(text: str) -> str:
@@ -110,11 +110,13 @@ def repair_references(markup: str) -> str:
     """`markup` with every character reference naming a character it may hold."""
     if "&#" not in markup:
         return markup
-    return _REFERENCES.sub(lambda m: _repair(m, _as_reference), markup)
+    return _REFERENCES.sub(_repair, markup)
 
 
 def repair_references_in_bytes(markup: bytes) -> bytes:
     """The same on bytes in an ASCII-compatible encoding (a feed before parsing)."""
     if b"&#" not in markup:
         return markup
-    return _REFERENCES_BYTES.sub(lambda m: _repair(m, lambda t: _as_reference(t).encode()), markup)
+    # references are ASCII: each is repaired as text
+    return _REFERENCES_BYTES.sub(
+        lambda m: _REFERENCES.sub(_repair, m.group(0).decode("ascii")).encode("ascii"), markup)

@@ -12,13 +12,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-
-from pipeline.runs.context import Context, Progress, Report, utc_now
-from pipeline.runs.cycle import run_cycle
-from pipeline.demo.mailcatcher import MailCatcher
 from pipeline.core.resources import data_dir
 from pipeline.core.settings import Settings
+from pipeline.demo.mailcatcher import MailCatcher
 from pipeline.demo.siteserver import SiteServer
+from pipeline.runs.context import Context, Progress, Report, utc_now
+from pipeline.runs.cycle import run_cycle
 
 DEMO_DB = Path("newsmon-demo.duckdb")
 DEMO_MAIL = Path("newsmon-demo-mail")

@@ -21,9 +21,9 @@ import lxml.html
 import py3langid
 import trafilatura
 
+from pipeline.core.text import REPLACEMENT, clean, repair_references
 from pipeline.extract import boilerplate
 from pipeline.ingest.codings import CodingError, decoded
-from pipeline.core.text import REPLACEMENT, clean, repair_references
 
 EXTRACTOR = f"trafilatura {trafilatura.__version__}"
 # Fewer words than this is a menu or a caption, not an article's text.
@@ -65,13 +65,13 @@ def decode(body: bytes, charset: str | None) -> str:
     # Valid UTF-8 is UTF-8, whatever is declared (sites that moved to UTF-8 keep saying
     # ISO-8859-1), unless a UTF-16 or UTF-32 was declared.
     wide = (charset or "").lower().replace("-", "").startswith(("utf16", "utf32"))
-    for name in (None if wide else "utf-8", charset, _declared_in_page(body)):
-        name = _WEB_NAMES.get((name or "").lower(), name)
-        if not name:
+    for declared in (None if wide else "utf-8", charset, _declared_in_page(body)):
+        codec = _WEB_NAMES.get((declared or "").lower()) or declared
+        if not codec:
             continue
         try:
-            codecs.lookup(name)
-            return _readable(body.decode(name))
+            codecs.lookup(codec)
+            return _readable(body.decode(codec))
         except (LookupError, UnicodeDecodeError):
             continue
     return _readable(_mostly_utf8(body) or body.decode("cp1252", "replace"))
@@ -101,7 +101,7 @@ def _declared_in_page(body: bytes) -> str | None:
 
 
 def _readable(html: str) -> str:
-    return clean(repair_references(html))
+    return clean(repair_references(html)) or ""
 
 
 def extract_page(html: str, url: str | None = None, feed_published: str | None = None,

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta, timezone
 
 from pipeline.core import events as ev
 from pipeline.core.config import SitesFile
-from pipeline.topics.definitions import TopicsFile
 from pipeline.extract.page import MIN_WORDS, decode, extract_page
 from pipeline.stories.clustering import signature
+from pipeline.topics.definitions import TopicsFile
 from pipeline.topics.tagging import Tagger, match_event
 
 

@@ -13,7 +13,7 @@ from typing import Awaitable, Callable
 
 from pipeline.core import events as ev
 from pipeline.core.settings import Settings
-from pipeline.ingest.net import FetchError, Fetcher, Response, refusal
+from pipeline.ingest.net import Fetcher, FetchError, Response, refusal
 from pipeline.store import Store
 
 
@@ -41,7 +41,8 @@ def plan_articles(store: Store, settings: Settings) -> tuple[list[ArticlePlan], 
     (they stay pending for a run that may fetch them)."""
     rows = store.rows("plan_articles", {"max_attempts": settings.max_fetch_attempts})
     plans = [ArticlePlan(**row) for row in rows]
-    ready, held = [], []
+    ready: list[ArticlePlan] = []
+    held: list[ArticlePlan] = []
     for plan in plans:
         offline = (settings.offline and plan.url and refusal(plan.url, settings) or "")
         (held if offline.startswith("offline") else ready).append(plan)

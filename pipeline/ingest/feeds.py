@@ -84,7 +84,7 @@ def _entry(e) -> Entry:
         guid=(e.get("id") or "").strip() or None,
         title=_text(e, "title"),
         summary=_text(e, "summary"),
-        published=datetime(*stamp[:6], tzinfo=timezone.utc).isoformat() if stamp else None,
+        published=datetime(*stamp[:6]).replace(tzinfo=timezone.utc).isoformat() if stamp else None,
         published_raw=e.get("published") or e.get("updated"),
         enclosure=enclosure.strip() if enclosure else None,
     )
@@ -139,4 +139,4 @@ def _is_home_page(url: str) -> bool:
 
 
 def _is_url(value: str | None) -> bool:
-    return bool(value) and re.match(r"^https?://", value, re.IGNORECASE) is not None
+    return value is not None and re.match(r"^https?://", value, re.IGNORECASE) is not None

@@ -23,8 +23,8 @@ from urllib.parse import urlsplit
 import httpx
 from httpx_secure import SSRFProtectionError, httpx_ssrf_protection
 
-from pipeline.ingest.codings import ACCEPT, CappedBody, CodingError
 from pipeline.core.settings import Settings
+from pipeline.ingest.codings import ACCEPT, CappedBody, CodingError
 
 MAX_REDIRECTS = 5
 _NAT64 = IPv6Network("64:ff9b::/96")
@@ -164,7 +164,7 @@ class Fetcher:
             except OSError as error:
                 raise FetchError("connect", f"cannot resolve {host}: {error}") from None
             self._resolved[(host, port)] = all(
-                self._admit(host, ip_address(info[4][0].split("%")[0]), port) for info in infos)
+                self._admit(host, ip_address(str(info[4][0]).split("%")[0]), port) for info in infos)
         return self._resolved[(host, port)]
 
     async def get(self, url: str, *, max_bytes: int, headers: Mapping[str, str] | None = None,
@@ -181,7 +181,8 @@ class Fetcher:
                 async with asyncio.timeout(self.settings.deadline):
                     return await self._get(url, started, max_bytes, headers or {}, accept)
             except TimeoutError:
-                raise FetchError("timeout", f"no complete answer within {self.settings.deadline:g} s") from None
+                raise FetchError("timeout", f"no complete answer within "
+                                            f"{self.settings.deadline:g} s") from None
             except FetchError:
                 raise
             except SSRFProtectionError as error:

@@ -16,9 +16,9 @@ from typing import Callable, Iterable
 
 from pipeline.core import events as ev
 from pipeline.core.config import Feed
-from pipeline.ingest.feeds import articles, parse_feed
-from pipeline.ingest.net import FetchError, Fetcher, Response
 from pipeline.core.settings import Settings
+from pipeline.ingest.feeds import articles, parse_feed
+from pipeline.ingest.net import Fetcher, FetchError, Response
 from pipeline.store import Store
 
 SUMMARY_CHARS = 1000

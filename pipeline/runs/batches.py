@@ -15,17 +15,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from pipeline.store import arrow
 from pipeline.core.config import load_feeds
-from pipeline.topics.definitions import load_topics
-from pipeline.runs.context import Context, Report, utc_now
-from pipeline.runs.cycle import alert_stage, cluster_stage
-from pipeline.ingest.poll import PollPlan, plan_polls, poll_feeds
-from pipeline.ingest.articles import ArticlePlan, plan_articles
-from pipeline.runs.cycle import process_articles
-from pipeline.topics.retag import retag
 from pipeline.core.settings import Settings
-from pipeline.store import open_store
+from pipeline.ingest.articles import ArticlePlan, plan_articles
+from pipeline.ingest.poll import PollPlan, plan_polls, poll_feeds
+from pipeline.runs.context import Context, Report, utc_now
+from pipeline.runs.cycle import alert_stage, cluster_stage, process_articles
+from pipeline.store import LakeStore, arrow, open_store
+from pipeline.topics.definitions import load_topics
+from pipeline.topics.retag import retag
 from pipeline.topics.tagging import Tagger
 
 Clock = Callable[[], datetime]
@@ -41,7 +39,9 @@ def stage_path(settings: Settings, run_id: str, name: str) -> Path:
     elif isinstance(settings.db, Path):
         folder = settings.db.with_name(settings.db.name + ".staging")
     else:  # DuckLake: beside its data files (only a local catalog stages)
-        folder = Path(open_store(settings).data_path) / "_staging"
+        lake = open_store(settings)
+        assert isinstance(lake, LakeStore)
+        folder = Path(lake.data_path) / "_staging"
     return folder / re.sub(r"[^A-Za-z0-9_.-]", "_", run_id) / f"{name}.parquet"
 
 

@@ -16,8 +16,9 @@ from urllib.parse import quote
 from airflow.sdk import Connection, Variable, get_current_context
 from airflow.sdk.exceptions import AirflowSkipException
 
-from pipeline.runs import batches
 from pipeline.core.settings import Settings, from_env, truthy, validated
+from pipeline.runs import batches
+
 
 def settings() -> Settings:
     """The environment's settings (NEWSMON_*), with what Airflow Variables named
@@ -51,7 +52,7 @@ def _smtp_url(conn_id: str) -> str | None:
     return f"{scheme}://{auth}{conn.host}{port}{query}"
 
 
-def _run() -> tuple[str, int]:
+def _run() -> tuple[str, int | None]:
     context = get_current_context()
     return context["run_id"], context["ti"].map_index
 

@@ -23,6 +23,7 @@ from pipeline.core.events import Event
 from pipeline.core.resources import sql_text
 from pipeline.store import projections, schema
 from pipeline.store.arrow import to_arrow
+from pipeline.store.duck import roll_back, scalar
 from pipeline.store.errors import StoreBusy, StoreError, damage, is_lock_error
 from pipeline.store.sandbox import Refused, check
 
@@ -54,7 +55,11 @@ class Transaction:
         twice: the first counts), but not those that follow an event recorded before.
         Returns the ids appended."""
         seen: set[str] = set()
-        unique = [e for e in events if not (e.event_id in seen or seen.add(e.event_id))]
+        unique = []
+        for e in events:
+            if e.event_id not in seen:
+                seen.add(e.event_id)
+                unique.append(e)
         if not unique:
             return set()
         self._con.register("batch", to_arrow(unique))
@@ -73,9 +78,9 @@ class Transaction:
         returns how many were added."""
         self._con.register("batch", rows)
         try:
-            before = self._con.execute("SELECT count(*) FROM events").fetchone()[0]
+            before = scalar(self._con, "SELECT count(*) FROM events")
             self._con.execute(sql_text("queries/copy_events"))
-            return self._con.execute("SELECT count(*) FROM events").fetchone()[0] - before
+            return scalar(self._con, "SELECT count(*) FROM events") - before
         finally:
             self._con.unregister("batch")
 
@@ -143,7 +148,10 @@ class Store:
                 self._catch_up(con)
             yield con
         except duckdb.Error as error:
-            raise damage(self.path, error) or error
+            damaged = damage(self.path, error)
+            if damaged is None:
+                raise
+            raise damaged from None
         finally:
             con.close()
 
@@ -154,7 +162,10 @@ class Store:
         try:
             yield con
         except duckdb.Error as error:
-            raise damage(self.path, error) or error
+            damaged = damage(self.path, error)
+            if damaged is None:
+                raise
+            raise damaged from None
         finally:
             con.close()
 
@@ -188,7 +199,7 @@ class Store:
                 projections.reset(con)
                 con.execute("COMMIT")
             except BaseException:
-                schema.roll_back(con)
+                roll_back(con)
                 raise
             return self._catch_up(con)
 
@@ -202,7 +213,7 @@ class Store:
                 done = projections.catch_up(con, max_batches=1)
                 con.execute("COMMIT")
             except BaseException:
-                schema.roll_back(con)
+                roll_back(con)
                 raise
             if not done:
                 return total
@@ -241,7 +252,7 @@ class Store:
                 projections.catch_up(con)
                 con.execute("COMMIT")
             except duckdb.Error as error:
-                schema.roll_back(con)
+                roll_back(con)
                 if damaged := damage(self.path, error):
                     raise damaged from None
                 full = "no space left" in str(error).lower()
@@ -249,7 +260,7 @@ class Store:
                                  f"events in {self.path}; none of this transaction's was "
                                  f"recorded, earlier events are intact ({error})") from None
             except BaseException:
-                schema.roll_back(con)
+                roll_back(con)
                 raise
 
     def maintain(self) -> None:
@@ -276,7 +287,7 @@ class Store:
             return 0
         text = sql_text(f"queries/{query}").strip().rstrip(";")
         with self.reader() as con:
-            return con.execute(f"SELECT count(*) FROM ({text})", params or {}).fetchone()[0]
+            return scalar(con, f"SELECT count(*) FROM ({text})", params or {})
 
     def sql(self, statement: str, *, timeout: float = 30.0) -> tuple[list[str], list[tuple]]:
         """An ad-hoc query's columns and rows (see `_adhoc`)."""
@@ -341,4 +352,4 @@ def _current(con: duckdb.DuckDBPyConnection) -> bool:
         return False
     if not found or found[0] != schema.VERSION:
         return False
-    return found[1] == con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+    return found[1] == scalar(con, "SELECT coalesce(max(seq), 0) FROM events")

@@ -9,6 +9,7 @@ from typing import Callable, Iterator
 import duckdb
 
 from pipeline.store.base import Store
+from pipeline.store.duck import scalar
 from pipeline.store.errors import damage
 
 
@@ -27,7 +28,7 @@ def copy_log(source: "Store", target: "Store", run_id: str, batch_rows: int = 50
     ranges of `seq` that cannot are listed in `lost`."""
     copied = Copied()
     with source.reader() as con:
-        last = con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        last = scalar(con, "SELECT coalesce(max(seq), 0) FROM events")
         for first in range(1, last + 1, batch_rows):
             for batch in _readable(con, source.path, first, min(first + batch_rows, last + 1),
                                    copied.lost):

@@ -15,6 +15,8 @@ from pipeline.store.base import Store
 
 
 class FileStore(Store):
+    path: Path
+
     def __init__(self, path: Path | str, lock_wait: float = 120.0):
         self.path = Path(path)
         self.lock_wait = lock_wait

@@ -44,7 +44,7 @@ def _extension(package: str) -> str:
     """The extension file a `duckdb-extension-*` wheel ships: DuckDB cannot download
     extensions here, and must not try (autoinstall is off)."""
     try:
-        root = Path(import_module(package).__file__).parent
+        root = Path(import_module(package).__file__ or "").parent
     except ImportError:
         raise StoreError(f"NEWSMON_DB names a DuckLake catalog but {package} is not installed "
                          "(install the `lake` dependency group)") from None
@@ -83,11 +83,11 @@ class LakeStore(Store):
             import psycopg
 
             try:
-                with psycopg.connect(self.dsn, connect_timeout=10) as session:
+                with psycopg.connect(self.dsn or "", connect_timeout=10) as session:
                     found = session.execute("SELECT to_regclass('ducklake_metadata')").fetchone()
             except psycopg.Error as error:
                 raise StoreError(f"cannot reach the DuckLake catalog {self.dsn!r}: {error}") from None
-            self._exists = found[0] is not None
+            self._exists = bool(found and found[0] is not None)
         return self._exists
 
     def _connect(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:

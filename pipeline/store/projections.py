@@ -14,6 +14,7 @@ import duckdb
 
 from pipeline.core import events as ev
 from pipeline.core.resources import sql_text
+from pipeline.store.duck import scalar
 from pipeline.store.schema import APPLY, TABLES
 
 REBUILD_BATCH = 1_000_000  # events per step of a rebuild: memory stays bounded
@@ -35,8 +36,8 @@ assert set(_WORK) == set(APPLY), "every step of sql/projections says what gives 
 
 def applied(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     """The last seq the read models have applied, and the last seq of the log."""
-    applied_seq = con.execute("SELECT applied_seq FROM newsmon_projections").fetchone()[0]
-    last = con.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+    applied_seq = scalar(con, "SELECT applied_seq FROM newsmon_projections")
+    last = scalar(con, "SELECT coalesce(max(seq), 0) FROM events")
     return applied_seq, last
 
 

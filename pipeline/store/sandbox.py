@@ -18,6 +18,8 @@ import re
 
 import duckdb
 
+from pipeline.store.duck import scalar
+
 
 class Refused(Exception):
     """A statement `newsmon sql` will not run, and why."""
@@ -55,7 +57,7 @@ def _check_one(parser: duckdb.DuckDBPyConnection, text: str, statement) -> None:
         return _check_one(parser, inner.query, inner)
     if statement.type != duckdb.StatementType.SELECT:
         raise Refused(f"only queries are allowed here, not {statement.type.name}")
-    tree = json.loads(parser.execute("SELECT json_serialize_sql($q)", {"q": text}).fetchone()[0])
+    tree = json.loads(scalar(parser, "SELECT json_serialize_sql($q)", {"q": text}))
     if tree.get("error"):
         raise Refused("only queries are allowed here (SELECT, FROM, WITH, VALUES, DESCRIBE, "
                       "SUMMARIZE, EXPLAIN of a query)")

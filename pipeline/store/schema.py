@@ -13,6 +13,7 @@ import hashlib
 import duckdb
 
 from pipeline.core.resources import data_dir, sql_text
+from pipeline.store.duck import roll_back, scalar
 
 VIEWS = ("feed_polls", "feeds", "articles", "mentions", "mentions_as_tagged", "stories",
          "topic_daily", "topic_weekly", "topic_spikes", "topic_outlets", "topic_cooccurrence",
@@ -63,8 +64,8 @@ def ensure(con: duckdb.DuckDBPyConnection) -> bool:
 
 
 def _views_present(con: duckdb.DuckDBPyConnection) -> bool:
-    found = con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name IN $names",
-                        {"names": list(VIEWS)}).fetchone()[0]
+    found = scalar(con, "SELECT count(*) FROM duckdb_views() WHERE view_name IN $names",
+                        {"names": list(VIEWS)})
     return found == len(VIEWS)  # nobody dropped one
 
 
@@ -73,8 +74,8 @@ def _drop_unique_key(con: duckdb.DuckDBPyConnection) -> None:
     at every checkpoint, so each commit cost time in proportion to the log; the append's
     anti-join, under the one-writer lock, keeps ids unique instead. Copy the log once
     into a table without the index, in the same order."""
-    keyed = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'events' "
-                        "AND constraint_type = 'UNIQUE'").fetchone()[0]
+    keyed = scalar(con, "SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'events' "
+                        "AND constraint_type = 'UNIQUE'")
     if not keyed:
         return
     for view in VIEWS:
@@ -83,10 +84,3 @@ def _drop_unique_key(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(sql_text("schema"))
     con.execute("INSERT INTO events SELECT * FROM events_keyed ORDER BY seq")
     con.execute("DROP TABLE events_keyed")
-
-
-def roll_back(con: duckdb.DuckDBPyConnection) -> None:
-    try:
-        con.execute("ROLLBACK")
-    except duckdb.Error:  # a failed COMMIT has already ended the transaction
-        pass

@@ -8,8 +8,16 @@ from pathlib import Path
 
 from pydantic import Field, field_validator
 
-from pipeline.core.config import (_ID, ConfigError, _line_of, _load, _no_duplicates, _Strict,
-                                  _yaml_node, default_path)
+from pipeline.core.config import (
+    _ID,
+    ConfigError,
+    _line_of,
+    _load,
+    _no_duplicates,
+    _Strict,
+    _yaml_node,
+    default_path,
+)
 from pipeline.topics import rules
 
 

@@ -14,9 +14,8 @@ from datetime import datetime
 from typing import Iterator
 
 from pipeline.core import events as ev
-from pipeline.topics.tagging import match_event
 from pipeline.store import Store
-from pipeline.topics.tagging import Tagger
+from pipeline.topics.tagging import Tagger, match_event
 
 PAGE = 1000
 

@@ -172,9 +172,9 @@ def _explain(error: UnexpectedInput, query: str) -> str:
                                             and error.token.type == "$END"):
         where, found = "at the end", "the end of the query"
     elif isinstance(error, UnexpectedCharacters):
-        where, found = f"at column {column}", repr(query[error.pos_in_stream])
+        where, found = f"at column {column}", repr(query[error.pos_in_stream or 0])
     else:
-        where, found = f"at column {column}", repr(str(error.token))
+        where, found = f"at column {column}", repr(str(getattr(error, "token", "")))
     expected = sorted({_NAMES.get(name, name) for name in getattr(error, "expected", set()) or
                        getattr(error, "allowed", set()) or set()})
     wanted = f"expected {', '.join(expected)}" if expected else "unexpected input"

@@ -18,11 +18,11 @@ from datetime import datetime
 
 import ahocorasick
 
-from pipeline.topics import rules
-from pipeline.topics.definitions import TopicsFile
 from pipeline.core import events as ev
 from pipeline.core.events import stable_id
 from pipeline.core.text import fold
+from pipeline.topics import rules
+from pipeline.topics.definitions import TopicsFile
 
 # Bump when matching behaves differently for the same definitions: it is part of the
 # ruleset version, so a re-tag can tell old decisions from new ones.
@@ -212,7 +212,7 @@ def _evaluate(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None):
     right_ok, right = _evaluate(node.right, found, doc, only)
     if not (left_ok and right_ok):
         return False, []
-    near = set()
+    near: set[Hit] = set()
     for a in left:
         for b in right:
             if a.field == b.field and _close(a, b, node.distance, doc):

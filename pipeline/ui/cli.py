@@ -10,36 +10,39 @@ import shutil
 import sys
 import time
 from contextlib import nullcontext
-from itertools import chain, islice
 from datetime import date
+from itertools import chain, islice
 from pathlib import Path
 
 from rich.console import Console
 from rich.text import Text
 
 from pipeline.alerts import outbox
-
-from pipeline.trends import charts
-
-from pipeline.demo import run as demo
-
-from pipeline.ui import report
-
-from pipeline.store import arrow
 from pipeline.core.config import ConfigError, load_alerts, load_sites
-from pipeline.topics.definitions import load_topics
-from pipeline.runs.context import Context, Report, run_id, utc_now
-from pipeline.runs.cycle import alert_stage, poll_stage, process_stage, run_cycle
+from pipeline.core.settings import Settings, db_location, from_env
+from pipeline.demo import run as demo
 from pipeline.extract.page import decode, extract_page
 from pipeline.ingest.net import FetchError, fetch
-from pipeline.ui.render import (RichProgress, render_diff, render_scores, rows_as, summary,
-                     top_matches, write_rows)
+from pipeline.runs.context import Context, Report, run_id, utc_now
+from pipeline.runs.cycle import alert_stage, poll_stage, process_stage, run_cycle
+from pipeline.store import Store, StoreError, arrow, open_store
+from pipeline.store.copy import copy_log
+from pipeline.topics.definitions import load_topics
 from pipeline.topics.retag import retag
 from pipeline.topics.scoring import score
-from pipeline.core.settings import Settings, db_location, from_env
-from pipeline.store import Store, StoreError, open_store
-from pipeline.store.copy import copy_log
 from pipeline.topics.tagging import Tagger
+from pipeline.trends import charts
+from pipeline.ui import report
+from pipeline.ui.render import (
+    RichProgress,
+    render_diff,
+    render_scores,
+    rows_as,
+    summary,
+    top_matches,
+    write_rows,
+)
+
 
 class CommandError(Exception):
     """A command that cannot do what was asked, for a reason the user can act on."""
@@ -80,7 +83,8 @@ def _parser() -> argparse.ArgumentParser:
     configs.add_argument("--feeds", type=Path, help="feeds file (default: bundled config/feeds.yaml)")
     configs.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
     configs.add_argument("--alerts", type=Path, help="alerts file (default: bundled config/alerts.yaml)")
-    configs.add_argument("--sites", type=Path, help="per-outlet extraction rules (default: bundled config/sites.yaml)")
+    configs.add_argument("--sites", type=Path,
+                         help="per-outlet extraction rules (default: bundled config/sites.yaml)")
     configs.add_argument("--no-progress", action="store_true", help="no progress bars")
     fmt = argparse.ArgumentParser(add_help=False)
     fmt.add_argument("--format", choices=("table", "csv", "json"), default="table")
@@ -96,7 +100,8 @@ def _parser() -> argparse.ArgumentParser:
     p = command("demo", _demo, "run the whole pipeline offline on the bundled sample corpus",
                 (common, configs))
     p.add_argument("--port", type=int, default=demo.DEMO_PORT,
-                   help=f"loopback port of the demo site (default {demo.DEMO_PORT}; keep it the same across runs)")
+                   help=f"loopback port of the demo site (default {demo.DEMO_PORT}; keep it the same "
+                        "across runs)")
     p.add_argument("--mail-dir", type=Path, default=demo.DEMO_MAIL,
                    help=f"where caught alert emails go (default ./{demo.DEMO_MAIL})")
     command("run", _run, "one full cycle on the configured feeds: poll, fetch, extract, tag, alert",
@@ -162,7 +167,8 @@ def _parser() -> argparse.ArgumentParser:
     p = command("extract", _extract, "one page (file or URL) to JSON: title, text, date, language...")
     p.add_argument("target", help="an HTML file (may be gzipped) or an http(s) URL")
     p.add_argument("--url", help="the page's own URL, when TARGET is a file (picks its site rules)")
-    p.add_argument("--sites", type=Path, help="per-outlet extraction rules (default: bundled config/sites.yaml)")
+    p.add_argument("--sites", type=Path,
+                   help="per-outlet extraction rules (default: bundled config/sites.yaml)")
     return parser
 
 

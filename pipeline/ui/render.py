@@ -14,11 +14,11 @@ from rich.table import Table
 from rich.text import Text
 
 from pipeline.core import events as ev
+from pipeline.core.text import visible
 from pipeline.runs.context import Report
 from pipeline.topics.retag import Diff
 from pipeline.topics.scoring import TopicScore, macro_f1
 from pipeline.topics.tagging import Tagger
-from pipeline.core.text import visible
 
 _STAGES = {"poll": "Polling feeds", "process": "Fetching, extracting, tagging"}
 

@@ -9,8 +9,8 @@ import base64
 import html
 from datetime import date, datetime
 
-from pipeline.trends import charts
 from pipeline.store import Store
+from pipeline.trends import charts
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
