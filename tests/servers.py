@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import socket
 import threading
 import time
 import zlib
@@ -18,7 +19,7 @@ class RouteServer:
     """Serves `routes` (path -> function writing the response) on a free loopback port and
     records every request it gets; a path not in `routes` is a 404."""
 
-    def __init__(self, routes: dict[str, Route] | None = None):
+    def __init__(self, routes: dict[str, Route] | None = None, host: str = "127.0.0.1"):
         self.routes = routes or {}
         self.requests: list[str] = []
         self.connections = 0      # TCP connections, whether or not a request followed
@@ -44,12 +45,16 @@ class RouteServer:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self._httpd = QuietServer(("127.0.0.1", 0), Handler)
+        kind = QuietServer if ":" not in host else type("V6", (QuietServer,), {
+            "address_family": socket.AF_INET6})
+        self._httpd = kind((host, 0), Handler)
+        self.host = host
         threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
 
     @property
     def host_port(self) -> str:
-        return "127.0.0.1:%d" % self._httpd.server_address[1]
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{host}:{self._httpd.server_address[1]}"
 
     @property
     def origin(self) -> str:

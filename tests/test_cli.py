@@ -1,6 +1,7 @@
 """The `newsmon` command as a user runs it: a real process, real files."""
 
 import csv
+import re
 import io
 import json
 import subprocess
@@ -172,13 +173,30 @@ def test_a_syntax_error_in_a_rule_is_reported_before_anything_runs(tmp_path):
     assert "topics.yaml:4: topics[0].query: 'puno': syntax error at the end" in said
 
 
-def test_retag_and_backtest_on_a_store(db, tmp_path):
+def test_retag_and_backtest_on_a_store(tmp_path):
+    store, at = FileStore(tmp_path / "retag.duckdb"), fixed_clock()()
+    texts = {"a1": "Paro en Puno y bloqueos en Juliaca.", "a2": "Paro en Puno.",
+             "a3": "Feria del libro en Lima."}
+    events = []
+    for article, text in texts.items():
+        events += [ev.article_discovered(article, "sur", at, url=f"http://x/{article}", title=article),
+                   ev.article_extracted(article, 1, at, text=text, title=article)]
+    events += [ev.topic_matched(a, "puno-protests", "v1", at, score=1.0, snippet="s", terms=[])
+               for a in ("a1", "a2")]
+    store.append(events, "seed")
     rules = tmp_path / "topics.yaml"
     rules.write_text("topics:\n  - id: puno-protests\n    name: P\n    query: Juliaca\n")
-    backtest = newsmon("topics", "backtest", "--db", db, "--topics", str(rules))
-    assert backtest.returncode == 0 and "nothing was changed" in backtest.stdout.replace("\n", " ")
-    retag = newsmon("retag", "--db", db, "--topics", str(rules))
-    assert retag.returncode == 0 and "Re-tagged 0 stored articles" in retag.stdout.replace("\n", " ")
+    count = "SELECT count(*) FROM events"
+    before = store.sql(count)[1][0][0]
+    backtest = newsmon("topics", "backtest", "--db", str(store.path), "--topics", str(rules))
+    said = " ".join(backtest.stdout.split())
+    # the new rule keeps a1, drops a2, adds nothing; and changes nothing
+    assert backtest.returncode == 0 and "on 3 stored articles" in said
+    assert re.search(r"puno-protests\W+0\W+1\W+1", said), said
+    assert store.sql(count)[1][0][0] == before
+    retag = newsmon("retag", "--db", str(store.path), "--topics", str(rules))
+    assert retag.returncode == 0 and "Re-tagged 3 stored articles" in " ".join(retag.stdout.split())
+    assert store.sql("SELECT article_id FROM mentions")[1] == [("a1",)]
 
 
 def test_the_command_starts_without_the_libraries_only_some_commands_need():

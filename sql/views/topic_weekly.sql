@@ -9,7 +9,7 @@ WITH ingested AS (
 SELECT CAST(date_trunc('week', m.day) AS DATE) AS week,
        m.topic,
        count(*) AS articles,
-       count(DISTINCT m.story_key) AS stories,
+       count(DISTINCT m.story_key.hi) AS stories,
        any_value(i.articles) AS ingested,
        count(*) / any_value(i.articles) AS share
 FROM mention_state AS m
