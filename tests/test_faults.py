@@ -27,33 +27,50 @@ def discovered(n: int, offset: int = 0) -> list[ev.Event]:
             for i in range(offset, offset + n)]
 
 
-APPEND_FOREVER = textwrap.dedent("""
+# One transaction of five batches; it says when each is in, then the read models and the
+# commit follow. The test kills it after a given batch, at once or a little later.
+DOOMED = textwrap.dedent("""
     import sys
     from datetime import datetime, timezone
     from pipeline.core import events as ev
     from pipeline.store import FileStore
     at = datetime(2026, 11, 28, tzinfo=timezone.utc)
     store = FileStore(sys.argv[1])
-    batch = [ev.article_discovered(f"b{i}", "f", at, url=f"https://e.org/b{i}", title="t" * 200)
-             for i in range(300_000)]
-    print("appending", flush=True)
-    store.append(batch, "doomed")
+    batches = [[ev.article_discovered(f"b{k}-{i}", "f", at, url=f"https://e.org/b{k}/{i}",
+                                      title="t" * 200) for i in range(4000)] for k in range(5)]
+    with store.transaction("doomed") as tx:
+        for k, batch in enumerate(batches):
+            tx.append(batch)
+            print(k, flush=True)
+    print("committed", flush=True)
 """)
 
 
-def test_a_process_killed_mid_commit_loses_and_duplicates_nothing(store):
+def read_models(store) -> dict:
+    from pipeline.store.schema import TABLES
+    with store.writer() as con:
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall() for t in TABLES}
+
+
+@pytest.mark.parametrize("after_batch, delay", [(0, 0), (2, 0), (4, 0), (4, 0.05), (4, 0.2)])
+def test_a_process_killed_inside_its_commit_loses_and_duplicates_nothing(store, after_batch, delay):
     store.append(discovered(100), "before")
-    doomed = subprocess.Popen([sys.executable, "-c", APPEND_FOREVER, str(store.path)],
+    doomed = subprocess.Popen([sys.executable, "-c", DOOMED, str(store.path)],
                               stdout=subprocess.PIPE, text=True, cwd=CHECKOUT)
-    assert doomed.stdout.readline().strip() == "appending"
-    time.sleep(1.0)  # inside the big transaction by now
+    while (line := doomed.stdout.readline().strip()) != str(after_batch):
+        assert line, "the doomed process ended before its kill"
+    time.sleep(delay)  # inside the transaction: in the appends, the read models or the commit
     doomed.send_signal(signal.SIGKILL)
     doomed.wait()
-    count = store.sql("SELECT count(*), count(DISTINCT event_id) FROM events")[1][0]
-    assert count in ((100, 100), (300_100, 300_100))  # all of the batch or none of it
+    total, distinct = store.sql("SELECT count(*), count(DISTINCT event_id) FROM events")[1][0]
+    assert total == distinct and total in (100, 20_100)  # all of the transaction or none
+    # the read models hold what the log holds, as a rebuild makes them
+    kept = read_models(store)
+    store.rebuild()
+    assert read_models(store) == kept
     store.append(discovered(100) + discovered(50, 100), "after")  # the retry of the work
     total, distinct = store.sql("SELECT count(*), count(DISTINCT event_id) FROM events")[1][0]
-    assert total == distinct and total in (150, 300_150)
+    assert total == distinct and total in (150, 20_150)
 
 
 def test_two_runs_at_once_both_finish_and_record_each_fact_once(tmp_path):
@@ -214,17 +231,35 @@ def test_careless_queries_are_stopped_and_ingestion_goes_on(store):
         store.sql("SELECT list(range) FROM range(2000000000)", timeout=20)
     # A query that would run for ever holds the file until its time limit; a commit that
     # comes meanwhile waits for it and then goes through.
-    slow = subprocess.Popen([sys.executable, "-m", "pipeline", "sql", "--db", str(store.path),
-                             "--timeout", "3", "SELECT count(*) FROM range(100000000000)"],
-                            stderr=subprocess.PIPE, text=True, cwd=CHECKOUT)
-    time.sleep(2.0)  # the query has the file by now
-    started = time.monotonic()
+    slow = subprocess.Popen([sys.executable, "-c", CARELESS, str(store.path)],
+                            stdout=subprocess.PIPE, text=True, cwd=CHECKOUT)
+    assert slow.stdout.readline().strip() == "holding"  # the query has the file
     assert len(store.append(discovered(10, 100), "during")) == 10
-    waited = time.monotonic() - started
-    _, err = slow.communicate(timeout=60)
-    assert slow.returncode == 2 and "stopped" in err
-    assert waited >= 0.3
+    appended = time.monotonic()
+    said, _ = slow.communicate(timeout=60)
+    assert len(said.split()) == 2, said
+    stopped, released = said.split()
+    assert stopped == "stopped" and appended >= float(released)  # it waited for the query
     assert store.sql("SELECT count(*) FROM events")[1][0][0] == 110
+
+
+# A query that would run for ever, under `newsmon sql`'s limits: it says when it holds the
+# file, and when its time limit let go of it.
+CARELESS = textwrap.dedent("""
+    import sys, time
+    from pipeline.store import FileStore, StoreError
+
+    def hold(columns, batches):
+        print("holding", flush=True)
+        for _ in batches:
+            pass
+
+    try:
+        FileStore(sys.argv[1]).sql_each("SELECT * FROM range(100000000000)", hold, timeout=3)
+    except StoreError as error:
+        print("stopped" if "stopped after 3 s" in str(error) else error, time.monotonic(),
+              flush=True)
+""")
 
 
 IN_A_DAEMON = textwrap.dedent("""

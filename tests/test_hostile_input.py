@@ -193,7 +193,8 @@ def test_a_lying_content_length_is_an_error_with_a_class(servers):
     found = process({"lies": site.origin + "/lies", "big": site.origin + "/big"},
                     settings_for(site, max_page_bytes=100_000))
     assert outcome(found["lies"]) == "ArticleFetchFailed:protocol"
-    assert outcome(found["big"]) in ("ArticleFetchFailed:protocol", "ArticleExtractionFailed:no_text")
+    # more than Content-Length promised: the server broke the protocol
+    assert outcome(found["big"]) == "ArticleFetchFailed:protocol"
 
 
 def test_tls_errors_fail_closed(servers, tmp_path):
@@ -237,10 +238,16 @@ def test_pathological_pages_cost_a_worker_not_the_run(servers):
             + "</div>" * 5000 + "</body></html>").encode()
     site = servers({"/slow": page(tables), "/deep": page(deep), "/huge": page(b"x" * 6_000_000),
                     "/ok": page(ARTICLE)})
-    found = process({name: site.origin + "/" + name for name in ("slow", "deep", "huge", "ok")},
-                    settings_for(site, extract_timeout=2.0))
-    assert outcome(found["slow"]) == "ArticleExtractionFailed:timeout"
-    assert outcome(found["deep"]) in ("ArticleExtractionFailed:no_text", "ArticleExtracted:")
+    # the tables take some 20 s of extraction here: a timeout of 1 s stops them on any
+    # machine, however fast or busy
+    slow = process({"slow": site.origin + "/slow", "ok": site.origin + "/ok"},
+                   settings_for(site, extract_timeout=1.0))
+    assert outcome(slow["slow"]) == "ArticleExtractionFailed:timeout"
+    assert slow["slow"][-1].payload["detail"] == "extraction took over 1 s"
+    # the rest are judged by what they are, not by the time they take
+    found = process({name: site.origin + "/" + name for name in ("deep", "huge", "ok")},
+                    settings_for(site, extract_timeout=60.0))
+    assert outcome(found["deep"]) == "ArticleExtractionFailed:no_text"  # lxml stops at depth 256
     assert outcome(found["huge"]) == "ArticleExtractionFailed:too_large"
     assert outcome(found["ok"]) == "TopicMatched:"
 

@@ -27,8 +27,9 @@ class FileStore(Store):
     def _connect(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
         con = duckdb.connect(str(self.path), read_only=read_only)
         try:
-            # UTC, so dates cut from timestamps do not depend on the machine's zone.
-            for statement in ("SET TimeZone = 'UTC'", *settings):
+            # UTC, so dates cut from timestamps do not depend on the machine's zone; no
+            # progress bar of DuckDB's own in output that may be CSV
+            for statement in ("SET TimeZone = 'UTC'", "SET enable_progress_bar = false", *settings):
                 con.execute(statement)
             return con
         except BaseException:

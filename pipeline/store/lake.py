@@ -109,7 +109,9 @@ class LakeStore(Store):
             # DuckLake retries a commit that conflicts with another's; ours wait for the
             # advisory lock, so only maintenance can conflict with them.
             con.execute("SET ducklake_max_retry_count = 20")
-            for statement in ("SET TimeZone = 'UTC'", *settings):
+            # UTC, so dates cut from timestamps do not depend on the machine's zone; no
+            # progress bar of DuckDB's own in output that may be CSV
+            for statement in ("SET TimeZone = 'UTC'", "SET enable_progress_bar = false", *settings):
                 con.execute(statement)
             return con
         except BaseException:
