@@ -1,9 +1,9 @@
 """The `newsmon` command as a user runs it: a real process, real files."""
 
 import csv
-import re
 import io
 import json
+import re
 import subprocess
 import sys
 

@@ -12,6 +12,8 @@ import pytest
 from conftest import CHECKOUT
 from services import postgres_bin
 
+pytestmark = pytest.mark.slow  # real engines: see pyproject.toml
+
 pytest.importorskip("celery", reason="the cluster dependency group is not installed")
 
 

@@ -26,6 +26,8 @@ from pipeline.runs.cycle import run_cycle
 from pipeline.store import FileStore, open_store
 from pipeline.topics.definitions import load_topics
 
+pytestmark = pytest.mark.slow  # real engines: see pyproject.toml
+
 DAGS = CHECKOUT / "dags"
 sys.path.insert(0, str(DAGS))  # the DAG files share newsmon_common, as Airflow lets them
 # Airflow reads its configuration when first imported: set it before any test does.

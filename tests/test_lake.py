@@ -18,6 +18,8 @@ from pipeline.demo.run import run_demo
 from pipeline.runs.context import NoProgress
 from pipeline.store import FileStore, StoreError, open_store
 
+pytestmark = pytest.mark.slow  # real engines: see pyproject.toml
+
 COUNTS = "SELECT type, count(*) FROM events GROUP BY type ORDER BY type"
 
 

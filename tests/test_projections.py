@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import duckdb
+import pytest
 from conftest import CHECKOUT
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -159,6 +160,7 @@ def view_rows(con: duckdb.DuckDBPyConnection, view: str, schema: str = "main") -
     return con.execute(f"SELECT {', '.join(columns)} FROM {schema}.{view} ORDER BY ALL").fetchall()
 
 
+@pytest.mark.slow
 @settings(max_examples=12, deadline=None, derandomize=True)
 @given(seed=st.integers(0, 2**32), cuts=st.lists(st.integers(1, 12), min_size=1, max_size=40))
 def test_applied_in_any_batches_the_read_models_are_what_a_rebuild_makes(seed, cuts):

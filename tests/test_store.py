@@ -18,7 +18,9 @@ from pipeline.store import FileStore, Store, StoreBusy, StoreError, open_store
 from pipeline.store.schema import VIEWS
 
 AT = fixed_clock()()
-BACKENDS = ["file", "ducklake-local", "ducklake-postgres"]
+# the DuckLake runs of the contract take most of this file's time: `-m "not slow"` skips them
+BACKENDS = ["file", pytest.param("ducklake-local", marks=pytest.mark.slow),
+            pytest.param("ducklake-postgres", marks=pytest.mark.slow)]
 
 
 def backend(kind: str, tmp_path, request) -> Settings:
