@@ -3,7 +3,7 @@
 --   seq            global order of recording (increasing, assigned by the committer)
 --   event_id       hash of the event's natural key; unique: an append skips the ids already
 --                  recorded (sql/queries/append_events.sql), so every append is idempotent
---   type           FeedPolled, ArticleDiscovered, ... (see pipeline/events.py)
+--   type           FeedPolled, ArticleDiscovered, ... (see pipeline/core/events.py)
 --   stream         what the fact is about: feed:<id>, article:<id>, alert:<id>
 --   occurred_at    when the worker observed it
 --   recorded_at    when the committer appended it

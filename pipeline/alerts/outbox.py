@@ -1,4 +1,4 @@
-"""The alert stage (I/O around `alerts.py` and `messages.py`): decide what is due and
+"""The alert stage (I/O around `policy.py` and `message.py`): decide what is due and
 record it in the outbox, in one transaction; then send what the outbox holds and record
 each outcome. `preview` composes without recording or sending.
 """

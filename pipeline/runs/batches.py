@@ -1,6 +1,6 @@
 """The pipeline in batches, for orchestrators (I/O): plan the work as small batches of
 identifiers and URLs, do one batch and stage its events in a Parquet file, commit the
-staged files in one transaction. No Airflow here: `airflow_tasks.py` adapts these to
+staged files in one transaction. No Airflow here: `tasks.py` adapts these to
 task context, and the tests call them directly.
 
 Staged files are named by run and batch, so a retried task overwrites its own file;

@@ -1,1 +1,3 @@
-"""TODO"""
+"""Trends: topic volume over time drawn as charts (`charts.py`). The counts themselves are
+views in `sql/views/`.
+"""

@@ -1,1 +1,3 @@
-"""TODO"""
+"""What users see: the `newsmon` command (`cli.py`), how results look in a terminal
+(`render.py`), and the HTML report (`report.py`).
+"""
