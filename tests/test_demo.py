@@ -60,7 +60,8 @@ def test_a_second_run_records_its_polls_and_nothing_else(demo_runs):
     not_modified = store.sql("SELECT count(*) FROM feed_polls WHERE poll_no = 2 AND not_modified")[1][0][0]
     assert not_modified == 9
     # the feed that is gone backs off, and says so
-    assert any(note.startswith("feed archivo-antiguo waits until") for note in second.notes)
+    assert [(w.feed_id, w.kind) for w in second.waiting] == [
+        ("archivo-antiguo", "backing off after failed polls")]
 
 
 def test_one_story_under_three_urls_is_one_article(demo_runs):
@@ -90,6 +91,10 @@ def test_alert_emails_are_caught_once(demo_runs):
     text = b"".join(m.read_bytes() for m in mails)
     assert b"Subject: 12 new: puno-protests 7, china-acquisitions 5" in text  # a wire copy counts once
     assert b"Subject: 5 new: iran-ties 5" in text
+    # the demo's third recipient does not exist: the server's words, not a Python tuple
+    failed = demo_runs[0].sql("SELECT DISTINCT recipient, error FROM alerted WHERE outcome = 'failed'")[1]
+    assert failed == [("buzon-inexistente@example.org", "smtp_5xx: buzon-inexistente@example.org "
+                       "refused: 550 5.1.1 mailbox unavailable")]
 
 
 def story_groups(store: Store) -> set[frozenset[str]]:

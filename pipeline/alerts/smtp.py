@@ -66,7 +66,9 @@ def send(message: EmailMessage, server: SmtpServer, timeout: float = 30.0) -> No
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _ in error.recipients.values()]
         temporary = all(400 <= code < 500 for code in codes)
-        raise MailError("smtp_4xx" if temporary else "smtp_5xx", str(error.recipients),
+        refused = "; ".join(f"{who} refused: {code} {_text(reply)}"
+                            for who, (code, reply) in error.recipients.items())
+        raise MailError("smtp_4xx" if temporary else "smtp_5xx", refused,
                         retryable=temporary) from None
     except smtplib.SMTPResponseException as error:
         temporary = 400 <= error.smtp_code < 500
@@ -79,6 +81,9 @@ def send(message: EmailMessage, server: SmtpServer, timeout: float = 30.0) -> No
 
 
 def _reply(error: smtplib.SMTPResponseException) -> str:
-    text = error.smtp_error.decode("utf-8", "replace") if isinstance(error.smtp_error, bytes) \
-        else str(error.smtp_error)
-    return f"{error.smtp_code} {text}"
+    return f"{error.smtp_code} {_text(error.smtp_error)}"
+
+
+def _text(reply: bytes | str) -> str:
+    """A server's reply as the words it sent (smtplib keeps them as bytes)."""
+    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)

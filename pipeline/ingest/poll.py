@@ -33,6 +33,7 @@ class Waiting:
     feed_id: str
     until: datetime
     reason: str
+    kind: str = ""  # what feeds waiting alike have in common: "backing off", "retired"...
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,9 @@ def plan_polls(store: Store, feeds: Iterable[Feed], now: datetime) -> tuple[list
     plans, waiting = [], []
     for feed in feeds:
         row = history.get(feed.id, {})
-        until, reason = next_poll(row, now)
+        until, kind, reason = next_poll(row, now)
         if until is not None and until > now:
-            waiting.append(Waiting(feed.id, until, reason))
+            waiting.append(Waiting(feed.id, until, reason, kind))
             continue
         # A permanent redirect is followed from then on, until the feeds file changes.
         moved = row.get("moved_to") if row.get("feed_url") == feed.url else None
@@ -69,22 +70,25 @@ def plan_polls(store: Store, feeds: Iterable[Feed], now: datetime) -> tuple[list
     return plans, waiting
 
 
-def next_poll(row: dict, now: datetime) -> tuple[datetime | None, str]:
+def next_poll(row: dict, now: datetime) -> tuple[datetime | None, str, str]:
     """When a feed may be polled again, as HTTP said and its failures suggest: after a
     429 when Retry-After says; after a 410 once a week (retired, but looked at again);
     after other failures later and later (5 minutes, doubling, at most a day). A feed is
     never given up for good."""
     if not row or row.get("last_ok") or not row.get("failure_streak"):
-        return None, ""
+        return None, "", ""
     last, streak = row["last_at"], row["failure_streak"]
     if row.get("last_status") == 410:
-        return last + timedelta(days=7), "retired: the server says 410 Gone"
+        return last + timedelta(days=7), "retired (410 Gone), looked at weekly", \
+            "retired: the server says 410 Gone"
     if row.get("last_status") in (429, 503) and row.get("last_retry_after"):
         wait = _retry_after(row["last_retry_after"], last)
         if wait is not None:
-            return last + min(wait, MAX_BACKOFF), f"the server asked to wait (HTTP {row['last_status']})"
+            return last + min(wait, MAX_BACKOFF), "asked to wait (Retry-After)", \
+                f"the server asked to wait (HTTP {row['last_status']})"
     backoff = min(FIRST_BACKOFF * 2 ** (streak - 1), MAX_BACKOFF)
-    return last + backoff, f"{streak} failed poll{'s' if streak > 1 else ''} in a row"
+    return last + backoff, "backing off after failed polls", \
+        f"{streak} failed poll{'s' if streak > 1 else ''} in a row"
 
 
 def _retry_after(value: str, since: datetime) -> timedelta | None:

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Protocol
 from pipeline.core import events as ev
 from pipeline.core.config import AlertsFile, FeedsFile, load_alerts, load_feeds
 from pipeline.core.settings import Settings
+from pipeline.ingest.poll import Waiting
 from pipeline.store import Store, open_store
 from pipeline.topics.definitions import TopicsFile, load_topics
 
@@ -78,6 +79,12 @@ class Report:
     alerts_pending: int = 0
     copies: int = 0                                         # articles found to copy a story
     notes: list[str] = field(default_factory=list)
+    failed_feeds: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # class -> (feed, detail)
+    waiting: list[Waiting] = field(default_factory=list)                          # feeds not polled
+
+    @property
+    def every_feed_failed(self) -> bool:
+        return self.feeds_polled > 0 and self.appended[ev.FEED_POLL_FAILED] >= self.feeds_polled
 
     def record(self, events: Iterable[ev.Event], new_ids: set[str]) -> None:
         unseen = set(new_ids)  # a batch may carry one event twice: count it once
@@ -88,5 +95,8 @@ class Report:
             self.appended[e.type] += 1
             if "error_class" in e.payload:
                 self.errors[(e.type, e.payload["error_class"])] += 1
+            if e.type == ev.FEED_POLL_FAILED:
+                self.failed_feeds.setdefault(e.payload.get("error_class", "unknown"), []).append(
+                    (e.feed_id or e.stream, str(e.payload.get("detail") or "")))
             if e.type == ev.TOPIC_MATCHED:
                 self.matches[e.topic] += 1

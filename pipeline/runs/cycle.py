@@ -34,9 +34,7 @@ def commit(ctx: Context, events: list[ev.Event], report: Report) -> None:
 
 def poll_stage(ctx: Context, report: Report) -> None:
     plans, waiting = plan_polls(ctx.store, ctx.feeds.feeds, ctx.clock())
-    for feed in waiting:
-        report.notes.append(f"feed {feed.feed_id} waits until {feed.until:%Y-%m-%d %H:%M} UTC: "
-                            f"{feed.reason}")
+    report.waiting += waiting
     ctx.progress.start("poll", len(plans))
     events = poll_feeds(plans, ctx.settings, ctx.clock,
                         lambda n: ctx.progress.advance("poll", n))

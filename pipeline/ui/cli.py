@@ -10,7 +10,6 @@ import shutil
 import sys
 import time
 from contextlib import nullcontext
-from datetime import date
 from itertools import chain, islice
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from rich.console import Console
 from rich.text import Text
 
 from pipeline.alerts import outbox
+from pipeline.core import events as ev
 from pipeline.core.config import ConfigError, load_alerts, load_sites
 from pipeline.core.settings import Settings, db_location, from_env
 from pipeline.demo import run as demo
@@ -33,6 +33,7 @@ from pipeline.topics.scoring import score
 from pipeline.topics.tagging import Tagger
 from pipeline.trends import charts
 from pipeline.ui import report
+from pipeline.ui.arguments import Parser, count, day, output_file, output_folder, unknown
 from pipeline.ui.render import (
     RichProgress,
     render_diff,
@@ -69,27 +70,32 @@ def main(argv: list[str] | None = None) -> int:
         errors.print(Text.assemble(("error:", "red"), f" {error}"), soft_wrap=True,
                      highlight=False)
         return 2
+    except OSError as error:  # a file we were told to read or write, say which and why
+        where = f": {error.filename}" if error.filename else ""
+        errors.print(Text.assemble(("error:", "red"), f" {error.strerror or error}{where}"),
+                     soft_wrap=True, highlight=False)
+        return 1
     except KeyboardInterrupt:
         errors.print(Text.assemble(("interrupted", "yellow"), ": events committed so far are kept"))
         return 130
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument("--db", type=db_location,
                         help="event store: a file, ducklake:postgres:<libpq string> or "
                              "ducklake:<catalog file> (default: NEWSMON_DB or ./newsmon.duckdb)")
-    configs = argparse.ArgumentParser(add_help=False)
+    configs = Parser(add_help=False)
     configs.add_argument("--feeds", type=Path, help="feeds file (default: bundled config/feeds.yaml)")
     configs.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
     configs.add_argument("--alerts", type=Path, help="alerts file (default: bundled config/alerts.yaml)")
     configs.add_argument("--sites", type=Path,
                          help="per-outlet extraction rules (default: bundled config/sites.yaml)")
     configs.add_argument("--no-progress", action="store_true", help="no progress bars")
-    fmt = argparse.ArgumentParser(add_help=False)
+    fmt = Parser(add_help=False)
     fmt.add_argument("--format", choices=("table", "csv", "json"), default="table")
 
-    parser = argparse.ArgumentParser(prog="newsmon", description=__doc__.split("\n")[0])
+    parser = Parser(prog="newsmon", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(required=True, metavar="COMMAND")
 
     def command(name: str, func, help: str, parents=(common,)) -> argparse.ArgumentParser:
@@ -112,7 +118,7 @@ def _parser() -> argparse.ArgumentParser:
             (common, configs))
     p = command("alert", _alert, "send the alerts that are due (or only write them out, with "
                 "--preview)", (common, configs))
-    p.add_argument("--preview", type=Path, metavar="DIR",
+    p.add_argument("--preview", type=output_folder, metavar="DIR",
                    help="write the message each recipient would get now, as .eml and .html, "
                    "and send nothing")
     command("status", _status, "recent runs, the alert outbox, failed alerts, feeds in trouble",
@@ -129,23 +135,23 @@ def _parser() -> argparse.ArgumentParser:
     p = command("sql", _sql, "read-only SQL on the event log and its views", (common,))
     p.add_argument("query")
     p.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table")
-    p.add_argument("--out", type=Path, help="write to this file (needed for parquet)")
+    p.add_argument("--out", type=output_file, help="write to this file (needed for parquet)")
     p.add_argument("--timeout", type=float, default=30.0,
                    help="seconds before the query is stopped (default 30; a commit waits for it)")
     p = command("events", _events, "show the latest events of the log", (common, fmt))
     p.add_argument("--type", help="only events of this type, e.g. TopicMatched")
     p.add_argument("--stream", help="only events of this stream, e.g. feed:andina")
-    p.add_argument("--tail", type=int, default=20, help="how many (default 20)")
+    p.add_argument("--tail", type=count, default=20, help="how many (default 20)")
     p = command("trends", _trends, "matching articles and stories per topic per day or week, "
                 "with their share of all articles, rolling means and spikes", (common, fmt))
     p.add_argument("--by", choices=("day", "week"), default="day")
     p.add_argument("--topic", help="one topic only")
-    p.add_argument("--since", type=date.fromisoformat, help="first day, YYYY-MM-DD")
-    p.add_argument("--chart", type=Path, help="also draw the trend into this PNG file")
+    p.add_argument("--since", type=day, help="first day, YYYY-MM-DD")
+    p.add_argument("--chart", type=output_file, help="also draw the trend into this PNG file")
     p = command("report", _report, "one HTML page with charts, spikes, top stories per topic "
                 "and feed health", (common,))
-    p.add_argument("--out", type=Path, default=Path("newsmon-report.html"))
-    p.add_argument("--since", type=date.fromisoformat, help="first day, YYYY-MM-DD")
+    p.add_argument("--out", type=output_file, default=Path("newsmon-report.html"))
+    p.add_argument("--since", type=day, help="first day, YYYY-MM-DD")
     p = command("tag", _tag, "JSON lines on stdin (text, title, lang, id) to the same lines with "
                 "topics and matches added")
     p.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
@@ -202,7 +208,7 @@ def _run(args, settings: Settings, console: Console) -> int:
         ctx = _context(args, settings, progress)
         report = run_cycle(ctx)
     _finish(console, ctx.store, report)
-    return 0
+    return _every_feed_failed(report)
 
 
 def _stage(stage):
@@ -212,8 +218,18 @@ def _stage(stage):
             report = Report()
             stage(ctx, report)
         summary(console, report)
-        return 0
+        return _every_feed_failed(report)
     return run
+
+
+def _every_feed_failed(report: Report) -> int:
+    """A run whose every poll failed did nothing a scheduler should call a success."""
+    if not report.every_feed_failed:
+        return 0
+    Console(stderr=True, markup=False).print(
+        f"error: all {report.feeds_polled} feeds polled failed ({', '.join(sorted(report.failed_feeds))}): "
+        "is the network up?", soft_wrap=True, highlight=False)
+    return 1
 
 
 def _alert(args, settings: Settings, console: Console) -> int:
@@ -261,12 +277,21 @@ def _status(args, settings: Settings, console: Console) -> int:
                               "articles_7d, usual_7d FROM feeds WHERE state <> 'ok' OR volume_low "
                               "OR moved_to IS NOT NULL ORDER BY feed_id")
     rows_as("table", columns, rows, console, title="Feeds in trouble (see the feeds view)")
+    # those the alerts file names, and those the log has alerts for (the data may have
+    # been made with another alerts file: the demo's, or last year's)
     alerts = load_alerts(settings.alerts, load_topics(settings.topics).ids)
-    waiting = [(r.email, r.mode, outbox.waiting_for(store, r),
-                "after each run" if r.mode == "immediate" else f"{r.digest_at} {r.timezone}")
-               for r in alerts.recipients]
-    rows_as("table", ["recipient", "mode", "matches waiting", "sent"], waiting, console,
-            title="Recipients")
+    history = {r[0]: r[1:] for r in store.sql(
+        "SELECT recipient, any_value(mode), count(DISTINCT alert_id) FILTER (WHERE outcome = 'sent') "
+        "FROM alerted GROUP BY recipient")[1]}
+    recipients: list[tuple] = [
+        (r.email, r.mode, outbox.waiting_for(store, r), history.get(r.email, (r.mode, 0))[1],
+         "after each run" if r.mode == "immediate" else f"{r.digest_at} {r.timezone}")
+        for r in alerts.recipients]
+    configured = {r.email for r in alerts.recipients}
+    recipients += [(email, mode, None, sent, "not configured")
+                   for email, (mode, sent) in sorted(history.items()) if email not in configured]
+    rows_as("table", ["recipient", "mode", "waiting", "sent", "schedule"],
+            recipients, console, title="Recipients")
     return 0
 
 
@@ -337,15 +362,22 @@ def _sql(args, settings: Settings, console: Console) -> int:
 
 
 def _events(args, settings: Settings, console: Console) -> int:
+    if args.type and args.type not in ev.EVENT_TYPES:
+        raise CommandError(unknown("event type", args.type, ev.EVENT_TYPES))
     rows = _store(settings).rows(
         "events", {"type": args.type, "stream": args.stream, "limit": args.tail}, missing_ok=False)
     columns = ["seq", "recorded_at", "type", "stream", "run_id", "payload"]
+    if args.format == "json":  # the payload as the object it is, not a string of JSON
+        rows = [{**r, "payload": json.loads(r["payload"])} for r in rows]
     rows_as(args.format, columns, [tuple(r[c] for c in columns) for r in reversed(rows)], console)
     return 0
 
 
 def _trends(args, settings: Settings, console: Console) -> int:
-    rows = _store(settings).rows(f"trends_{args.by}", {"topic": args.topic, "since": args.since},
+    store = _store(settings)
+    if args.topic:
+        _known_topic(store, settings, args.topic)
+    rows = store.rows(f"trends_{args.by}", {"topic": args.topic, "since": args.since},
                                    missing_ok=False)
     columns = ["period", "topic", "articles", "stories", "share", "mean_7d", "mean_28d", "spike"]
     if args.chart:
@@ -355,6 +387,15 @@ def _trends(args, settings: Settings, console: Console) -> int:
     rows_as(args.format, columns, [tuple(_round(r[c]) for c in columns) for r in shown], console,
             title=f"Articles per {args.by}" + (" (quiet days left out)" if len(shown) < len(rows) else ""))
     return 0
+
+
+def _known_topic(store: Store, settings: Settings, topic: str) -> None:
+    """A topic of the rules, or one the log has matches of (from rules since changed)."""
+    known = set(load_topics(settings.topics).ids)
+    if topic not in known:
+        known |= {row[0] for row in store.sql("SELECT DISTINCT topic FROM mentions")[1]}
+    if topic not in known:
+        raise CommandError(unknown("topic", topic, known))
 
 
 def _round(value):
@@ -408,7 +449,8 @@ def _topics_backtest(args, settings: Settings, console: Console) -> int:
 
 
 def _topics_check(args, settings: Settings, console: Console) -> int:
-    tagger = Tagger(load_topics(settings.topics))
+    topics = load_topics(settings.topics)
+    tagger = Tagger(topics)
     labelled = []
     try:
         for number, line in enumerate(args.file.open(encoding="utf-8"), 1):
@@ -416,6 +458,13 @@ def _topics_check(args, settings: Settings, console: Console) -> int:
                 item = json.loads(line)
                 if not isinstance(item, dict) or not isinstance(item.get("text"), str):
                     raise ValueError("expected an object with a string `text`")
+                labels = item.get("topics", [])
+                if not isinstance(labels, list) or not all(isinstance(t, str) for t in labels):
+                    raise ValueError(f"`topics` must be a list of topic ids, like "
+                                     f"[\"{topics.ids[0]}\"], not {json.dumps(labels)}")
+                for label in labels:
+                    if label not in topics.ids:
+                        raise ValueError(unknown("topic", label, topics.ids))
                 item.setdefault("id", f"line {number}")
                 labelled.append(item)
     except OSError as error:

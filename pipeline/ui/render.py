@@ -10,7 +10,6 @@ from typing import IO, Any, Iterable, Sequence
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 from rich.text import Text
 
 from pipeline.core import events as ev
@@ -19,6 +18,7 @@ from pipeline.runs.context import Report
 from pipeline.topics.retag import Diff
 from pipeline.topics.scoring import TopicScore, macro_f1
 from pipeline.topics.tagging import Tagger
+from pipeline.ui.tables import cells, emit, framed, print_table
 
 _STAGES = {"poll": "Polling feeds", "process": "Fetching, extracting, tagging"}
 
@@ -48,7 +48,7 @@ class RichProgress:
 
 def summary(console: Console, report: Report, title: str = "Run summary") -> None:
     a = report.appended
-    table = Table(title=title, show_header=False, title_justify="left")
+    table = framed(console, title, show_header=False)
     table.add_column(style="bold")
     table.add_column(justify="right")
     table.add_row("feeds polled", str(report.feeds_polled))
@@ -67,25 +67,51 @@ def summary(console: Console, report: Report, title: str = "Run summary") -> Non
     table.add_row("alerts sent", str(a[ev.ALERT_SENT]))
     if a[ev.ALERT_FAILED]:
         table.add_row("  alerts failed", str(a[ev.ALERT_FAILED]))
-    console.print(table)
+    emit(console, table)
     if report.errors:
-        errors = Table(title="Errors (recorded as events, the run went on)", title_justify="left")
-        errors.add_column("event")
-        errors.add_column("error class")
-        errors.add_column("count", justify="right")
-        for (type_, error_class), n in sorted(report.errors.items()):
-            errors.add_row(type_, error_class, str(n))
-        console.print(errors)
+        print_table(console, ["event", "error class", "count"],
+                    [[t, c, str(n)] for (t, c), n in sorted(report.errors.items())],
+                    "Errors (recorded as events, the run went on)")
+    feeds_in_trouble(console, report)
     for note in report.notes:
-        console.print(Text.assemble(("note:", "yellow"), f" {visible(note)}"))
+        console.print(Text.assemble(("note:", "yellow"), f" {visible(note)}"), soft_wrap=True)
+
+
+NAMED = 8  # feeds named in a group; the rest are counted (the feeds view lists them all)
+
+
+def feeds_in_trouble(console: Console, report: Report) -> None:
+    """The feeds that failed, and those left waiting, grouped by why: a run over 300
+    feeds with the network down is a few lines, not 300."""
+    for error_class, failed in sorted(report.failed_feeds.items(), key=lambda kv: -len(kv[1])):
+        feed, detail = failed[0]
+        console.print(Text.assemble(
+            ("feeds failed:", "red"), f" {len(failed)} with {error_class}: {_named(f for f, _ in failed)}"
+            f" (e.g. {feed}: {visible(detail)[:200]})"), soft_wrap=True)
+    groups: dict[str, list] = {}
+    for wait in report.waiting:
+        groups.setdefault(wait.kind or wait.reason, []).append(wait)
+    for kind, waits in groups.items():
+        first = min(w.until for w in waits)
+        console.print(Text.assemble(
+            ("feeds waiting:", "yellow"), f" {len(waits)} {kind}, not polled this run: "
+            f"{_named(w.feed_id for w in waits)}; the first is due {first:%Y-%m-%d %H:%M} UTC"),
+            soft_wrap=True)
+
+
+def _named(feeds: Iterable[str]) -> str:
+    feeds = sorted(set(feeds))
+    more = f" and {len(feeds) - NAMED} more" if len(feeds) > NAMED else ""
+    return ", ".join(visible(f) for f in feeds[:NAMED]) + more
 
 
 def top_matches(console: Console, rows: list[dict]) -> None:
     if not rows:
         console.print("No matches yet.")
         return
-    table = Table(title="Top matches", title_justify="left", show_lines=True)
-    for name in ("topic", "article", "snippet"):
+    table = framed(console, "Top matches", show_lines=True)
+    table.add_column("topic", no_wrap=True)  # a key: never cut
+    for name in ("article", "snippet"):
         table.add_column(name, overflow="fold")
     for row in rows:
         when = row["published"].date().isoformat() if row["published"] else "date unknown"
@@ -94,7 +120,7 @@ def top_matches(console: Console, rows: list[dict]) -> None:
         article = Text.assemble((visible(row["title"] or "(no title)"), "bold"),
                                 f"\n{visible(row['site'] or row['feed_id'])} · {when}")
         table.add_row(visible(row["topic"]), article, visible(row["snippet"] or ""))
-    console.print(table)
+    emit(console, table)
 
 
 def _plain(value: Any) -> Any:
@@ -139,24 +165,17 @@ def rows_as(fmt: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], con
     if fmt in ("csv", "json"):
         write_rows(fmt, columns, [rows], console.file)
     else:
-        table = Table(title=title, title_justify="left")
-        for i, column in enumerate(columns):
-            # short values (dates, numbers, ids) stay on one line; long text folds
-            short = all(len(_cell(row[i])) <= 20 for row in rows[:200])
-            table.add_column(column, overflow="fold", no_wrap=short)
-        for row in rows:
-            table.add_row(*(Text("" if v is None else visible(_cell(v))) for v in row))
-        console.print(table)
-        console.print(f"{len(rows)} rows", style="dim")
+        print_table(console, columns, cells(rows, lambda v: visible(_cell(v))), title)
+        console.print(f"{len(rows)} row{'' if len(rows) == 1 else 's'}", style="dim")
 
 
 def render_diff(console: Console, diff: Diff, title: str, samples: bool = False) -> None:
-    table = Table(title=title, title_justify="left")
+    table = framed(console, title)
     for name in ("topic", "added", "dropped", "unchanged"):
         table.add_column(name, justify="left" if name == "topic" else "right")
     for topic in sorted(set(diff.added) | set(diff.dropped) | set(diff.kept)):
         table.add_row(topic, str(diff.added[topic]), str(diff.dropped[topic]), str(diff.kept[topic]))
-    console.print(table)
+    emit(console, table)
     if samples:
         for (kind, topic), titles in sorted(diff.samples.items()):
             console.print(Text.assemble((f"{kind} · {visible(topic)}", "bold"), " (up to 5)"))
@@ -166,15 +185,14 @@ def render_diff(console: Console, diff: Diff, title: str, samples: bool = False)
 
 def render_scores(console: Console, scores: dict[str, TopicScore], items: dict[str, dict],
                   tagger: Tagger) -> None:
-    table = Table(title=f"Ruleset {tagger.version} on {len(items)} labelled texts",
-                  title_justify="left")
+    table = framed(console, f"Ruleset {tagger.version} on {len(items)} labelled texts")
     for name in ("topic", "precision", "recall", "F1", "false +", "false -"):
         table.add_column(name, justify="left" if name == "topic" else "right")
     for topic, s in scores.items():
         table.add_row(topic, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
                       str(len(s.false_positives)), str(len(s.false_negatives)))
     table.add_row("macro", "", "", f"{macro_f1(scores):.3f}", "", "", style="bold")
-    console.print(table)
+    emit(console, table)
     for topic, s in scores.items():
         for kind, ids in (("false match", s.false_positives), ("missed", s.false_negatives)):
             for item_id in ids:
