@@ -268,3 +268,49 @@ def test_topics_check_refuses_labels_it_cannot_score(tmp_path, labels, said):
     labelled.write_text(f'{{"text": "Paro en Puno", "topics": {labels}}}\n')
     result = newsmon("topics", "check", str(labelled))
     assert result.returncode == 2 and f"{labelled}:1: {said}" in result.stderr
+
+
+MARKUP = "[/] [red]rojo[/red] [link=x]enlace [b]negrita"
+PAGE = """<html><head><title>{title}</title></head><body><article><h1>{title}</h1>
+<p>Los dirigentes de Juliaca anunciaron un paro indefinido en Puno y el bloqueo de la vía
+Juliaca–Cusco desde el lunes. Según el parte policial, los manifestantes {markup} cerraron
+el puente y la carretera hacia Desaguadero durante toda la mañana.</p>
+<p>El comité de lucha indicó que la protesta seguirá hasta que el gobierno atienda su
+pliego de reclamos, que incluye la salida de las autoridades regionales.</p>
+<p>Los transportistas reportaron cientos de vehículos varados en la ruta y pérdidas para el
+comercio de la región, mientras la policía evaluaba el despeje de la vía.</p>
+</article></body></html>"""
+
+
+def test_markup_in_data_is_printed_as_written_by_every_command(tmp_path, serve):
+    site = tmp_path / "site"
+    site.mkdir()
+    server = serve(site)
+    title = f"EN VIVO {MARKUP} Bloqueos en Juliaca, Puno"
+    (site / "a.html").write_text(PAGE.format(title=title, markup=MARKUP), encoding="utf-8")
+    (site / "feed.xml").write_text(
+        f"<rss version='2.0'><channel><title>t</title><item><title>{title}</title>"
+        f"<link>http://{server.host_port}/a.html</link>"
+        "<pubDate>Mon, 09 Jan 2023 10:00:00 GMT</pubDate></item></channel></rss>", encoding="utf-8")
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(f"feeds:\n  - id: sur\n    url: http://{server.host_port}/feed.xml\n")
+    db = str(tmp_path / "m.duckdb")
+    env = {"NEWSMON_DB": db, "NEWSMON_ALLOW_HOSTS": server.host_port, "COLUMNS": "1000"}
+    outputs = {"run": newsmon("run", "--feeds", str(feeds), "--no-progress", env=env)}
+    FileStore(db).append([ev.feed_poll_failed("sur", 99, fixed_clock()(), url="http://x/rss",
+                                              error_class="parse", detail=f"bad {MARKUP}")], "seed")
+    outputs["events"] = newsmon("events", "--type", "ArticleDiscovered", env=env)
+    outputs["status"] = newsmon("status", env=env)
+    outputs["sql"] = newsmon("sql", "SELECT title FROM articles", env=env)
+    outputs["tag"] = newsmon("tag", stdin=json.dumps({"text": f"Paro en Puno {MARKUP}"}) + "\n")
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text(json.dumps({"id": f"x {MARKUP}", "text": f"Lima {MARKUP}",
+                                    "topics": ["puno-protests"]}) + "\n")
+    outputs["topics check"] = newsmon("topics", "check", str(labelled), env=env)
+    rules = tmp_path / "topics.yaml"
+    rules.write_text("topics:\n  - id: puno-protests\n    name: P\n    query: Cusco\n"
+                     "  - id: iran-ties\n    name: I\n    query: rojo\n")
+    outputs["backtest"] = newsmon("topics", "backtest", "--topics", str(rules), env=env)
+    for command, result in outputs.items():
+        assert result.returncode == 0, (command, result.stderr)
+        assert MARKUP in result.stdout, (command, result.stdout)
