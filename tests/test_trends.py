@@ -150,3 +150,21 @@ def test_report_page_renders_in_a_browser(demo_store, tmp_path):
     chart = image.crop((100, 200, 1000, 500))  # where the first chart is drawn
     colours = {c for _, c in chart.getcolors(maxcolors=1 << 16) or []}
     assert any(r > 150 and g < 120 and b < 120 for r, g, b in colours), "no chart bars drawn"
+
+
+def test_a_long_span_is_drawn_in_weeks_or_months():
+    from pipeline.trends.buckets import regroup, unit_for
+    start = date(2019, 9, 30)
+    assert [unit_for(start, start + timedelta(days=n)) for n in (120, 121, 730, 731)] == [
+        "day", "week", "week", "month"]
+    days = [{"period": start + timedelta(days=n), "topic": "t", "articles": n % 3, "stories": 1,
+             "ingested": 4, "spike": n == 40} for n in range(70)]
+    weeks = regroup(days, "week")
+    assert [w["period"].weekday() for w in weeks] == [0] * 10  # Mondays, 2019-09-30 is one
+    assert sum(w["articles"] for w in weeks) == sum(d["articles"] for d in days)
+    assert weeks[1]["articles"] == sum(d["articles"] for d in days[7:14]) and weeks[1]["share"] == \
+        weeks[1]["articles"] / 28
+    assert [w["spike"] for w in weeks].index(True) == 5  # day 40 is in the sixth week
+    months = regroup(days, "month")
+    assert [(m["period"], m["stories"]) for m in months] == [
+        (date(2019, 9, 1), 1), (date(2019, 10, 1), 31), (date(2019, 11, 1), 30), (date(2019, 12, 1), 8)]

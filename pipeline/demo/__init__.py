@@ -2,3 +2,9 @@
 served by a loopback HTTP server (`siteserver.py`), with alerts caught by a loopback SMTP
 server (`mailcatcher.py`).
 """
+
+from pathlib import Path
+
+DEMO_DB = Path("newsmon-demo.duckdb")
+DEMO_MAIL = Path("newsmon-demo-mail")
+DEMO_PORT = 8765

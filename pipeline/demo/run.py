@@ -19,9 +19,6 @@ from pipeline.demo.siteserver import SiteServer
 from pipeline.runs.context import Context, Progress, Report, utc_now
 from pipeline.runs.cycle import run_cycle
 
-DEMO_DB = Path("newsmon-demo.duckdb")
-DEMO_MAIL = Path("newsmon-demo-mail")
-DEMO_PORT = 8765
 # A recipient in demo/alerts.yaml that the demo's mail server does not know.
 DEMO_UNKNOWN_MAILBOXES = frozenset({"buzon-inexistente@example.org"})
 

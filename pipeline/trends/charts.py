@@ -6,6 +6,8 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+from pipeline.trends import buckets
+
 COLOURS = {"china-acquisitions": "#c0392b", "iran-ties": "#2e86c1", "puno-protests": "#d68910"}
 _OTHER = ["#16a085", "#8e44ad", "#7f8c8d", "#27ae60", "#34495e"]
 
@@ -25,23 +27,33 @@ def colour(topic: str, index: int = 0) -> str:
 
 
 def volume(rows: list[dict], title: str = "", width: float = 8, height: float = 3) -> bytes:
-    """Daily or weekly volume per topic: bars of articles, a line of the 7-day mean where
-    there is one, spikes marked. `rows` as the trends queries give them."""
-    topics = sorted({r["topic"] for r in rows})
+    """Volume per topic: bars of articles per day, week or month (whichever suits the span,
+    see buckets.py), a line of the 7-day mean on a daily chart, spikes marked. `rows` as
+    the trends queries give them. `title` may hold {unit}, filled with the bucket's name."""
     periods = sorted({r["period"] for r in rows})
-    step = min((b - a).days for a, b in zip(periods, periods[1:])) if len(periods) > 1 else 1
+    unit = "day"
+    if periods:
+        step = min((b - a).days for a, b in zip(periods, periods[1:])) if len(periods) > 1 else 1
+        unit = buckets.unit_for(periods[0], periods[-1])
+        if step >= 7 and unit == "day":
+            unit = "week"  # weekly rows stay weekly
+        rows = buckets.regroup(rows, unit)
+    topics = sorted({r["topic"] for r in rows})
+    width_days = {"day": 1, "week": 7, "month": 30}[unit]
     span = (periods[-1] - periods[0]).days if periods else 1
     # A bar as wide as its period, and never thinner than a few pixels however long the span.
-    bar = max(0.9 * max(step, 1), span / 250)
+    bar = max(0.9 * width_days, span / 250)
     plt, _ = _matplotlib()
     fig, ax = plt.subplots(figsize=(width, height), dpi=100)
     for i, topic in enumerate(topics):
         mine = [r for r in rows if r["topic"] == topic]
-        days = [r["period"] for r in mine]
-        ax.bar(days, [r["articles"] for r in mine], width=bar, alpha=0.45 if len(topics) > 1 else 0.8,
-               color=colour(topic, i), label=topic)
-        if any(r.get("mean_7d") is not None for r in mine):
-            ax.plot(days, [r.get("mean_7d") or 0 for r in mine], color=colour(topic, i), linewidth=1.5)
+        filled = [r for r in mine if r["articles"]]  # a bar of 0 draws nothing, slowly
+        ax.bar([r["period"] for r in filled], [r["articles"] for r in filled], width=bar,
+               alpha=0.45 if len(topics) > 1 else 0.8, color=colour(topic, i), label=topic,
+               align="edge" if unit != "day" else "center")
+        if unit == "day" and any(r.get("mean_7d") is not None for r in mine):
+            ax.plot([r["period"] for r in mine], [r.get("mean_7d") or 0 for r in mine],
+                    color=colour(topic, i), linewidth=1.5)
         spikes = [r for r in mine if r.get("spike")]
         if spikes:
             ax.scatter([r["period"] for r in spikes], [r["articles"] for r in spikes], marker="v",
@@ -49,7 +61,7 @@ def volume(rows: list[dict], title: str = "", width: float = 8, height: float = 
     if periods:  # some room around the bars, and a range the date axis can label
         pad = timedelta(days=max(bar, 3))
         ax.set_xlim(periods[0] - pad, periods[-1] + pad)
-    _style(ax, title, legend=len(topics) > 1)
+    _style(ax, title.format(unit=unit), legend=len(topics) > 1)
     return _png(fig)
 
 

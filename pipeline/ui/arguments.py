@@ -11,6 +11,10 @@ from pathlib import Path
 from typing import Iterable, NoReturn
 
 
+class CommandError(Exception):
+    """A command that cannot do what was asked, for a reason the user can act on."""
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, whose errors are one line (usage is one `-h` away, not printed each time)."""
 

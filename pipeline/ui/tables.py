@@ -41,7 +41,7 @@ def print_table(console: Console, columns: Sequence[str], rows: Sequence[Sequenc
     keys = sum(w for w, text in zip(widths, texts) if not text)
     wanted = keys + sum(min(w, NARROWEST_TEXT) for w, text in zip(widths, texts) if text) + gaps
     if title:
-        console.print(Text(title, style="bold" if terminal else ""), soft_wrap=True)
+        console.print(Text(title, style="bold" if terminal else ""))
     if rows and wanted > console.width:
         _blocks(console, columns, rows)
         return
@@ -83,7 +83,7 @@ def _numbers(values: Sequence[str]) -> bool:
     """A column of numbers (blanks allowed), which reads best aligned right."""
     filled = [v for v in values if v]
     try:
-        [float(v) for v in filled]
+        [float(v.removesuffix("%")) for v in filled]
     except ValueError:
         return False
     return bool(filled)

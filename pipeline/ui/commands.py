@@ -1,0 +1,382 @@
+"""What each `newsmon` command does, once its arguments are read (cli.py reads them)."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import shutil
+import sys
+import time
+from contextlib import nullcontext
+from itertools import chain, islice
+from pathlib import Path
+
+from rich.console import Console
+
+from pipeline.alerts import outbox
+from pipeline.core import events as ev
+from pipeline.core.config import load_alerts, load_sites
+from pipeline.core.settings import Settings
+from pipeline.demo import DEMO_DB
+from pipeline.demo import run as demo
+from pipeline.extract.page import decode, extract_page
+from pipeline.ingest.net import FetchError, fetch
+from pipeline.runs.context import Context, Report, run_id, utc_now
+from pipeline.runs.cycle import alert_stage, poll_stage, process_stage, run_cycle
+from pipeline.store import Store, arrow, open_store
+from pipeline.store.copy import copy_log
+from pipeline.topics.definitions import load_topics
+from pipeline.topics.retag import retag
+from pipeline.topics.scoring import score
+from pipeline.topics.tagging import Tagger
+from pipeline.trends import charts
+from pipeline.ui import report
+from pipeline.ui.arguments import CommandError, unknown
+from pipeline.ui.render import (
+    RichProgress,
+    render_diff,
+    render_scores,
+    rows_as,
+    summary,
+    top_matches,
+    write_rows,
+)
+
+SHOWN_ROWS = 1000  # a table on a terminal; more goes to a file
+EXPLORE = "SELECT topic, title, site, published, snippet FROM mentions ORDER BY topic, published"
+
+
+def _store(settings: Settings):
+    """The store, saying on stderr how far it has got when it must rebuild or catch up its
+    read models before answering (after an upgrade, or a log grown outside newsmon)."""
+    store = open_store(settings)
+    errors = Console(stderr=True, markup=False)
+    store.progress = lambda applied, last: errors.print(
+        f"read models: {applied:,} of {last:,} events applied", highlight=False)
+    return store
+
+
+def _rebuild(args, settings: Settings, console: Console) -> int:
+    store = _store(settings)
+    if not store.exists():
+        raise CommandError(f"no event store at {store.path} to rebuild")
+    started = time.monotonic()
+    applied = store.rebuild()
+    console.print(f"read models rebuilt from {applied:,} events of {store.path} in "
+                  f"{time.monotonic() - started:.1f} s", highlight=False)
+    return 0
+
+
+def _context(args, settings: Settings, progress) -> Context:
+    return Context.open(settings, "cli", store=_store(settings), progress=progress)
+
+
+def _run(args, settings: Settings, console: Console) -> int:
+    with RichProgress(console, enabled=not args.no_progress) as progress:
+        ctx = _context(args, settings, progress)
+        report = run_cycle(ctx)
+    _finish(console, ctx.store, report)
+    return _every_feed_failed(report)
+
+
+def _stage(stage):
+    def run(args, settings: Settings, console: Console) -> int:
+        with RichProgress(console, enabled=not args.no_progress) as progress:
+            ctx = _context(args, settings, progress)
+            report = Report()
+            stage(ctx, report)
+        summary(console, report)
+        return _every_feed_failed(report)
+    return run
+
+
+_poll = _stage(poll_stage)
+_process = _stage(process_stage)
+
+
+def _every_feed_failed(report: Report) -> int:
+    """A run whose every poll failed did nothing a scheduler should call a success."""
+    if not report.every_feed_failed:
+        return 0
+    Console(stderr=True, markup=False).print(
+        f"error: all {report.feeds_polled} feeds polled failed ({', '.join(sorted(report.failed_feeds))}): "
+        "is the network up?", soft_wrap=True, highlight=False)
+    return 1
+
+
+def _alert(args, settings: Settings, console: Console) -> int:
+    if not args.preview:
+        return _stage(alert_stage)(args, settings, console)
+    ctx = Context.open(settings, "preview", store=_store(settings))
+    written = outbox.preview(ctx.store, ctx.alerts,
+                               utc_now(), args.preview)
+    console.print(f"{len(written)} messages written to {args.preview}/ (.eml and .html); "
+                  "nothing was sent or recorded")
+    return 0
+
+
+def _copy_log(args, settings: Settings, console: Console) -> int:
+    source = _store(settings)
+    target = _store(settings.with_(db=args.to, lake_data=args.to_lake_data))
+    if str(target.path) == str(source.path):
+        raise CommandError("the target is the source")
+    if not source.exists():
+        raise CommandError(f"no event log at {source.path} to copy")
+    copied = copy_log(source, target, run_id("copy-log", utc_now()))
+    console.print(f"{copied.read} events read from {source.path}; {copied.added} added to "
+                  f"{target.path}, {copied.read - copied.added} were there already")
+    if copied.lost:
+        ranges = ", ".join(f"{a}-{b}" for a, b in copied.lost[:10])
+        more = f" and {len(copied.lost) - 10} more ranges" if len(copied.lost) > 10 else ""
+        console.print(f"{sum(b - a + 1 for a, b in copied.lost)} events could not be read, "
+                      f"the file being damaged there: seq {ranges}{more}", highlight=False)
+        return 1
+    return 0
+
+
+def _status(args, settings: Settings, console: Console) -> int:
+    store = _store(settings)
+    show = [("Recent runs", "recent_runs", {"limit": 5},
+             ["run_id", "finished", "events", "articles", "matches", "alerts_sent", "errors"]),
+            ("Alerts waiting to be sent (the outbox)", "outbox", {},
+             ["alert_id", "recipient", "mode", "decided_at", "failures"]),
+            ("Alerts that failed for good", "failed_alerts", {},
+             ["alert_id", "recipient", "items", "decided_at", "error"])]
+    for title, query, params, columns in show:
+        rows = store.rows(query, params, missing_ok=False)
+        rows_as("table", columns, [tuple(r[c] for c in columns) for r in rows], console, title=title)
+    columns, rows = store.sql("SELECT feed_id, state, failure_streak, last_error, moved_to, "
+                              "articles_7d, usual_7d FROM feeds WHERE state <> 'ok' OR volume_low "
+                              "OR moved_to IS NOT NULL ORDER BY feed_id")
+    rows_as("table", columns, rows, console, title="Feeds in trouble (see the feeds view)")
+    # those the alerts file names, and those the log has alerts for (the data may have
+    # been made with another alerts file: the demo's, or last year's)
+    alerts = load_alerts(settings.alerts, load_topics(settings.topics).ids)
+    history = {r[0]: r[1:] for r in store.sql(
+        "SELECT recipient, any_value(mode), count(DISTINCT alert_id) FILTER (WHERE outcome = 'sent') "
+        "FROM alerted GROUP BY recipient")[1]}
+    recipients: list[tuple] = [
+        (r.email, r.mode, outbox.waiting_for(store, r), history.get(r.email, (r.mode, 0))[1],
+         "after each run" if r.mode == "immediate" else f"{r.digest_at} {r.timezone}")
+        for r in alerts.recipients]
+    configured = {r.email for r in alerts.recipients}
+    recipients += [(email, mode, None, sent, "not configured")
+                   for email, (mode, sent) in sorted(history.items()) if email not in configured]
+    rows_as("table", ["recipient", "mode", "waiting", "sent", "schedule"],
+            recipients, console, title="Recipients")
+    return 0
+
+
+def _demo(args, settings: Settings, console: Console) -> int:
+    settings = settings if args.db else settings.with_(db=DEMO_DB)
+    console.print(f"newsmon demo: serving the sample corpus on 127.0.0.1:{args.port}, "
+                  f"recording into {settings.db}")
+    with RichProgress(console, enabled=not args.no_progress) as progress:
+        report = demo.run_demo(settings, args.port, args.mail_dir, progress)
+    store = _store(settings)
+    _finish(console, store, report)
+    trends = [r for r in store.rows("trends_day", {"topic": None, "since": None}) if r["articles"]]
+    if trends:
+        rows_as("table", ["day", "topic", "articles", "stories"],
+                [(r["period"], r["topic"], r["articles"], r["stories"]) for r in trends], console,
+                title="Matching articles per day (newsmon trends)")
+    mails = sorted(args.mail_dir.glob("*.eml"))
+    console.print(f"Alert emails caught by the demo's SMTP server: {len(mails)} in total, in "
+                  f"{args.mail_dir}/ (each .eml also as .html, to open in a browser)")
+    console.print("\nExplore the result:")
+    console.print(f"  {_self()} sql --db {shlex.quote(str(settings.db))} {shlex.quote(EXPLORE)}",
+                  highlight=False, soft_wrap=True)
+    return 0
+
+
+def _finish(console: Console, store: Store, report: Report) -> None:
+    summary(console, report)
+    top_matches(console, store.rows("top_matches", {"per_topic": 3}))
+
+
+def _self() -> str:
+    """How to call newsmon again from here: by its path when it lives under this folder
+    (the checkout's .venv, which `uv run` puts on PATH only for its own child), else by
+    name if PATH finds this same program."""
+    program = Path(sys.argv[0]).resolve()
+    try:
+        return str(program.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        found = shutil.which("newsmon")
+        return "newsmon" if found and Path(found).resolve() == program else str(program)
+
+
+def _sql(args, settings: Settings, console: Console) -> int:
+    store = _store(settings)
+    if args.format == "parquet":
+        if not args.out:
+            raise CommandError("--format parquet needs --out FILE")
+        table = store.sql_arrow(args.query, timeout=args.timeout)
+        arrow.write_table(args.out, table)
+        console.print(f"{table.num_rows} rows written to {args.out}")
+        return 0
+    if args.format == "table" and not args.out:
+        def first_rows(columns, batches):
+            return columns, list(islice(chain.from_iterable(batches), SHOWN_ROWS + 1))
+        columns, rows = store.sql_each(args.query, first_rows, timeout=args.timeout)
+        rows_as("table", columns, rows[:SHOWN_ROWS], console)
+        if len(rows) > SHOWN_ROWS:
+            console.print(f"only the first {SHOWN_ROWS} rows are shown: add LIMIT, or write "
+                          "them all with --format csv --out FILE", style="yellow", soft_wrap=True)
+        return 0
+    fmt = "csv" if args.format == "table" else args.format  # a table goes to a file as CSV
+    with (args.out.open("w", encoding="utf-8", newline="") if args.out else nullcontext(sys.stdout)) as out:
+        written = store.sql_each(args.query, lambda columns, batches: write_rows(
+            fmt, columns, batches, out), timeout=args.timeout)
+    if args.out:
+        console.print(f"{written} rows written to {args.out}")
+    return 0
+
+
+def _events(args, settings: Settings, console: Console) -> int:
+    if args.type and args.type not in ev.EVENT_TYPES:
+        raise CommandError(unknown("event type", args.type, ev.EVENT_TYPES))
+    rows = _store(settings).rows(
+        "events", {"type": args.type, "stream": args.stream, "limit": args.tail}, missing_ok=False)
+    columns = ["seq", "recorded_at", "type", "stream", "run_id", "payload"]
+    if args.format == "json":  # the payload as the object it is, not a string of JSON
+        rows = [{**r, "payload": json.loads(r["payload"])} for r in rows]
+    rows_as(args.format, columns, [tuple(r[c] for c in columns) for r in reversed(rows)], console)
+    return 0
+
+
+def _trends(args, settings: Settings, console: Console) -> int:
+    store = _store(settings)
+    if args.topic:
+        _known_topic(store, settings, args.topic)
+    rows = store.rows(f"trends_{args.by}", {"topic": args.topic, "since": args.since},
+                                   missing_ok=False)
+    columns = ["period", "topic", "articles", "stories", "share", "mean_7d", "mean_28d", "spike"]
+    if args.chart:
+        args.chart.write_bytes(charts.volume(rows, "articles per {unit}"))
+        Console(stderr=True).print(f"chart written to {args.chart}")
+    if args.format != "table":
+        rows_as(args.format, columns, [tuple(r[c] for c in columns) for r in rows], console)
+        return 0
+    # as a table: narrow enough for 80 columns, and quiet days left out
+    shown = [r for r in rows if r["articles"] or r["spike"]]
+    quiet = len(rows) - len(shown)
+    rows_as("table", ["period", "topic", "articles", "stories", "share", "7d", "28d", "spike"],
+            [(r["period"], r["topic"], r["articles"], r["stories"], _shown(r["share"], ".0%"),
+              _shown(r["mean_7d"], ".1f"), _shown(r["mean_28d"], ".1f"), "yes" if r["spike"] else "")
+             for r in shown], console,
+            title=f"Matching articles per {args.by}"
+                  + (f" ({quiet} quiet {args.by}s left out)" if quiet else ""))
+    console.print(f"share: of all articles ingested that {args.by}" + (
+        "; 7d, 28d: mean matching articles per day over the last 7 and 28 days" if args.by == "day" else ""),
+        style="dim")
+    return 0
+
+
+def _known_topic(store: Store, settings: Settings, topic: str) -> None:
+    """A topic of the rules, or one the log has matches of (from rules since changed)."""
+    known = set(load_topics(settings.topics).ids)
+    if topic not in known:
+        known |= {row[0] for row in store.sql("SELECT DISTINCT topic FROM mentions")[1]}
+    if topic not in known:
+        raise CommandError(unknown("topic", topic, known))
+
+
+def _shown(value: float | None, spec: str) -> str:
+    return "" if value is None else format(value, spec)
+
+
+def _report(args, settings: Settings, console: Console) -> int:
+    page = report.build(_store(settings), utc_now(), args.since)
+    args.out.write_text(page, encoding="utf-8")
+    console.print(f"report written to {args.out} ({len(page) // 1024} KB): open it in a browser")
+    return 0
+
+
+def _tag(args, settings: Settings, console: Console) -> int:
+    tagger = Tagger(load_topics(settings.topics))
+    status = 0
+    for number, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict) or not isinstance(item.get("text", ""), str):
+                raise ValueError("expected an object with a string `text`")
+        except ValueError as error:
+            print(f"line {number}: skipped, not a JSON object with `text`: {error}", file=sys.stderr)
+            status = 1
+            continue
+        matches = tagger.tag(item.get("text") or "", item.get("title") or "")
+        item["topics"] = [m.topic for m in matches]
+        item["matches"] = [{"topic": m.topic, "ruleset_version": tagger.version, "score": m.score,
+                            "terms": [h.as_dict() for h in m.hits], "snippet": m.snippet}
+                           for m in matches]
+        sys.stdout.write(json.dumps(item, ensure_ascii=False) + "\n")
+    return status
+
+
+def _retag(args, settings: Settings, console: Console) -> int:
+    tagger = Tagger(load_topics(settings.topics))
+    diff = retag(_store(settings), tagger,
+                 run_id("retag", utc_now()), utc_now())
+    render_diff(console, diff, f"Re-tagged {diff.articles} stored articles with ruleset {tagger.version}")
+    return 0
+
+
+def _topics_backtest(args, settings: Settings, console: Console) -> int:
+    tagger = Tagger(load_topics(settings.topics))
+    diff = retag(_store(settings), tagger, "backtest", utc_now(), apply=False)
+    render_diff(console, diff, f"Ruleset {tagger.version} on {diff.articles} stored articles "
+                "(nothing was changed)", samples=True)
+    return 0
+
+
+def _topics_check(args, settings: Settings, console: Console) -> int:
+    topics = load_topics(settings.topics)
+    tagger = Tagger(topics)
+    labelled = []
+    try:
+        for number, line in enumerate(args.file.open(encoding="utf-8"), 1):
+            if line.strip():
+                item = json.loads(line)
+                if not isinstance(item, dict) or not isinstance(item.get("text"), str):
+                    raise ValueError("expected an object with a string `text`")
+                labels = item.get("topics", [])
+                if not isinstance(labels, list) or not all(isinstance(t, str) for t in labels):
+                    raise ValueError(f"`topics` must be a list of topic ids, like "
+                                     f"[\"{topics.ids[0]}\"], not {json.dumps(labels)}")
+                for label in labels:
+                    if label not in topics.ids:
+                        raise ValueError(unknown("topic", label, topics.ids))
+                item.setdefault("id", f"line {number}")
+                labelled.append(item)
+    except OSError as error:
+        raise CommandError(f"cannot read {args.file}: {error.strerror}") from None
+    except ValueError as error:
+        raise CommandError(f"{args.file}:{number}: {error}") from None
+    scores = score(tagger, labelled)
+    render_scores(console, scores, {str(item["id"]): item for item in labelled}, tagger)
+    return 0
+
+
+def _extract(args, settings: Settings, console: Console) -> int:
+    target = args.target
+    if target.startswith(("http://", "https://")):
+        try:
+            response = fetch(target, settings, max_bytes=settings.max_page_bytes)
+        except FetchError as error:
+            raise CommandError(f"cannot fetch {target}: {error}") from None
+        html, url = decode(response.body, response.charset), args.url or response.url
+    else:
+        try:
+            html, url = decode(Path(target).read_bytes(), None), args.url
+        except OSError as error:
+            raise CommandError(f"cannot read {target}: {error.strerror}") from None
+    extraction = extract_page(html, url, prune=load_sites(settings.sites).drop_for(url))
+    if extraction is None:
+        print(f"{target}: no main text found", file=sys.stderr)
+        return 1
+    sys.stdout.write(json.dumps(vars(extraction), ensure_ascii=False, indent=2) + "\n")
+    return 0
+
