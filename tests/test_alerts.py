@@ -395,3 +395,60 @@ def test_a_claim_holds_until_its_lease_ends(store, tmp_path):
         after = send_outbox(store, server, "n@example.org", AT + CLAIM_LEASE * 2, "run-3")
     assert during.taken == 2 and len(mail.received) == 2
     assert [e.payload["attempt"] for e in after.events if e.type == ev.ALERT_CLAIMED] == [2, 2]
+
+
+def test_an_alert_failed_for_good_is_sent_once_when_retried(store):
+    from pipeline.alerts.outbox import retry_failed
+    from pipeline.alerts.smtp import SmtpServer
+    from pipeline.runs.cycle import retry_stage
+    handler, controller, url = flaky_server(["550 5.1.1 mailbox unavailable"] * 2)
+    try:
+        ctx = seeded_context(store, url)
+        alert_stage(ctx, Report())
+        assert len(store.rows("failed_alerts")) == 2 and len(handler.received) == 2
+        alert_stage(ctx, again := Report())  # a run does not retry them
+        assert again.appended[ev.ALERT_SENT] == 0 and len(handler.received) == 2
+        # the address is fixed: --retry-failed sends each once, and status shows them sent
+        later = AT + timedelta(hours=1)
+        ctx.clock = lambda: later
+        retry_stage(ctx, retried := Report())
+        assert retried.appended[ev.ALERT_SENT] == 2 and len(handler.received) == 4
+        assert store.rows("failed_alerts") == [] and store.rows("outbox") == []
+        assert {r[0] for r in store.sql("SELECT outcome FROM alerted")[1]} == {"sent"}
+        # a second retry, or a run, finds nothing to send
+        server = SmtpServer.from_url(url)
+        assert retry_failed(store, server, "n@example.org", later, "run-x").events == []
+        alert_stage(ctx, Report())
+        assert len(handler.received) == 4
+    finally:
+        controller.stop()
+    ids = [email.message_from_bytes(m, policy=default)["Message-ID"] for m in handler.received]
+    assert sorted(ids[2:]) == sorted(ids[:2])  # the same messages, sent this time
+
+
+def test_two_retries_at_once_reopen_a_failed_alert_once(store):
+    from pipeline.alerts.outbox import _reopen
+    handler, controller, url = flaky_server(["550 5.1.1 mailbox unavailable"] * 2)
+    try:
+        alert_stage(seeded_context(store, url), Report())
+    finally:
+        controller.stop()
+    row = store.rows("failed_alerts")[0]
+    # the second finds, in its transaction, the alert reopened by the first
+    assert _reopen(store, row, AT, "retry-1") is not None
+    assert _reopen(store, row, AT, "retry-2") is None
+    assert len(store.rows("failed_alerts")) == 1
+
+
+def test_a_retry_put_off_by_the_server_goes_back_to_the_outbox(store):
+    from pipeline.runs.cycle import retry_stage
+    handler, controller, url = flaky_server(["550 5.1.1 mailbox unavailable"] * 2 + ["451 4.3.0 later"] * 2)
+    try:
+        ctx = seeded_context(store, url)
+        alert_stage(ctx, Report())
+        retry_stage(ctx, retried := Report())
+        assert retried.alerts_pending == 2 and len(store.rows("outbox")) == 2
+        alert_stage(ctx, sent := Report())  # an ordinary run then sends them
+        assert sent.appended[ev.ALERT_SENT] == 2 and len(handler.received) == 6
+    finally:
+        controller.stop()

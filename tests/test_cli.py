@@ -320,3 +320,11 @@ def test_markup_in_data_is_printed_as_written_by_every_command(tmp_path, serve):
     for command, result in outputs.items():
         assert result.returncode == 0, (command, result.stderr)
         assert MARKUP in result.stdout, (command, result.stdout)
+
+
+def test_a_store_in_a_folder_that_does_not_exist_is_refused_not_made(tmp_path):
+    missing = tmp_path / "typo" / "x.duckdb"
+    result = newsmon("run", "--no-progress", env={"NEWSMON_DB": str(missing)})
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"NEWSMON_DB: no folder {missing.parent} to hold x.duckdb" in result.stderr
+    assert not missing.parent.exists()

@@ -55,10 +55,23 @@ def send_outbox(store: Store, server: SmtpServer, sender: str, now: datetime,
                 run_id: str) -> Outcome:
     """Send every alert the outbox holds, each claimed first and its outcome recorded
     before the next send. An alert another run has claimed is left to it."""
+    return _send_each(store, store.rows("outbox"), _claim, server, sender, now, run_id)
+
+
+def retry_failed(store: Store, server: SmtpServer, sender: str, now: datetime,
+                 run_id: str) -> Outcome:
+    """Send again the alerts that failed for good (once the cause is fixed: a password, a
+    TLS setting, a recipient's address), each reopened by a claim marked `retry` in the
+    transaction that finds it still failed: two runs retrying at once send it once."""
+    return _send_each(store, store.rows("failed_alerts"), _reopen, server, sender, now, run_id)
+
+
+def _send_each(store: Store, rows: list[dict], claim_one, server: SmtpServer, sender: str,
+               now: datetime, run_id: str) -> Outcome:
     outcome = Outcome()
     day_rows = store.rows("trends_day", {"topic": None, "since": (now - timedelta(days=CHART_DAYS)).date()})
-    for row in store.rows("outbox"):
-        claim = _claim(store, row, now, run_id)
+    for row in rows:
+        claim = claim_one(store, row, now, run_id)
         if claim is None:
             outcome.taken += 1
             continue
@@ -91,6 +104,18 @@ def _claim(store: Store, row: dict, now: datetime, run_id: str) -> ev.Event | No
             return None
         claim = ev.alert_claimed(row["alert_id"], row["recipient"], state["attempts"] + 1, now,
                                  run=run_id, until=(now + CLAIM_LEASE).isoformat())
+        return claim if tx.append([claim]) else None
+
+
+def _reopen(store: Store, row: dict, now: datetime, run_id: str) -> ev.Event | None:
+    """Take one alert that failed for good, for this run to send again; None if another
+    run has reopened it (or it was sent) since it was listed."""
+    with store.transaction(run_id) as tx:
+        state = tx.rows("alert_claim", {"alert_id": row["alert_id"]})[0]
+        if not state["failed"]:
+            return None
+        claim = ev.alert_claimed(row["alert_id"], row["recipient"], state["attempts"] + 1, now,
+                                 run=run_id, until=(now + CLAIM_LEASE).isoformat(), retry=True)
         return claim if tx.append([claim]) else None
 
 

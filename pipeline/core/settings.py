@@ -53,7 +53,11 @@ class Settings(BaseModel):
     @field_validator("db", mode="before")
     @classmethod
     def _store(cls, value: Any) -> Path | str:
-        return db_location(str(value)) if isinstance(value, (str, Path)) else value
+        location = db_location(str(value)) if isinstance(value, (str, Path)) else value
+        # a typo in a path must not become a new folder with an empty store in it
+        if isinstance(location, Path) and not location.parent.is_dir():
+            raise ValueError(f"no folder {location.parent} to hold {location.name}")
+        return location
 
     @field_validator("allow_hosts", mode="before")
     @classmethod

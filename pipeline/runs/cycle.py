@@ -138,6 +138,19 @@ def alert_stage(ctx: Context, report: Report) -> None:
                                 "sending them")
 
 
+def retry_stage(ctx: Context, report: Report) -> None:
+    """Send again the alerts that failed for good, the cause being fixed."""
+    if not ctx.settings.smtp_url:
+        report.notes.append("NEWSMON_SMTP_URL is not set: no alert was tried again")
+        return
+    outcome = outbox.retry_failed(ctx.store, SmtpServer.from_url(ctx.settings.smtp_url),
+                                  ctx.alerts.sender, ctx.clock(), ctx.run_id)
+    report.record(outcome.events, outcome.new_ids)
+    report.alerts_pending += outcome.pending
+    retried = sum(e.type == ev.ALERT_CLAIMED for e in outcome.events)
+    report.notes.append(f"{retried} alerts that had failed for good were tried again")
+
+
 def run_cycle(ctx: Context) -> Report:
     report = Report()
     warm_up_workers()  # their start-up goes on while the feeds are polled

@@ -94,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--preview", type=output_folder, metavar="DIR",
                    help="write the message each recipient would get now, as .eml and .html, "
                    "and send nothing")
+    p.add_argument("--retry-failed", action="store_true",
+                   help="send again the alerts that failed for good (see `newsmon status`), once "
+                   "their cause is fixed: a password, TLS, a recipient's address")
     command("status", "_status", "recent runs, the alert outbox, failed alerts, feeds in trouble",
             (common, configs))
     command("rebuild", "_rebuild", "drop the read models (what the views read) and build them "

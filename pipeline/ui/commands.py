@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
 import sys
@@ -22,7 +23,7 @@ from pipeline.demo import run as demo
 from pipeline.extract.page import decode, extract_page
 from pipeline.ingest.net import FetchError, fetch
 from pipeline.runs.context import Context, Report, run_id, utc_now
-from pipeline.runs.cycle import alert_stage, poll_stage, process_stage, run_cycle
+from pipeline.runs.cycle import alert_stage, poll_stage, process_stage, retry_stage, run_cycle
 from pipeline.store import Store, arrow, open_store
 from pipeline.store.copy import copy_log
 from pipeline.topics.definitions import load_topics
@@ -105,6 +106,12 @@ def _every_feed_failed(report: Report) -> int:
 
 
 def _alert(args, settings: Settings, console: Console) -> int:
+    if args.retry_failed and args.preview:
+        raise CommandError("--retry-failed sends, --preview only writes files: give one of them")
+    if args.retry_failed:
+        if not settings.smtp_url:
+            raise CommandError("NEWSMON_SMTP_URL is not set: there is no server to send them to")
+        return _stage(retry_stage)(args, settings, console)
     if not args.preview:
         return _stage(alert_stage)(args, settings, console)
     ctx = Context.open(settings, "preview", store=_store(settings))
@@ -169,6 +176,10 @@ def _status(args, settings: Settings, console: Console) -> int:
 
 def _demo(args, settings: Settings, console: Console) -> int:
     settings = settings if args.db else settings.with_(db=DEMO_DB)
+    if not args.db and os.environ.get("NEWSMON_DB"):
+        # the demo's data must not land in the store of real monitoring
+        console.print(f"note: the demo does not use NEWSMON_DB; it records into {DEMO_DB} "
+                      "(give --db to choose another file)", highlight=False)
     console.print(f"newsmon demo: serving the sample corpus on 127.0.0.1:{args.port}, "
                   f"recording into {settings.db}")
     with RichProgress(console, enabled=not args.no_progress) as progress:

@@ -20,16 +20,22 @@ SELECT newsmon_key(split_part(stream, ':', 2)) AS key, split_part(stream, ':', 2
        count(*) AS n,
        arg_max(type, seq) AS last_type,
        CAST(arg_max(payload->>'until', seq) FILTER (WHERE type = 'AlertClaimed') AS TIMESTAMPTZ) AS last_claim_until,
-       -- how it ended: sent, or failed for good (a retryable failure leaves it pending)
+       -- how it ended: sent, or failed for good (a retryable failure leaves it pending);
+       -- a claim marked `retry` (newsmon alert --retry-failed) reopens one that failed
        count(*) FILTER (WHERE type = 'AlertSent' OR (type = 'AlertFailed'
-                        AND NOT coalesce((payload->>'retryable')::BOOLEAN, false))) AS n_end,
-       arg_max(type, seq) FILTER (WHERE type = 'AlertSent' OR (type = 'AlertFailed'
-                        AND NOT coalesce((payload->>'retryable')::BOOLEAN, false))) AS end_type,
+                        AND NOT coalesce((payload->>'retryable')::BOOLEAN, false))
+                        OR (type = 'AlertClaimed' AND coalesce((payload->>'retry')::BOOLEAN, false))) AS n_end,
+       nullif(arg_max(type, seq) FILTER (WHERE type = 'AlertSent' OR (type = 'AlertFailed'
+                        AND NOT coalesce((payload->>'retryable')::BOOLEAN, false))
+                        OR (type = 'AlertClaimed' AND coalesce((payload->>'retry')::BOOLEAN, false))),
+              'AlertClaimed') AS end_type,
        arg_max(payload->>'message_id', seq) FILTER (WHERE type = 'AlertSent' OR (type = 'AlertFailed'
-                        AND NOT coalesce((payload->>'retryable')::BOOLEAN, false))) AS message_id,
-       arg_max((payload->>'error_class') || ': ' || (payload->>'detail'), seq)
-           FILTER (WHERE type = 'AlertFailed'
-                   AND NOT coalesce((payload->>'retryable')::BOOLEAN, false)) AS error
+                        AND NOT coalesce((payload->>'retryable')::BOOLEAN, false))
+                        OR (type = 'AlertClaimed' AND coalesce((payload->>'retry')::BOOLEAN, false))) AS message_id,
+       arg_max(CASE WHEN type = 'AlertFailed' THEN (payload->>'error_class') || ': ' || (payload->>'detail') END, seq)
+           FILTER (WHERE type = 'AlertSent' OR (type = 'AlertFailed'
+                   AND NOT coalesce((payload->>'retryable')::BOOLEAN, false))
+                   OR (type = 'AlertClaimed' AND coalesce((payload->>'retry')::BOOLEAN, false))) AS error
 FROM new_events
 WHERE type IN ('AlertDecided', 'AlertClaimed', 'AlertSent', 'AlertFailed')
 GROUP BY stream;
@@ -45,7 +51,7 @@ UPDATE alert_state AS a SET
     last_claim_until = coalesce(d.last_claim_until, a.last_claim_until),
     end_type = CASE WHEN d.n_end > 0 THEN d.end_type ELSE a.end_type END,
     message_id = CASE WHEN d.n_end > 0 THEN d.message_id ELSE a.message_id END,
-    error = CASE WHEN d.n_end > 0 THEN coalesce(d.error, a.error) ELSE a.error END
+    error = CASE WHEN d.n_end > 0 THEN d.error ELSE a.error END
 FROM d_alert AS d
 WHERE a.key = d.key;
 

@@ -15,15 +15,15 @@ WITH decided AS (
                             '[{"article_id": "VARCHAR", "topic": "VARCHAR", "match_event_id": "VARCHAR"}]')) AS item
     FROM events
     WHERE type = 'AlertDecided'
-), ended AS (
+), ended AS (  -- the last end; a retry claim (alert --retry-failed) reopens a failed alert
     SELECT stream,
            arg_max(type, seq) AS type,
            arg_max(payload->>'message_id', seq) AS message_id,
-           arg_max((payload->>'error_class') || ': ' || (payload->>'detail'), seq)
-               FILTER (WHERE type = 'AlertFailed') AS error
+           arg_max(CASE WHEN type = 'AlertFailed' THEN (payload->>'error_class') || ': ' || (payload->>'detail') END, seq) AS error
     FROM events
     WHERE type = 'AlertSent'
        OR (type = 'AlertFailed' AND NOT coalesce((payload->>'retryable')::BOOLEAN, false))
+       OR (type = 'AlertClaimed' AND coalesce((payload->>'retry')::BOOLEAN, false))
     GROUP BY stream
 )
 SELECT d.alert_id, d.recipient, d.mode, d.item.article_id, d.item.topic, d.item.match_event_id,
