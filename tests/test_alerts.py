@@ -1,11 +1,12 @@
 import email
+import json
 from datetime import datetime, timedelta, timezone
 from email.policy import default
 
 import pytest
 from conftest import fixed_clock
 
-from pipeline.alerts.message import compose, entries, subject
+from pipeline.alerts.message import Letterhead, compose, entries, subject
 from pipeline.alerts.policy import decide, digest_time
 from pipeline.core import events as ev
 from pipeline.core.config import AlertsFile, FeedsFile, Recipient
@@ -61,12 +62,46 @@ def test_the_message_explains_each_match_and_carries_its_charts():
                       {"puno-protests": b"\x89PNG\r\n\x1a\nfake"})
     assert message["Message-ID"] == "<x1@newsmon>"
     text = message.get_body(("plain",)).get_content()
-    assert "why: puno-protests matched Puno (rule: @puno-places NEAR/s @protest)" in text
+    assert "Rule: @puno-places NEAR/s @protest\n" in text and "matched: Puno\n" in text
     assert "2026-11-28 (guessed)" in text
     images = [p for p in message.walk() if p.get_content_type() == "image/png"]
     assert len(images) == 1
     html = message.get_body(("html",)).get_content()
     assert f"cid:{images[0]['Content-ID'].strip('<>')}" in html
+
+
+def test_the_message_is_a_briefing():
+    later = AT + timedelta(hours=3)
+    rows = [match_row(1, "puno-protests", title="Paro en puno", published=AT - timedelta(days=2)),
+            match_row(2, "puno-protests", title="Bloqueo en Juliaca",
+                      story_outlets=["Sur Andino", "Los Andes"], snippet="En Juliaca, el bloqueo sigue.",
+                      terms=json.dumps([{"term": "juliaca", "field": "text", "found": "Juliaca"},
+                                        {"term": "bloqueo", "field": "title", "found": "Bloqueo"}])),
+            match_row(3, "puno-protests", title="Marcha en Puno", published=AT),
+            match_row(4, "iran-ties", title="Raisi en Caracas", rule="Iran AND @latam",
+                      tagged_at=AT - timedelta(hours=1))]
+    head = Letterhead(names={"puno-protests": "Protests in Puno", "iran-ties": "Iran in the region"},
+                      report_url="https://intranet.example/newsmon/report.html",
+                      schedule="in a daily digest at 07:00 (America/Lima)",
+                      topics=("puno-protests", "iran-ties"), alerts_file="config/alerts.yaml")
+    message = compose("x1", "a@example.org", "n@example.org", rows, later, head=head)
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    # the period, then the counts per topic by name
+    assert text.startswith("newsmon briefing: 4 new stories, 2026-11-28 11:00 to 2026-11-28 15:00 UTC\n"
+                           "  Protests in Puno (puno-protests): 3\n  Iran in the region (iran-ties): 1\n")
+    # the rule once per topic; stories carried by more outlets first, then the newest
+    assert text.count("Rule: @puno-places NEAR/s @protest") == 1 and text.count("Rule: Iran AND @latam") == 1
+    titles = [line[2:] for line in text.splitlines() if line.startswith("* ")]
+    assert titles == ["Bloqueo en Juliaca", "Marcha en Puno", "Paro en puno", "Raisi en Caracas"]
+    # every matched word marked, in the title too and whatever its case
+    assert "<mark>Bloqueo</mark> en <mark>Juliaca</mark>" in html and "Paro en <mark>puno</mark>" in html
+    assert "En <mark>Juliaca</mark>, el <mark>bloqueo</mark> sigue." in html
+    # the report, and how to change or stop it
+    assert "https://intranet.example/newsmon/report.html" in text and \
+        "href=\"https://intranet.example/newsmon/report.html\"" in html
+    assert "You get this at a@example.org in a daily digest at 07:00 (America/Lima), for " \
+           "puno-protests, iran-ties.\nTo change or stop it, edit your entry in config/alerts.yaml" in text
 
 
 @pytest.mark.parametrize("settings, retag, wanted_", [

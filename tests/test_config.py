@@ -51,9 +51,9 @@ def test_a_missing_file_is_a_clear_error(tmp_path):
 
 
 def test_environment_settings():
-    s = from_env({"NEWSMON_DB": "/data/x.duckdb", "NEWSMON_ALLOW_HOSTS": "127.0.0.1:8765, [::1]:99",
+    s = from_env({"NEWSMON_DB": "/tmp/x.duckdb", "NEWSMON_ALLOW_HOSTS": "127.0.0.1:8765, [::1]:99",
                   "NEWSMON_WORKERS": "3", "NEWSMON_OFFLINE": "1"})
-    assert (str(s.db), s.workers, s.offline) == ("/data/x.duckdb", 3, True)
+    assert (str(s.db), s.workers, s.offline) == ("/tmp/x.duckdb", 3, True)
     assert s.allow_hosts == {"127.0.0.1:8765", "::1:99"}
     with pytest.raises(ConfigError, match="NEWSMON_WORKERS"):
         from_env({"NEWSMON_WORKERS": "many"})

@@ -1,6 +1,7 @@
 """The demo end to end: a real loopback site, real extraction workers, a real DuckDB
 file and a real SMTP server, run twice on the same database."""
 
+import re
 from collections import Counter
 from urllib.parse import urlsplit
 
@@ -91,6 +92,11 @@ def test_alert_emails_are_caught_once(demo_runs):
     text = b"".join(m.read_bytes() for m in mails)
     assert b"Subject: 12 new: puno-protests 7, china-acquisitions 5" in text  # a wire copy counts once
     assert b"Subject: 5 new: iran-ties 5" in text
+    # the articles are older than 30 days: each chart shows the 30 days up to the latest
+    # of them (which have matches), not the last 30 (which have none)
+    pages = "".join(p.read_text() for p in (folder / "mail").glob("*.html"))
+    assert "articles a day, 2023-11-10 to 2023-12-09" in pages  # puno-protests, latest 2023-12-09
+    assert "last 30 days" not in pages
     # the demo's third recipient does not exist: the server's words, not a Python tuple
     failed = demo_runs[0].sql("SELECT DISTINCT recipient, error FROM alerted WHERE outcome = 'failed'")[1]
     assert failed == [("buzon-inexistente@example.org", "smtp_5xx: buzon-inexistente@example.org "
@@ -122,3 +128,34 @@ def test_stories_are_clustered_as_batches_commit_and_come_out_the_same(demo_runs
     assert first_story < last_extraction
     assert story_groups(store) == story_groups(demo_runs[0])
     assert report.copies == demo_runs[1].copies > 0
+
+
+def test_the_demo_serves_its_corpus_for_a_run_elsewhere(tmp_path):
+    import os
+    import shlex
+    import signal
+    import subprocess
+    import sys
+
+    from pipeline.demo.mailcatcher import free_port
+    server = subprocess.Popen([sys.executable, "-m", "pipeline", "demo", "--serve", "--port",
+                               str(free_port()), "--mail-dir", str(tmp_path / "mail")],
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        exports = ""
+        while not exports.startswith("  export "):
+            exports = server.stdout.readline()
+            assert exports, server.stderr.read()
+        env = dict(pair.split("=", 1) for pair in shlex.split(exports.strip())[1:])
+        assert set(env) == {"NEWSMON_FEEDS", "NEWSMON_ALERTS", "NEWSMON_ALLOW_HOSTS", "NEWSMON_OFFLINE",
+                            "NEWSMON_SMTP_URL"}
+        run = subprocess.run([sys.executable, "-m", "pipeline", "run", "--db", str(tmp_path / "x.duckdb"),
+                              "--no-progress"], env={**os.environ, **env}, capture_output=True, text=True,
+                             timeout=300)
+        assert run.returncode == 0, run.stderr
+        assert "matches: puno-protests" in run.stdout and re.search(r"alerts sent +2\n", run.stdout)
+    finally:
+        server.send_signal(signal.SIGINT)
+        out, _ = server.communicate(timeout=30)
+    assert server.returncode == 0 and "stopped; caught mail is in" in out
+    assert len(list((tmp_path / "mail").glob("*.eml"))) == 2

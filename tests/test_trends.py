@@ -4,6 +4,9 @@ a small made-up log for spikes."""
 
 from __future__ import annotations
 
+import csv
+import html
+import re
 import shutil
 import subprocess
 import sys
@@ -130,26 +133,56 @@ def test_sql_exports_parquet(demo_store, tmp_path):
     assert newsmon("sql", "--db", str(demo_store.path), "--format", "parquet", "SELECT 1").returncode == 2
 
 
-def test_report_page_renders_in_a_browser(demo_store, tmp_path):
+def test_the_report_on_a_range_ranks_stories_by_significance(demo_store, tmp_path):
     page = tmp_path / "report.html"
-    result = newsmon("report", "--db", str(demo_store.path), "--out", str(page))
+    result = newsmon("report", "--db", str(demo_store.path), "--out", str(page),
+                     "--since", "2023-01-01", "--until", "2023-12-31")
     assert result.returncode == 0, result.stderr
     text = page.read_text()
-    assert text.count("data:image/png;base64,") == 3
-    assert "Feed health" in text and "archivo-antiguo" in text and "Indecopi" in text
+    assert text.count("data:image/png;base64,") == 2  # volume, and share of all ingested
+    assert "Matching articles per week" in text  # a year: weeks, not 365 days
+    puno = text[text.index("<h2 id=\"puno-protests\">"):text.index("<h2 id=\"together\">")]
+    stories = [html.unescape(t) for t in re.findall(r"<tr><td><a href=\"[^\"]+\">([^<]+)</a>", puno)]
+    # all seven Puno stories of 2023, the one with most articles and outlets first, and
+    # among equals the earlier: the 17 killed in Juliaca lead, the last two behind "2 more"
+    assert len(stories) == 7 and stories[0].startswith("Juliaca: al menos 17 muertos")
+    assert "2 more stories</summary>" in puno
+    assert "Peru <span class=\"muted\">" in puno  # countries named
+    assert "archivo-antiguo" in text  # the feed in trouble
+    volume = list(csv.DictReader((tmp_path / "report-volume.csv").open()))
+    assert {r["topic"] for r in volume} == {"china-acquisitions", "iran-ties", "puno-protests"}
+    assert sum(int(r["articles"]) for r in volume if r["topic"] == "puno-protests") == 7
+    assert all(date.fromisoformat(r["period"]).weekday() == 0 for r in volume)
+    listed = list(csv.DictReader((tmp_path / "report-stories.csv").open()))
+    assert [r["title"] for r in listed if r["topic"] == "puno-protests"] == stories
+
+
+def test_the_report_of_a_quiet_month_says_where_the_matches_are(demo_store, tmp_path):
+    page = tmp_path / "report.html"
+    result = newsmon("report", "--db", str(demo_store.path), "--out", str(page))
+    assert result.returncode == 0 and "no matching articles in that range" in result.stdout
+    assert "The log holds matches from 2019-09-30 to 2024-11-14" in page.read_text()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_report_page_renders_in_a_browser(demo_store, tmp_path, width):
+    page = tmp_path / "report.html"
+    assert newsmon("report", "--db", str(demo_store.path), "--out", str(page),
+                   "--since", "2019-01-01").returncode == 0
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if not browser:
         pytest.skip("no headless Chromium here (Debian package chromium)")
     shot = tmp_path / "report.png"
     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1200,1400",
+                    f"--user-data-dir={tmp_path / 'profile'}", f"--window-size={width},2400",
                     f"--screenshot={shot}", page.as_uri()], capture_output=True, timeout=120)
     from PIL import Image
     image = Image.open(shot).convert("RGB")
-    chart = image.crop((100, 200, 1000, 500))  # where the first chart is drawn
-    colours = {c for _, c in chart.getcolors(maxcolors=1 << 16) or []}
-    assert any(r > 150 and g < 120 and b < 120 for r, g, b in colours), "no chart bars drawn"
+    assert image.size == (width, 2400)
+    colours = {c for _, c in image.getcolors(maxcolors=1 << 20) or []}
+    # the bars of china-acquisitions (#c0392b at 45 % on white) are drawn
+    assert any(200 < r < 240 and 150 < g < 185 and 150 < b < 185 for r, g, b in colours), "no chart bars"
 
 
 def test_a_long_span_is_drawn_in_weeks_or_months():

@@ -1,5 +1,9 @@
-"""Alert messages. Pure: an alert's items (rows of the `matches` view) and the topics'
-charts in, an `EmailMessage` out.
+"""Alert messages, written as a briefing: the period and the counts per topic first, then
+per topic its rule once and its stories, the most significant first (carried by more
+outlets, then the most recent), every matched term marked; a link to the report and how
+to change or stop the alert last. Pure: an alert's items (rows of the `matches` view),
+the topics' charts and a `Letterhead` in, an `EmailMessage` out. The text and HTML
+parts are Jinja2 templates (templates/), the HTML one escaping all it is given.
 
 Built with the standard `email` package and `policy=SMTP`, which refuses a header with
 CR/LF in it, so a hostile title cannot inject headers; every piece of text from a feed
@@ -10,17 +14,23 @@ several outlets) are one entry, with the other outlets named.
 from __future__ import annotations
 
 import base64
-import html
 import json
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from typing import Mapping
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 RETAG_HEADING = "Found by re-tagging older articles"
+_TEMPLATES = Environment(loader=PackageLoader("pipeline.alerts", "templates"),
+                         autoescape=select_autoescape(enabled_extensions=("html.j2",)),
+                         trim_blocks=True, lstrip_blocks=True)
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,7 @@ class Entry:
     rule: str
     url: str
     retag: bool
+    marks: tuple[str, ...] = ()  # every matched word, to mark (`terms` lists the first few)
 
 
 def message_id(alert_id: str) -> str:
@@ -58,7 +69,7 @@ def entries(items: list[dict]) -> list[Entry]:
                            tuple(sorted(outlets[key] - {outlet})), _date(m),
                            _line(m.get("snippet") or ""), _terms(m.get("terms")),
                            _line(m.get("rule") or ""), m.get("url") or "",
-                           bool(m.get("found_by_retag"))))
+                           bool(m.get("found_by_retag")), _terms(m.get("terms"), most=None)))
     return found
 
 
@@ -67,21 +78,45 @@ def subject(listed: list[Entry]) -> str:
     return f"{len(listed)} new: " + ", ".join(f"{t} {n}" for t, n in counts.most_common())
 
 
+@dataclass(frozen=True)
+class Letterhead:
+    """What a message says around its matches, from the configuration: the topics' names,
+    where the report is, and how the recipient is set up (to say how to change it)."""
+    names: Mapping[str, str] = field(default_factory=dict)
+    report_url: str | None = None
+    schedule: str = ""                  # "after each run that finds matches", "daily at 07:00 ..."
+    topics: tuple[str, ...] = ()        # the topics the recipient follows
+    alerts_file: str = "the alerts file"
+
+
+@dataclass(frozen=True)
+class Chart:
+    png: bytes
+    caption: str = "articles a day, last 30 days"
+
+
 def compose(alert_id: str, recipient: str, sender: str, items: list[dict], now: datetime,
-            charts: dict[str, bytes] | None = None) -> EmailMessage:
+            charts: Mapping[str, Chart | bytes] | None = None,
+            head: Letterhead | None = None) -> EmailMessage:
     listed = entries(items)
+    head = head or Letterhead()
+    drawn = {t: c if isinstance(c, Chart) else Chart(c) for t, c in (charts or {}).items()}
     msg = EmailMessage(policy=SMTP)
     msg["From"] = sender
     msg["To"] = recipient
     msg["Subject"] = subject(listed)
     msg["Date"] = format_datetime(now)
     msg["Message-ID"] = message_id(alert_id)
-    msg.set_content(_plain(listed))
-    msg.add_alternative(_html(listed, set(charts or {})), subtype="html")
+    context = {"sections": _sections(listed, head), "period": _period(items, now),
+               "counts": _counts(listed, head), "head": head, "recipient": recipient,
+               "sender": sender, "charts": drawn, "cid": lambda t: _cid(t)[1:-1],
+               "highlight": _highlight, "stories": len(listed)}
+    msg.set_content(_TEMPLATES.get_template("alert.txt.j2").render(context))
+    msg.add_alternative(_TEMPLATES.get_template("alert.html.j2").render(context), subtype="html")
     page = msg.get_body(("html",))
     assert isinstance(page, EmailMessage)
-    for topic, png in sorted((charts or {}).items()):
-        page.add_related(png, "image", "png", cid=_cid(topic), filename=f"{topic}.png")
+    for topic, chart in sorted(drawn.items()):
+        page.add_related(chart.png, "image", "png", cid=_cid(topic), filename=f"{topic}.png")
     return msg
 
 
@@ -97,70 +132,57 @@ def viewable_html(message: EmailMessage) -> str:
     return page
 
 
-def _sections(listed: list[Entry]) -> list[tuple[str, str | None, list[Entry]]]:
-    """(heading, topic for its chart, entries): new matches by topic, most first, then
-    what a re-tag found."""
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    topic: str | None        # None: what a re-tag found, of any topic
+    rule: str                # the topic's rule, said once
+    entries: list[Entry]
+
+
+def _sections(listed: list[Entry], head: Letterhead) -> list[Section]:
+    """New matches by topic, the topic with most stories first, each topic's stories most
+    significant first (more outlets, then more recent); then what a re-tag found."""
     fresh = [e for e in listed if not e.retag]
     counts = Counter(e.topic for e in fresh)
-    sections: list[tuple[str, str | None, list[Entry]]] = [
-        (f"{t} ({n})", t, [e for e in fresh if e.topic == t]) for t, n in counts.most_common()]
+    sections = []
+    for topic, _ in counts.most_common():
+        mine = sorted((e for e in fresh if e.topic == topic), key=lambda e: e.date, reverse=True)
+        mine.sort(key=lambda e: len(e.also_in), reverse=True)  # stable: recency among equals
+        sections.append(Section(head.names.get(topic, topic), topic,
+                                next((e.rule for e in mine if e.rule), ""), mine))
     old = [e for e in listed if e.retag]
     if old:
-        sections.append((RETAG_HEADING, None, old))
+        sections.append(Section(RETAG_HEADING, None, "", old))
     return sections
 
 
-def _plain(listed: list[Entry]) -> str:
-    lines = []
-    for heading, _, group in _sections(listed):
-        lines += [f"== {heading} ==", ""]
-        for e in group:
-            lines += [f"* {e.title}", f"  {e.outlet} · {e.date}" + (f" · also in {', '.join(e.also_in)}"
-                                                                     if e.also_in else ""),
-                      f'  "{e.snippet}"',
-                      f"  why: {e.topic} matched {', '.join(e.terms)}"
-                      + (f" (rule: {e.rule})" if e.rule else ""),
-                      f"  {e.url}", ""]
-    return "\n".join(lines)
+def _counts(listed: list[Entry], head: Letterhead) -> list[tuple[str, str, int]]:
+    """(topic, name, stories) for the header, most first."""
+    counts = Counter(e.topic for e in listed)
+    return [(t, head.names.get(t, t), n) for t, n in counts.most_common()]
 
 
-_STYLE = ("font-family:Helvetica,Arial,sans-serif;color:#222;max-width:640px")
+def _period(items: list[dict], now: datetime) -> str:
+    """From the first match this message carries to now: what "new" means in it."""
+    times = [i["tagged_at"] for i in items if isinstance(i.get("tagged_at"), datetime)]
+    start = min(times) if times else now
+    return f"{start:%Y-%m-%d %H:%M} to {now:%Y-%m-%d %H:%M} UTC"
 
 
-def _html(listed: list[Entry], charted: set[str]) -> str:
-    e = html.escape
-    parts = [f"<html><body style='{_STYLE}'>"]
-    for heading, topic, group in _sections(listed):
-        parts.append(f"<h2 style='border-bottom:2px solid #ddd;font-size:18px'>{e(heading)}</h2>")
-        if topic in charted:
-            parts.append(f"<p style='margin:0;color:#777;font-size:12px'>articles a day, last 30 days</p>"
-                         f"<img src='cid:{e(_cid(topic)[1:-1])}' alt='{e(topic)}: articles a day, "
-                         f"last 30 days' width='480'>")
-        for x in group:
-            also = f" · also in {e(', '.join(x.also_in))}" if x.also_in else ""
-            parts.append(
-                f"<div style='margin:14px 0'><a href='{e(x.url)}' style='font-size:16px'>"
-                f"{e(x.title)}</a><br><span style='color:#777;font-size:12px'>{e(x.outlet)} · "
-                f"{e(x.date)}{also}</span>"
-                f"<blockquote style='margin:6px 0;padding-left:8px;border-left:3px solid #ccc'>"
-                f"{_highlight(x.snippet, x.terms)}</blockquote>"
-                f"<span style='color:#777;font-size:12px'>why: <b>{e(x.topic)}</b> matched "
-                f"{e(', '.join(x.terms))}" + (f" · rule <code>{e(x.rule)}</code>" if x.rule else "")
-                + "</span></div>")
-    parts.append("</body></html>")
-    return "\n".join(parts)
-
-
-def _highlight(text: str, terms: tuple[str, ...]) -> str:
-    """`text` escaped, with each matched term marked."""
-    if not terms:
-        return html.escape(text)
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)))
+def _highlight(text: str, terms: tuple[str, ...]) -> Markup:
+    """`text` escaped, with every matched term marked wherever it appears, whatever its
+    case (a term found as "puno" in the text is marked in "Puno" of the title too)."""
+    words = [t for t in terms if t and t != "…"]
+    if not words:
+        return Markup.escape(text)
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(words, key=len, reverse=True)),
+                         re.IGNORECASE)
     out, last = [], 0
     for m in pattern.finditer(text):
-        out += [html.escape(text[last:m.start()]), f"<mark>{html.escape(m.group())}</mark>"]
+        out += [Markup.escape(text[last:m.start()]), Markup("<mark>%s</mark>") % m.group()]
         last = m.end()
-    return "".join(out) + html.escape(text[last:])
+    return Markup("").join([*out, Markup.escape(text[last:])])
 
 
 def _cid(topic: str) -> str:
@@ -173,12 +195,14 @@ def _line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _terms(terms, most: int = 12) -> tuple[str, ...]:
-    """The words that matched, once each, the first `most` of them."""
+def _terms(terms, most: int | None = 12) -> tuple[str, ...]:
+    """The words that matched, once each, the first `most` of them (all, given None)."""
     terms = json.loads(terms) if isinstance(terms, str) else terms or []
     unique = {t["found"].casefold(): _line(t["found"]) for t in terms}
     found = sorted(unique.values(), key=str.casefold)
-    return tuple(found[:most]) + (("…",) if len(found) > most else ())
+    if most is None or len(found) <= most:
+        return tuple(found)
+    return tuple(found[:most]) + ("…",)
 
 
 def _date(match: dict) -> str:

@@ -9,8 +9,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Mapping
 
-from pipeline.alerts.message import compose, viewable_html
+from pipeline.alerts.message import Chart, Letterhead, compose, viewable_html
 from pipeline.alerts.policy import decide
 from pipeline.alerts.smtp import MailError, SmtpServer, send
 from pipeline.core import events as ev
@@ -52,24 +53,23 @@ def decide_due(store: Store, alerts: AlertsFile, now: datetime, run_id: str) -> 
 
 
 def send_outbox(store: Store, server: SmtpServer, sender: str, now: datetime,
-                run_id: str) -> Outcome:
+                run_id: str, heads: Mapping[str, Letterhead] | None = None) -> Outcome:
     """Send every alert the outbox holds, each claimed first and its outcome recorded
     before the next send. An alert another run has claimed is left to it."""
-    return _send_each(store, store.rows("outbox"), _claim, server, sender, now, run_id)
+    return _send_each(store, store.rows("outbox"), _claim, server, sender, now, run_id, heads)
 
 
 def retry_failed(store: Store, server: SmtpServer, sender: str, now: datetime,
-                 run_id: str) -> Outcome:
+                 run_id: str, heads: Mapping[str, Letterhead] | None = None) -> Outcome:
     """Send again the alerts that failed for good (once the cause is fixed: a password, a
     TLS setting, a recipient's address), each reopened by a claim marked `retry` in the
     transaction that finds it still failed: two runs retrying at once send it once."""
-    return _send_each(store, store.rows("failed_alerts"), _reopen, server, sender, now, run_id)
+    return _send_each(store, store.rows("failed_alerts"), _reopen, server, sender, now, run_id, heads)
 
 
 def _send_each(store: Store, rows: list[dict], claim_one, server: SmtpServer, sender: str,
-               now: datetime, run_id: str) -> Outcome:
+               now: datetime, run_id: str, heads: Mapping[str, Letterhead] | None) -> Outcome:
     outcome = Outcome()
-    day_rows = store.rows("trends_day", {"topic": None, "since": (now - timedelta(days=CHART_DAYS)).date()})
     for row in rows:
         claim = claim_one(store, row, now, run_id)
         if claim is None:
@@ -79,7 +79,7 @@ def _send_each(store: Store, rows: list[dict], claim_one, server: SmtpServer, se
         outcome.new_ids.add(claim.event_id)
         items = store.rows("alert_items", {"alert_id": row["alert_id"]})
         message = compose(row["alert_id"], row["recipient"], sender, items, now,
-                          _charts(day_rows, {i["topic"] for i in items}, now))
+                          _charts(store, items, now), (heads or {}).get(row["recipient"]))
         about = {"mode": row["mode"], "message_id": message["Message-ID"]}
         try:
             send(message, server)
@@ -119,11 +119,11 @@ def _reopen(store: Store, row: dict, now: datetime, run_id: str) -> ev.Event | N
         return claim if tx.append([claim]) else None
 
 
-def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path) -> list[Path]:
+def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path,
+            heads: Mapping[str, Letterhead] | None = None) -> list[Path]:
     """Write the message each recipient would get now, as .eml and .html, whatever the
     hour of their digest; nothing is recorded or sent."""
     folder.mkdir(parents=True, exist_ok=True)
-    day_rows = store.rows("trends_day", {"topic": None, "since": (now - timedelta(days=CHART_DAYS)).date()})
     written = []
     for recipient in alerts.recipients:
         pending = pending_for(store, recipient)
@@ -134,7 +134,7 @@ def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path) -> li
         wanted = {(i.article_id, i.topic) for i in alert.items}
         items = [m for m in pending if (m["article_id"], m["topic"]) in wanted]
         message = compose(alert.alert_id, recipient.email, alerts.sender, items, now,
-                          _charts(day_rows, set(alert.topics), now))
+                          _charts(store, items, now), (heads or {}).get(recipient.email))
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", recipient.email)
         (folder / f"{name}.eml").write_bytes(message.as_bytes())
         (folder / f"{name}.html").write_text(viewable_html(message), encoding="utf-8")
@@ -142,11 +142,32 @@ def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path) -> li
     return written
 
 
-def _charts(day_rows: list[dict], topics: set[str], now: datetime) -> dict[str, bytes]:
+def _charts(store: Store, items: list[dict], now: datetime) -> dict[str, Chart]:
+    """Per topic, its articles a day over 30 days: the last 30, or, when every article the
+    message carries is older (a backlog, a re-tag), the 30 days up to the latest of them,
+    not 30 empty ones that say "no matches" above seven."""
     # Imported here: matplotlib takes half a second to import, and most runs send no alert.
     from pipeline.trends import charts
-    start = (now - timedelta(days=CHART_DAYS - 1)).date()
-    return {t: charts.sparkline(day_rows, t, start, now.date()) for t in topics}
+    drawn = {}
+    for topic in sorted({i["topic"] for i in items}):
+        days = [i["published"].date() for i in items
+                if i["topic"] == topic and isinstance(i.get("published"), datetime)]
+        end = now.date()
+        if days and max(days) < end - timedelta(days=CHART_DAYS - 1):
+            end = max(days)
+        start = end - timedelta(days=CHART_DAYS - 1)
+        rows = store.rows("trends_day", {"topic": topic, "since": start})
+        caption = "articles a day, last 30 days" if end == now.date() else f"articles a day, {start} to {end}"
+        drawn[topic] = Chart(charts.sparkline(rows, topic, start, end), caption)
+    return drawn
+
+
+def letterheads(alerts: AlertsFile, names: Mapping[str, str], alerts_file: str) -> dict[str, Letterhead]:
+    """Per recipient, what their messages say around the matches."""
+    return {r.email: Letterhead(
+        names=names, report_url=alerts.report_url, topics=tuple(r.topics), alerts_file=alerts_file,
+        schedule="after each run that finds matches" if r.mode == "immediate"
+        else f"in a daily digest at {r.digest_at} ({r.timezone})") for r in alerts.recipients}
 
 
 def waiting(store: Store, alerts: AlertsFile) -> int:

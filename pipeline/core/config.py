@@ -84,6 +84,8 @@ class Recipient(_Strict):
 class AlertsFile(_Strict):
     sender: str = Field(alias="from", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
     recipients: list[Recipient] = []
+    # where the team publishes `newsmon report`, linked from every alert
+    report_url: str | None = Field(None, pattern=r"^https?://\S+$")
 
     @field_validator("recipients")
     @classmethod

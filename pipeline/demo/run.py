@@ -8,9 +8,10 @@ second demo run on the same database must find the same articles.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from pipeline.core.resources import data_dir
 from pipeline.core.settings import Settings
@@ -25,6 +26,25 @@ DEMO_UNKNOWN_MAILBOXES = frozenset({"buzon-inexistente@example.org"})
 
 class DemoError(Exception):
     pass
+
+
+@contextmanager
+def serving(port: int, mail_dir: Path, feeds_out: Path) -> Iterator[dict[str, str]]:
+    """The demo's site and mail server, running until the block ends, for a pipeline run
+    elsewhere (Airflow's DAGs): yields the settings, as NEWSMON_* variables, that point a
+    run at them. The feeds file is written with the site's address in it."""
+    root = data_dir("demo")
+    try:
+        site = SiteServer(root / "site", port)
+    except OSError as error:
+        raise DemoError(f"cannot serve the demo site on 127.0.0.1:{port} ({error.strerror}); "
+                        "pass --port N") from None
+    with site, MailCatcher(mail_dir, unknown=DEMO_UNKNOWN_MAILBOXES) as mail:
+        feeds_out.write_text((root / "feeds.yaml").read_text(encoding="utf-8")
+                             .replace("{{origin}}", site.origin), encoding="utf-8")
+        yield {"NEWSMON_FEEDS": str(feeds_out.resolve()), "NEWSMON_ALERTS": str(root / "alerts.yaml"),
+               "NEWSMON_ALLOW_HOSTS": site.host_port, "NEWSMON_OFFLINE": "1",
+               "NEWSMON_SMTP_URL": mail.url}
 
 
 def run_demo(settings: Settings, port: int, mail_dir: Path, progress: Progress,

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Callable
 
 from pipeline.alerts import outbox
+from pipeline.alerts.message import Letterhead
 from pipeline.alerts.smtp import SmtpServer
 from pipeline.core import events as ev
 from pipeline.core.settings import Settings
@@ -130,12 +131,20 @@ def alert_stage(ctx: Context, report: Report) -> None:
     server = SmtpServer.from_url(ctx.settings.smtp_url)
     now = ctx.clock()
     for outcome in (outbox.decide_due(ctx.store, ctx.alerts, now, ctx.run_id),
-                    outbox.send_outbox(ctx.store, server, ctx.alerts.sender, now, ctx.run_id)):
+                    outbox.send_outbox(ctx.store, server, ctx.alerts.sender, now, ctx.run_id,
+                                       letterheads(ctx))):
         report.record(outcome.events, outcome.new_ids)
         report.alerts_pending += outcome.pending
         if outcome.taken:
             report.notes.append(f"{outcome.taken} alerts were left to another run that is "
                                 "sending them")
+
+
+def letterheads(ctx: Context) -> dict[str, Letterhead]:
+    """What each recipient's messages say around the matches (topic names, the report,
+    how to change the alert), from the configuration this run has."""
+    return outbox.letterheads(ctx.alerts, {t.id: t.name for t in ctx.topics.topics},
+                              str(ctx.settings.alerts or "config/alerts.yaml"))
 
 
 def retry_stage(ctx: Context, report: Report) -> None:
@@ -144,7 +153,7 @@ def retry_stage(ctx: Context, report: Report) -> None:
         report.notes.append("NEWSMON_SMTP_URL is not set: no alert was tried again")
         return
     outcome = outbox.retry_failed(ctx.store, SmtpServer.from_url(ctx.settings.smtp_url),
-                                  ctx.alerts.sender, ctx.clock(), ctx.run_id)
+                                  ctx.alerts.sender, ctx.clock(), ctx.run_id, letterheads(ctx))
     report.record(outcome.events, outcome.new_ids)
     report.alerts_pending += outcome.pending
     retried = sum(e.type == ev.ALERT_CLAIMED for e in outcome.events)

@@ -26,18 +26,21 @@ def colour(topic: str, index: int = 0) -> str:
     return COLOURS.get(topic, _OTHER[index % len(_OTHER)])
 
 
-def volume(rows: list[dict], title: str = "", width: float = 8, height: float = 3) -> bytes:
+def volume(rows: list[dict], title: str = "", width: float = 8, height: float = 3,
+           unit: str | None = None) -> bytes:
     """Volume per topic: bars of articles per day, week or month (whichever suits the span,
     see buckets.py), a line of the 7-day mean on a daily chart, spikes marked. `rows` as
     the trends queries give them. `title` may hold {unit}, filled with the bucket's name."""
     periods = sorted({r["period"] for r in rows})
-    unit = "day"
-    if periods:
+    if unit:
+        rows = buckets.regroup(rows, unit)
+    elif periods:
         step = min((b - a).days for a, b in zip(periods, periods[1:])) if len(periods) > 1 else 1
         unit = buckets.unit_for(periods[0], periods[-1])
         if step >= 7 and unit == "day":
             unit = "week"  # weekly rows stay weekly
         rows = buckets.regroup(rows, unit)
+    unit = unit or "day"
     topics = sorted({r["topic"] for r in rows})
     width_days = {"day": 1, "week": 7, "month": 30}[unit]
     span = (periods[-1] - periods[0]).days if periods else 1
@@ -61,6 +64,23 @@ def volume(rows: list[dict], title: str = "", width: float = 8, height: float = 
     if periods:  # some room around the bars, and a range the date axis can label
         pad = timedelta(days=max(bar, 3))
         ax.set_xlim(periods[0] - pad, periods[-1] + pad)
+    _style(ax, title.format(unit=unit), legend=len(topics) > 1)
+    return _png(fig)
+
+
+def share(rows: list[dict], unit: str, title: str = "", width: float = 8, height: float = 2.4) -> bytes:
+    """Each topic's share of all articles ingested, per bucket, as lines: a topic that
+    grows while the news as a whole grows too is not a story. `rows` already regrouped
+    (buckets.regroup), with `share` between 0 and 1 or None (nothing ingested)."""
+    topics = sorted({r["topic"] for r in rows})
+    plt, _ = _matplotlib()
+    fig, ax = plt.subplots(figsize=(width, height), dpi=100)
+    for i, topic in enumerate(topics):
+        mine = [r for r in rows if r["topic"] == topic and r.get("share") is not None]
+        ax.plot([r["period"] for r in mine], [100 * r["share"] for r in mine], color=colour(topic, i),
+                linewidth=1.5, marker="o" if len(mine) < 40 else None, markersize=3, label=topic)
+    ax.set_ylabel("% of articles", fontsize=8)
+    ax.set_ylim(bottom=0)
     _style(ax, title.format(unit=unit), legend=len(topics) > 1)
     return _png(fig)
 

@@ -83,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
                         "across runs)")
     p.add_argument("--mail-dir", type=Path, default=DEMO_MAIL,
                    help=f"where caught alert emails go (default ./{DEMO_MAIL})")
+    p.add_argument("--serve", action="store_true",
+                   help="only serve the demo site and catch mail, until Ctrl-C, and say which "
+                   "settings point a run at them (to run the Airflow DAGs on the demo corpus)")
     command("run", "_run", "one full cycle on the configured feeds: poll, fetch, extract, tag, alert",
             (common, configs))
     command("poll", "_poll", "poll the configured feeds and record what they list",
@@ -124,10 +127,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", help="one topic only")
     p.add_argument("--since", type=day, help="first day, YYYY-MM-DD")
     p.add_argument("--chart", type=output_file, help="also draw the trend into this PNG file")
-    p = command("report", "_report", "one HTML page with charts, spikes, top stories per topic "
-                "and feed health", (common,))
+    p = command("report", "_report", "one HTML page on a date range: volume and share per topic, "
+                "spikes and the story behind each, top stories, outlets, countries, feeds in "
+                "trouble; with CSV files of what it shows", (common, configs))
     p.add_argument("--out", type=output_file, default=Path("newsmon-report.html"))
-    p.add_argument("--since", type=day, help="first day, YYYY-MM-DD")
+    p.add_argument("--since", type=day,
+                   help="first day, YYYY-MM-DD (default: 30 days before --until)")
+    p.add_argument("--until", type=day, help="last day, YYYY-MM-DD (default: today)")
     p = command("tag", "_tag", "JSON lines on stdin (text, title, lang, id) to the same lines with "
                 "topics and matches added")
     p.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")

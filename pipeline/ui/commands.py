@@ -23,7 +23,14 @@ from pipeline.demo import run as demo
 from pipeline.extract.page import decode, extract_page
 from pipeline.ingest.net import FetchError, fetch
 from pipeline.runs.context import Context, Report, run_id, utc_now
-from pipeline.runs.cycle import alert_stage, poll_stage, process_stage, retry_stage, run_cycle
+from pipeline.runs.cycle import (
+    alert_stage,
+    letterheads,
+    poll_stage,
+    process_stage,
+    retry_stage,
+    run_cycle,
+)
 from pipeline.store import Store, arrow, open_store
 from pipeline.store.copy import copy_log
 from pipeline.topics.definitions import load_topics
@@ -115,8 +122,7 @@ def _alert(args, settings: Settings, console: Console) -> int:
     if not args.preview:
         return _stage(alert_stage)(args, settings, console)
     ctx = Context.open(settings, "preview", store=_store(settings))
-    written = outbox.preview(ctx.store, ctx.alerts,
-                               utc_now(), args.preview)
+    written = outbox.preview(ctx.store, ctx.alerts, utc_now(), args.preview, letterheads(ctx))
     console.print(f"{len(written)} messages written to {args.preview}/ (.eml and .html); "
                   "nothing was sent or recorded")
     return 0
@@ -175,6 +181,8 @@ def _status(args, settings: Settings, console: Console) -> int:
 
 
 def _demo(args, settings: Settings, console: Console) -> int:
+    if args.serve:
+        return _serve_demo(args, console)
     settings = settings if args.db else settings.with_(db=DEMO_DB)
     if not args.db and os.environ.get("NEWSMON_DB"):
         # the demo's data must not land in the store of real monitoring
@@ -197,6 +205,20 @@ def _demo(args, settings: Settings, console: Console) -> int:
     console.print("\nExplore the result:")
     console.print(f"  {_self()} sql --db {shlex.quote(str(settings.db))} {shlex.quote(EXPLORE)}",
                   highlight=False, soft_wrap=True)
+    return 0
+
+
+def _serve_demo(args, console: Console) -> int:
+    with demo.serving(args.port, args.mail_dir, Path("newsmon-demo-feeds.yaml")) as env:
+        console.print("newsmon demo: serving the sample corpus and catching mail until Ctrl-C. "
+                      "Point a run (Airflow's, or `newsmon run`) at them with:", highlight=False)
+        console.print("  export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()),
+                      highlight=False, soft_wrap=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print(f"stopped; caught mail is in {args.mail_dir}/", highlight=False)
     return 0
 
 
@@ -298,9 +320,17 @@ def _shown(value: float | None, spec: str) -> str:
 
 
 def _report(args, settings: Settings, console: Console) -> int:
-    page = report.build(_store(settings), utc_now(), args.since)
-    args.out.write_text(page, encoding="utf-8")
-    console.print(f"report written to {args.out} ({len(page) // 1024} KB): open it in a browser")
+    if args.since and args.until and args.since > args.until:
+        raise CommandError(f"--since {args.since} is after --until {args.until}")
+    written = report.write(_store(settings), load_topics(settings.topics), args.out, utc_now(),
+                           args.since, args.until)
+    size = written.page.stat().st_size // 1024
+    console.print(f"report written to {written.page} ({size} KB), with "
+                  f"{' and '.join(p.name for p in written.csvs)} beside it: open it in a browser",
+                  highlight=False, soft_wrap=True)
+    if not written.matches:
+        console.print("note: no matching articles in that range; the page says where the log has some",
+                      highlight=False)
     return 0
 
 

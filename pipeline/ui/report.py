@@ -1,94 +1,138 @@
-"""`newsmon report`: one static HTML page an analyst opens in a browser: per topic a
-chart of its volume, its spikes, its top stories and the outlets that carry it; then
-the health of every feed. Charts are PNG images inside the page, so the file stands
-alone. Text from feeds and pages is escaped."""
+"""`newsmon report`: one static HTML page an analyst opens in a browser, on a date range
+(the last 30 days unless told): how much each topic ran and its share of everything
+ingested, the spikes and the story behind each, the most significant stories with the
+full list a click away, the topics that come together, the outlets and the countries
+named; then the feeds in trouble. Beside it, CSV files of the volume and the stories it
+shows. Charts are PNG images inside the page, so the file stands alone; the template
+(templates/report.html.j2) escapes everything it is given."""
 
 from __future__ import annotations
 
 import base64
-import html
-from datetime import date, datetime
+import csv
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pipeline.store import Store
-from pipeline.trends import charts
+from pipeline.topics.definitions import TopicsFile
+from pipeline.trends import buckets, charts
+from pipeline.trends.countries import PATTERNS
 
-_STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
-h1 { font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-bottom: 2px solid #ddd; }
-table { border-collapse: collapse; width: 100%; font-size: .85rem; margin: .5rem 0 1rem; }
-th, td { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #eee; vertical-align: top; }
-th { background: #f6f6f6; } td.n { text-align: right; } .muted { color: #777; font-size: .85rem; }
-.bad { color: #b03a2e; font-weight: 600; } img { max-width: 100%; }
-"""
+DEFAULT_DAYS = 30
+SHOWN = 5  # stories, outlets and countries shown at once; the rest behind "N more"
 
-
-def build(store: Store, now: datetime, since: date | None = None, per_topic: int = 5) -> str:
-    e = html.escape
-    totals = store.rows("report_totals", missing_ok=False)[0]
-    trends = store.rows("trends_day", {"topic": None, "since": since})
-    weekly = store.rows("trends_week", {"topic": None, "since": since})
-    stories = store.rows("top_stories", {"per_topic": per_topic, "since": since})
-    spikes = [r for r in trends if r["spike"]]
-    outlets = store.sql("SELECT topic, outlet, articles, stories FROM topic_outlets "
-                        "ORDER BY topic, articles DESC, outlet")[1]
-    feeds = store.sql("SELECT feed_id, state, polls, last_success_at, failure_streak, last_error, "
-                      "articles, articles_7d, volume_low FROM feeds ORDER BY state DESC, feed_id")[1]
-    sizes = {t: (a, st) for t, a, st in store.sql(
-        "SELECT topic, count(*), count(DISTINCT story_id) FROM mentions GROUP BY topic")[1]}
-    topics = sorted({r["topic"] for r in trends})
-    parts = [f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-             f"<title>newsmon report</title><style>{_STYLE}</style></head><body>",
-             "<h1>newsmon report</h1>",
-             f"<p class='muted'>{e(str(store.path))} · made {now:%Y-%m-%d %H:%M} UTC"
-             f"{' · since ' + since.isoformat() if since else ''} · {totals['events']} events, "
-             f"{totals['feeds']} feeds, {totals['extracted']} articles in {totals['stories']} stories</p>"]
-    if not topics:
-        parts.append("<p>No matches yet.</p>")
-    for topic in topics:
-        mine = [r for r in weekly if r["topic"] == topic]
-        articles, in_stories = sizes.get(topic, (0, 0))
-        image = charts.volume(mine, f"{topic}: articles per week", height=2.6)
-        parts += [f"<h2 id='{e(topic)}'>{e(topic)}</h2>",
-                  f"<p>{articles} articles in {in_stories} stories (copies of one story count "
-                  f"once){', since ' + since.isoformat() if since else ''}.</p>",
-                  f"<img alt='{e(topic)}: articles per week' src='data:image/png;base64,"
-                  f"{base64.b64encode(image).decode()}'>"]
-        peaks = [r for r in spikes if r["topic"] == topic]
-        parts.append("<h3>Spikes</h3>" + (_table(
-            ["day", "articles", "7-day mean", "28-day mean"],
-            [(r["period"], r["articles"], f"{r['mean_7d']:.1f}", f"{r['mean_28d']:.1f}") for r in peaks])
-            if peaks else "<p class='muted'>No day ran more than 3 standard deviations over "
-                          "its 28-day baseline.</p>"))
-        top = [s for s in stories if s["topic"] == topic]
-        parts.append("<h3>Top stories</h3>" + _table(
-            ["story", "outlets", "articles", "first day"],
-            [(f"<a href='{e(s['url'] or '')}'>{e(s['title'] or '(no title)')}</a>"
-              f"<br><span class='muted'>{e(s['snippet'] or '')}</span>",
-              e(", ".join(s["outlets"])), s["articles"], s["first_day"]) for s in top], raw=True))
-        parts.append("<h3>Outlets</h3>" + _table(
-            ["outlet", "articles", "stories"],
-            [(o, a, st) for t, o, a, st in outlets if t == topic][:10]))
-    parts.append("<h2 id='feeds'>Feed health</h2>" + _table(
-        ["feed", "state", "polls", "last success", "failures in a row", "last error", "articles",
-         "last 7 days"],
-        [(e(f), f"<span class='bad'>{e(state)}</span>" if state != "ok" else state, polls,
-          _when(ok), streak, e(error or ""), articles or 0,
-          f"<span class='bad'>{week} (low)</span>" if low else week)
-         for f, state, polls, ok, streak, error, articles, week, low in feeds], raw=True))
-    parts.append("</body></html>")
-    return "\n".join(parts)
+_TEMPLATES = Environment(loader=PackageLoader("pipeline.ui", "templates"),
+                         autoescape=select_autoescape(default=True), trim_blocks=True,
+                         lstrip_blocks=True)
 
 
-def _when(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M") if value else "never"
+@dataclass
+class Written:
+    page: Path
+    csvs: list[Path]
+    matches: int
 
 
-def _table(headers: list[str], rows: list[tuple], raw: bool = False) -> str:
-    """An HTML table; cells are escaped unless `raw` (then the caller escaped them)."""
-    e = html.escape
-    head = "".join(f"<th>{e(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td class='n'>{v}</td>" if isinstance(v, (int, float)) else
-                         f"<td>{v if raw else e(str(v))}</td>" for v in row) + "</tr>"
-        for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+def period(since: date | None, until: date | None, today: date) -> tuple[date, date]:
+    until = until or today
+    return since or until - timedelta(days=DEFAULT_DAYS - 1), until
+
+
+def write(store: Store, topics: TopicsFile, out: Path, now: datetime,
+          since: date | None = None, until: date | None = None) -> Written:
+    """The page at `out`, and its CSVs beside it (`<name>-volume.csv`, `-stories.csv`)."""
+    since, until = period(since, until, now.date())
+    span = {"since": since, "until": until}
+    daily = store.rows("report_daily", span, missing_ok=False)
+    unit = buckets.unit_for(since, until)
+    volume = buckets.regroup(daily, unit)
+    stories = store.rows("report_stories", span)
+    mentions = store.rows("report_mentions", span)
+    names = {t.id: t.name for t in topics.topics}
+    ids = sorted({m["topic"] for m in mentions})
+    countries = store.rows("report_countries", {**span, "countries": PATTERNS})
+    csvs = [_csv(out.with_name(f"{out.stem}-volume.csv"),
+                 ["period", "topic", "articles", "stories", "ingested", "share"], volume),
+            _csv(out.with_name(f"{out.stem}-stories.csv"),
+                 ["topic", "story_id", "title", "url", "articles", "outlets", "score", "first_day",
+                  "last_day"], [{**s, "outlets": "; ".join(s["outlets"])} for s in stories])]
+    context = {
+        "since": since, "until": until, "unit": unit, "now": now, "store": str(store.path),
+        "shown": SHOWN, "names": names, "colour": charts.colour, "csvs": [p.name for p in csvs],
+        "range": store.rows("report_range", span)[0],
+        "summary": _summary(ids, mentions, stories, daily),
+        "charts": _charts(daily, unit) if ids else {},
+        "spikes": store.rows("report_spikes", span),
+        "topics": [{"id": t, "name": names.get(t, t),
+                    "stories": [s for s in stories if s["topic"] == t],
+                    "outlets": _outlets([m for m in mentions if m["topic"] == t]),
+                    "countries": [c for c in countries if c["topic"] == t]} for t in ids],
+        "together": _together(mentions),
+        "feeds": store.sql("SELECT feed_id, state, failure_streak, last_success_at, last_error "
+                           "FROM feeds WHERE state <> 'ok' ORDER BY feed_id")[1],
+        "feeds_ok": store.sql("SELECT count(*) FROM feeds WHERE state = 'ok'")[1][0][0],
+    }
+    page = _TEMPLATES.get_template("report.html.j2").render(context)
+    out.write_text(page, encoding="utf-8")
+    return Written(out, csvs, len(mentions))
+
+
+def _summary(ids: list[str], mentions: list[dict], stories: list[dict], daily: list[dict]) -> list[dict]:
+    ingested: dict[date, int] = {}
+    for r in daily:
+        ingested[r["period"]] = r["ingested"]  # the same for every topic of a day
+    total = sum(ingested.values())
+    out = []
+    for topic in ids:
+        mine = [m for m in mentions if m["topic"] == topic]
+        top = next((s for s in stories if s["topic"] == topic), None)
+        out.append({"topic": topic, "articles": len(mine),
+                    "stories": len({m["story_id"] for m in mine}),
+                    "outlets": len({m["outlet"] for m in mine}),
+                    "share": len(mine) / total if total else None,
+                    "spikes": sum(1 for r in daily if r["topic"] == topic and r["spike"]),
+                    "top": top})
+    return out
+
+
+def _charts(daily: list[dict], unit: str) -> dict[str, str]:
+    def inline(png: bytes) -> str:
+        return "data:image/png;base64," + base64.b64encode(png).decode()
+    return {"volume": inline(charts.volume(daily, "matching articles per {unit}", unit=unit)),
+            "share": inline(charts.share(buckets.regroup(daily, unit), unit,
+                                         "share of all articles ingested, per {unit}"))}
+
+
+def _outlets(mine: list[dict]) -> list[dict]:
+    seen: dict[str, dict] = {}
+    for m in mine:
+        row = seen.setdefault(m["outlet"], {"outlet": m["outlet"], "articles": 0, "stories": set()})
+        row["articles"] += 1
+        row["stories"].add(m["story_id"])
+    rows = [{**r, "stories": len(r["stories"])} for r in seen.values()]
+    return sorted(rows, key=lambda r: (-r["articles"], -r["stories"], r["outlet"]))
+
+
+def _together(mentions: list[dict]) -> list[dict]:
+    """Pairs of topics matched by the same articles, most often first."""
+    by_article: dict[str, set[str]] = {}
+    for m in mentions:
+        by_article.setdefault(m["article_id"], set()).add(m["topic"])
+    pairs: dict[tuple[str, str], int] = {}
+    for found in by_article.values():
+        for a in found:
+            for b in found:
+                if a < b:
+                    pairs[(a, b)] = pairs.get((a, b), 0) + 1
+    return [{"a": a, "b": b, "articles": n} for (a, b), n in sorted(pairs.items(), key=lambda kv: -kv[1])]
+
+
+def _csv(path: Path, columns: list[str], rows: list[dict]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(columns)
+        writer.writerows([[row.get(c) for c in columns] for row in rows])
+    return path
