@@ -328,3 +328,28 @@ def test_a_store_in_a_folder_that_does_not_exist_is_refused_not_made(tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert f"NEWSMON_DB: no folder {missing.parent} to hold x.duckdb" in result.stderr
     assert not missing.parent.exists()
+
+
+def test_topics_explain_shows_which_parts_found_evidence():
+    said = newsmon("topics", "explain", "china-acquisitions", "--text",
+                   "La firma china comprará el 50% de la mina. La mina está en Canadá.")
+    assert said.returncode == 1 and said.stdout.startswith("china-acquisitions: does not match")
+    lines = [line.strip() for line in said.stdout.splitlines()[1:]]
+    assert lines[0] == "✗ NEAR/s"
+    assert "✓ @chinese-buyer  china" in lines and "✓ @acquisition  comprará" in lines
+    assert "✗ @latin-america" in lines
+    found = newsmon("topics", "explain", "china-acquisitions",
+                    stdin="La firma china comprará una mina en Chile.")
+    assert found.returncode == 0 and "✓ @latin-america  Chile" in found.stdout
+
+
+def test_topics_check_by_language(tmp_path):
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text("\n".join(json.dumps(x) for x in [
+        {"text": "Bloquean la vía en Puno.", "topics": ["puno-protests"], "lang": "es"},
+        {"text": "Greve e bloqueios em Juliaca.", "topics": ["puno-protests"], "lang": "pt"},
+        {"text": "Feira em Lima.", "topics": [], "lang": "pt"}]) + "\n")
+    result = newsmon("topics", "check", str(labelled), "--by", "lang")
+    rows = {line.split()[0]: line.split()[1:] for line in result.stdout.splitlines()
+            if line.startswith(("es ", "pt "))}
+    assert rows == {"es": ["1", "1.000", "1.000"], "pt": ["2", "1.000", "1.000"]}

@@ -47,6 +47,22 @@ def test_boolean_queries(query, text, expected):
     assert matches(query, text) is expected
 
 
+@pytest.mark.parametrize("text, next_sentence", [
+    ("Hubo un bloqueo. En Puno hace frío.", True),                   # the next sentence
+    ("En Puno hace frío. Hubo un bloqueo.", True),                   # either order
+    ("Hubo un bloqueo. Llovió. En Puno hace frío.", False),          # one sentence between
+])
+def test_evidence_in_adjacent_sentences(text, next_sentence):
+    assert matches("bloqueo NEAR/s1 Puno", text) is next_sentence
+    assert matches("bloqueo NEAR/s2 Puno", text)
+    assert not matches("bloqueo NEAR/s Puno", text)
+
+
+def test_portuguese_is_folded_too():
+    assert fold("ação, Irã, Paranaguá, Teerão") == "acao, ira, paranagua, teerao"
+    assert matches("aquisiç* NEAR/s Brasil", "A aquisição da CPFL no Brasil.")
+
+
 @pytest.mark.parametrize("text, near2, same_sentence", [
     ("Bloqueo cerca de Puno.", True, True),                          # 2 words between
     ("Bloqueo total en la nueva vía a Puno.", False, True),        # 6 words between
@@ -94,11 +110,16 @@ def test_ruleset_version_follows_the_definitions():
 
 # -- quality of the bundled rules, pinned -------------------------------------------
 
-def test_default_topics_on_the_labelled_passages(shared):
-    rows = [json.loads(line) for line in (shared / "tagging/dev.jsonl").open()]
+@pytest.mark.parametrize("passages", ["dev", "dev2"])
+def test_default_topics_on_the_labelled_passages(shared, passages):
+    # dev: the passages the rules were first written on; dev2: new outlets, stories and
+    # Portuguese, on which they scored 0.880 before the rules were generalised (see the
+    # README for the estimate on the half of dev2 nobody looked at while tuning)
+    rows = [json.loads(line) for line in (shared / f"tagging/{passages}.jsonl").open()]
     scores = score(Tagger(load_topics()), rows)
-    assert macro_f1(scores) >= 0.95, {t: (s.false_positives, s.false_negatives) for t, s in scores.items()}
-    assert all(s.f1 >= 0.90 for s in scores.values())
+    wrong = {t: (s.false_positives, s.false_negatives) for t, s in scores.items()}
+    assert macro_f1(scores) >= 0.95, wrong
+    assert all(s.f1 >= 0.92 for s in scores.values()), wrong
 
 
 def long_documents(shared):

@@ -9,6 +9,7 @@ The language analysts know from Meltwater, Talkwalker or GDELT:
 - `AND`, `OR`, `NOT` (upper case; words side by side are joined by AND), parentheses;
 - `"quoted phrases"`; `protest*` for any word that starts with `protest`;
 - `a NEAR/5 b`: a and b at most 5 words apart; `a NEAR/s b`: in the same sentence;
+  `a NEAR/s1 b`: in the same sentence or the next (evidence a writer spread over two);
 - `title:(...)`, `text:(...)`: only in that field;
 - `@name`: a named alias set (an entity with all its names), defined once, shared.
 
@@ -34,7 +35,7 @@ _GRAMMAR = r"""
      | PHRASE -> phrase
      | ALIAS -> alias
      | WORD -> word
-NEAR.3: /NEAR\/(\d+|s)\b/
+NEAR.3: /NEAR\/(\d+|s\d?)\b/
 FIELD.2: /(title|text):/
 PHRASE: /"[^"]*"\*?/
 ALIAS: /@[a-z0-9][a-z0-9_-]*/
@@ -90,7 +91,8 @@ class Not:
 class Near:
     left: object
     right: object
-    distance: int | None        # words between them at most; None: the same sentence
+    distance: int | None        # words between them at most; None: counted in sentences
+    sentences: int = 0          # with distance None: sentences apart at most (0: the same)
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,8 @@ class _Build(Transformer):
                 if isinstance(side, (Not, And)) or (isinstance(side, Or) and _has_not(side)):
                     raise QueryError("NEAR needs words, phrases, aliases or OR-groups of "
                                      "them on both sides")
-            node = Near(node, right, None if kind == "s" else int(kind))
+            node = Near(node, right, None, int(kind[1:] or 0)) if kind.startswith("s") \
+                else Near(node, right, int(kind))
         return node
 
 

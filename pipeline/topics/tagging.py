@@ -146,7 +146,8 @@ class Tagger:
                 return rules.Not(expand(node.part, seen))
             if isinstance(node, rules.Field):
                 return rules.Field(node.name, expand(node.part, seen))
-            return rules.Near(expand(node.left, seen), expand(node.right, seen), node.distance)
+            return rules.Near(expand(node.left, seen), expand(node.right, seen), node.distance,
+                              node.sentences)
 
         topic.query = expand(tree)
         return topic
@@ -187,6 +188,56 @@ class Tagger:
         return matches
 
 
+@dataclass(frozen=True)
+class Step:
+    """One part of a topic's query, and what it found in a text (`topics explain`)."""
+    depth: int
+    part: str           # "@iran", "NEAR/s1", "OR", "Juliaca"...
+    holds: bool
+    found: tuple[str, ...]
+
+
+def explain(tagger: "Tagger", topic: str, text: str, title: str = "") -> list[Step]:
+    """Each part of the topic's query, outermost first, with whether it holds on the text
+    and the words that make it so: why something matched, or did not."""
+    found: dict[int, list[Hit]] = {}
+    tagger.scan(title or "", "title", found)
+    tagger.scan(text or "", "text", found)
+    doc = _Doc(title or "", text or "")
+    tree = rules.parse(tagger.rule(topic))
+    aliases = tagger.definitions.aliases
+    steps: list[Step] = []
+
+    def walk(node, depth: int) -> None:
+        ok, hits = _evaluate(tagger._compile(topic, node, aliases).query, found, doc, None)
+        words = tuple(dict.fromkeys(h.found for h in hits))
+        steps.append(Step(depth, _label(node), ok, words))
+        if isinstance(node, (rules.And, rules.Or)):
+            for part in node.parts:
+                walk(part, depth + 1)
+        elif isinstance(node, (rules.Not, rules.Field)):
+            walk(node.part, depth + 1)
+        elif isinstance(node, rules.Near):
+            walk(node.left, depth + 1)
+            walk(node.right, depth + 1)
+
+    walk(tree, 0)
+    return steps
+
+
+def _label(node) -> str:
+    if isinstance(node, rules.Term):
+        return str(node)
+    if isinstance(node, rules.Alias):
+        return f"@{node.name}"
+    if isinstance(node, rules.Near):
+        return f"NEAR/{node.distance}" if node.distance is not None else \
+            f"NEAR/s{node.sentences or ''}"
+    if isinstance(node, rules.Field):
+        return f"{node.name}:"
+    return type(node).__name__.upper()
+
+
 def _evaluate(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None):
     """(true?, the hits that make it so) for a compiled tree."""
     if isinstance(node, int):
@@ -215,17 +266,18 @@ def _evaluate(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None):
     near: set[Hit] = set()
     for a in left:
         for b in right:
-            if a.field == b.field and _close(a, b, node.distance, doc):
+            if a.field == b.field and _close(a, b, node, doc):
                 near.update((a, b))
     return bool(near), sorted(near, key=lambda h: (h.field, h.start))
 
 
-def _close(a: Hit, b: Hit, distance: int | None, doc: _Doc) -> bool:
-    if distance is None:
-        return doc.sentence_index(a.field, a.start) == doc.sentence_index(b.field, b.start)
+def _close(a: Hit, b: Hit, near: rules.Near, doc: _Doc) -> bool:
+    if near.distance is None:
+        apart = doc.sentence_index(a.field, a.start) - doc.sentence_index(b.field, b.start)
+        return abs(apart) <= near.sentences
     first, second = (a, b) if a.start <= b.start else (b, a)
     between = doc.word_index(second.field, second.start) - doc.word_index(first.field, first.end - 1) - 1
-    return between <= distance
+    return between <= near.distance
 
 
 def _match(topic: str, hits: list[Hit], doc: _Doc) -> TopicMatch:

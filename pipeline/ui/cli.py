@@ -148,6 +148,16 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(command="_topics_check")
     p.add_argument("file", type=Path)
     p.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
+    p.add_argument("--by", metavar="FIELD", help="also score the texts grouped by this field of "
+                   "theirs, e.g. lang or group (the story)")
+    p = topic_commands.add_parser("explain", parents=[common], help="which parts of a topic's "
+                                  "query find evidence in a text, and which do not: why it "
+                                  "matched, or did not")
+    p.set_defaults(command="_topics_explain")
+    p.add_argument("topic")
+    p.add_argument("--text", help="the text (default: read from stdin)")
+    p.add_argument("--title", default="", help="its title, if any")
+    p.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
     p = topic_commands.add_parser("backtest", parents=[common], help="what the rules in --topics "
                                   "would add and drop among the stored articles; changes nothing")
     p.set_defaults(command="_topics_backtest")

@@ -35,8 +35,8 @@ from pipeline.store import Store, arrow, open_store
 from pipeline.store.copy import copy_log
 from pipeline.topics.definitions import load_topics
 from pipeline.topics.retag import retag
-from pipeline.topics.scoring import score
-from pipeline.topics.tagging import Tagger
+from pipeline.topics.scoring import macro_f1, score
+from pipeline.topics.tagging import Tagger, explain
 from pipeline.trends import charts
 from pipeline.ui import report
 from pipeline.ui.arguments import CommandError, unknown
@@ -398,7 +398,35 @@ def _topics_check(args, settings: Settings, console: Console) -> int:
         raise CommandError(f"{args.file}:{number}: {error}") from None
     scores = score(tagger, labelled)
     render_scores(console, scores, {str(item["id"]): item for item in labelled}, tagger)
+    if args.by:
+        groups: dict[str, list[dict]] = {}
+        for item in labelled:
+            groups.setdefault(str(item.get(args.by, "(none)")), []).append(item)
+        rows = []
+        for value, items in sorted(groups.items()):
+            part = score(tagger, items)
+            rows.append((value, len(items), f"{macro_f1(part):.3f}",
+                         *(f"{part[t].f1:.3f}" if part[t].true_positives + len(part[t].false_negatives)
+                           + len(part[t].false_positives) else "" for t in topics.ids)))
+        rows_as("table", [args.by, "texts", "macro F1", *topics.ids], rows, console,
+                title=f"By {args.by} (F1; blank: no text of that topic, labelled or found)")
     return 0
+
+
+def _topics_explain(args, settings: Settings, console: Console) -> int:
+    topics = load_topics(settings.topics)
+    if args.topic not in topics.ids:
+        raise CommandError(unknown("topic", args.topic, topics.ids))
+    text = args.text if args.text is not None else sys.stdin.read()
+    tagger = Tagger(topics)
+    matched = any(m.topic == args.topic for m in tagger.tag(text, args.title))
+    console.print(f"{args.topic}: {'matches' if matched else 'does not match'}; "
+                  f"rule {tagger.rule(args.topic)}", highlight=False, soft_wrap=True)
+    for step in explain(tagger, args.topic, text, args.title):
+        found = f"  {', '.join(step.found)}" if step.found else ""
+        console.print(f"{'  ' * step.depth}{'✓' if step.holds else '✗'} {step.part}{found}",
+                      highlight=False, soft_wrap=True)
+    return 0 if matched else 1
 
 
 def _extract(args, settings: Settings, console: Console) -> int:
