@@ -4,6 +4,7 @@ image out."""
 from __future__ import annotations
 
 import io
+import warnings
 from datetime import date, timedelta
 
 from pipeline.trends import buckets
@@ -117,8 +118,12 @@ def _style(ax, title: str, legend: bool, small: bool = False) -> None:
 
 def _png(fig) -> bytes:
     out = io.BytesIO()
-    fig.tight_layout()
-    fig.savefig(out, format="png")
+    # matplotlib's layout warnings (a single day, a flat line) name its own files: they
+    # are not the user's to act on, and the chart is drawn all the same
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        fig.tight_layout()
+        fig.savefig(out, format="png")
     plt, _ = _matplotlib()
     plt.close(fig)
     return out.getvalue()

@@ -285,9 +285,11 @@ def _trends(args, settings: Settings, console: Console) -> int:
     rows = store.rows(f"trends_{args.by}", {"topic": args.topic, "since": args.since},
                                    missing_ok=False)
     columns = ["period", "topic", "articles", "stories", "share", "mean_7d", "mean_28d", "spike"]
-    if args.chart:
+    if args.chart and not rows:
+        Console(stderr=True, markup=False).print("no rows to draw: no chart written", highlight=False)
+    elif args.chart:
         args.chart.write_bytes(charts.volume(rows, "articles per {unit}"))
-        Console(stderr=True).print(f"chart written to {args.chart}")
+        Console(stderr=True, markup=False).print(f"chart written to {args.chart}", highlight=False)
     if args.format != "table":
         rows_as(args.format, columns, [tuple(r[c] for c in columns) for r in rows], console)
         return 0
