@@ -27,6 +27,8 @@ from typing import Mapping
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from pipeline.core.text import day_shown
+
 RETAG_HEADING = "Found by re-tagging older articles"
 _TEMPLATES = Environment(loader=PackageLoader("pipeline.alerts", "templates"),
                          autoescape=select_autoescape(enabled_extensions=("html.j2",)),
@@ -206,8 +208,4 @@ def _terms(terms, most: int | None = 12) -> tuple[str, ...]:
 
 
 def _date(match: dict) -> str:
-    published = match.get("published")
-    if not published:
-        return "date unknown"
-    day = published.date().isoformat() if hasattr(published, "date") else str(published)[:10]
-    return f"{day} (guessed)" if match.get("date_source") == "guess" else day
+    return day_shown(match.get("published"), match.get("date_source"))

@@ -120,3 +120,12 @@ def repair_references_in_bytes(markup: bytes) -> bytes:
     # references are ASCII: each is repaired as text
     return _REFERENCES_BYTES.sub(
         lambda m: _REFERENCES.sub(_repair, m.group(0).decode("ascii")).encode("ascii"), markup)
+
+
+def day_shown(published, date_source: str | None) -> str:
+    """An article's day as alerts, tables and reports show it: marked when the page gave
+    none and it was guessed (htmldate's search), said when there is none at all."""
+    if not published:
+        return "date unknown"
+    day = published.date().isoformat() if hasattr(published, "date") else str(published)[:10]
+    return f"{day} (guessed)" if date_source == "guess" else day

@@ -10,7 +10,6 @@ process waits (`lock_wait`) instead of failing at once.
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from contextlib import contextmanager, nullcontext
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
 import duckdb
+from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
 from pipeline.core.events import Event
 from pipeline.core.resources import sql_text
@@ -37,6 +37,10 @@ Progress = Callable[[int, int], None]  # (events applied, events to apply)
 # The read models' keys (sql/projections/tables.sql): an id's MD5 as two integers.
 _KEY_MACRO = ("CREATE OR REPLACE TEMP MACRO newsmon_key(id) AS "
               "{'hi': md5_number_upper(id), 'lo': md5_number_lower(id)}")
+
+
+def _locked(error: BaseException) -> bool:
+    return isinstance(error, (duckdb.IOException, duckdb.ConnectionException)) and is_lock_error(error)
 
 
 class Transaction:
@@ -114,29 +118,30 @@ class Store:
         if read_only and not self.exists():
             raise StoreError(f"no event store at {self.path}: run `newsmon run` "
                              "or `newsmon demo` first, or pass --db")
-        deadline = time.monotonic() + self.lock_wait
-        delay = 0.05
-        while True:
-            try:
-                con = self._connect(read_only, settings)
-                try:
-                    con.execute(_KEY_MACRO)
-                except BaseException:
-                    con.close()
-                    raise
-                return con
-            except (duckdb.IOException, duckdb.ConnectionException) as error:
-                if not is_lock_error(error):
-                    raise damage(self.path, error) or StoreError(
-                        f"cannot open {self.path}: {error}") from None
-                if time.monotonic() >= deadline:
-                    raise StoreBusy(f"{self.path} is in use by another process and stayed "
-                                    f"locked for {self.lock_wait:g} s ({error})") from None
-            except duckdb.Error as error:
-                raise damage(self.path, error) or StoreError(
-                    f"cannot open {self.path}: {error}") from None
-            time.sleep(delay * (1 + random.random()))
-            delay = min(delay * 2, 1.0)
+        try:
+            # another process's lock: wait for it, a little longer each time
+            for attempt in Retrying(stop=stop_after_delay(self.lock_wait), reraise=True,
+                                    wait=wait_exponential_jitter(multiplier=0.05, max=1.0, jitter=0.05),
+                                    retry=retry_if_exception(_locked)):
+                with attempt:
+                    return self._connect_ready(read_only, settings)
+        except (duckdb.IOException, duckdb.ConnectionException) as error:
+            if is_lock_error(error):
+                raise StoreBusy(f"{self.path} is in use by another process and stayed "
+                                f"locked for {self.lock_wait:g} s ({error})") from None
+            raise damage(self.path, error) or StoreError(f"cannot open {self.path}: {error}") from None
+        except duckdb.Error as error:
+            raise damage(self.path, error) or StoreError(f"cannot open {self.path}: {error}") from None
+        raise AssertionError("unreachable")
+
+    def _connect_ready(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
+        con = self._connect(read_only, settings)
+        try:
+            con.execute(_KEY_MACRO)
+        except BaseException:
+            con.close()
+            raise
+        return con
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:

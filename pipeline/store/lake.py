@@ -14,8 +14,6 @@ Writers wait for each other only for the length of a commit; readers never wait.
 
 from __future__ import annotations
 
-import random
-import time
 from contextlib import contextmanager
 from functools import cache
 from importlib import import_module
@@ -23,6 +21,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import duckdb
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from pipeline.core.events import Event
 from pipeline.store.base import Store
@@ -147,17 +146,13 @@ class LakeStore(Store):
     def append(self, events: Sequence[Event], run_id: str) -> set[str]:
         """As `Store.append`, retried with backoff when the commit conflicts with one
         the lock does not cover (snapshot maintenance) or the catalog hiccups."""
-        delay = 0.1
-        for attempt in range(RETRIES):
-            try:
+        # StoreBusy is not retried: it has waited its lock_wait already
+        for attempt in Retrying(stop=stop_after_attempt(RETRIES), reraise=True,
+                                wait=wait_exponential_jitter(multiplier=0.1, jitter=0.1),
+                                retry=retry_if_exception(lambda e: isinstance(e, StoreError)
+                                                         and not isinstance(e, StoreBusy))):
+            with attempt:
                 return super().append(events, run_id)
-            except StoreBusy:
-                raise  # it has waited its lock_wait already
-            except StoreError:
-                if attempt == RETRIES - 1:
-                    raise
-                time.sleep(delay * (1 + random.random()))
-                delay *= 2
         raise AssertionError("unreachable")
 
     def prepare(self) -> None:

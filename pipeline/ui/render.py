@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.text import Text
 
 from pipeline.core import events as ev
-from pipeline.core.text import visible
+from pipeline.core.text import day_shown, visible
 from pipeline.runs.context import Report
 from pipeline.topics.retag import Diff
 from pipeline.topics.scoring import TopicScore, macro_f1
@@ -114,9 +114,7 @@ def top_matches(console: Console, rows: list[dict]) -> None:
     for name in ("article", "snippet"):
         table.add_column(name, overflow="fold")
     for row in rows:
-        when = row["published"].date().isoformat() if row["published"] else "date unknown"
-        if row["date_source"] == "guess":
-            when += " (guessed)"
+        when = day_shown(row["published"], row["date_source"])
         article = Text.assemble((visible(row["title"] or "(no title)"), "bold"),
                                 f"\n{visible(row['site'] or row['feed_id'])} · {when}")
         table.add_row(visible(row["topic"]), article, visible(row["snippet"] or ""))
