@@ -150,6 +150,23 @@ def command(store: FileStore, *args: str) -> float:
     return best_of(3, once)
 
 
+def searches(store: FileStore, scan: float, index: Path) -> list[tuple[str, str, str]]:
+    """`newsmon search`: the index built once, then queries against one full scan."""
+    from pipeline.topics.definitions import load_topics
+    from pipeline.topics.search import search
+    topics = load_topics()
+    started = time.perf_counter()
+    search(store, topics, "Puno", index, limit=1)
+    built = time.perf_counter() - started
+    rows = [("search index, built once after a change", f"{built:.1f} s",
+             f"{built / scan:.1f}x a full scan")]
+    for query in ("Puno NEAR/s bloque*", "@chinese-buyer NEAR/s1 @acquisition"):
+        seconds = best_of(3, lambda query=query: search(store, topics, query, index))
+        rows.append((f"search {query!r}", f"{seconds * 1000:.0f} ms",
+                     f"{seconds / scan:.3f}x a full scan (target 0.1x)"))
+    return rows
+
+
 def run() -> list[tuple[str, str, str]]:
     folder = Path(tempfile.mkdtemp(prefix="newsmon-bench-readside-"))
     try:
@@ -174,6 +191,7 @@ def run() -> list[tuple[str, str, str]]:
         alone, whole = commits(big)
         rows.append(("a commit of 200 articles' events", f"{whole * 1000:.0f} ms, the append "
                      f"alone {alone * 1000:.0f} ms", f"{whole / alone:.2f}x the append alone (target 1.3x)"))
+        rows += searches(big, scan, folder / "big.search")
         report = folder / "report.html"
         for args in (("status",), ("trends",), ("report", "--out", str(report))):
             large, little = command(big, *args), command(small, *args)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import html
+import io
 import re
 import shutil
 import subprocess
@@ -201,3 +202,42 @@ def test_a_long_span_is_drawn_in_weeks_or_months():
     months = regroup(days, "month")
     assert [(m["period"], m["stories"]) for m in months] == [
         (date(2019, 9, 1), 1), (date(2019, 10, 1), 31), (date(2019, 11, 1), 30), (date(2019, 12, 1), 8)]
+
+
+def test_search_takes_the_topic_language_and_ranks_from_an_index(demo_store, tmp_path):
+    from pipeline.topics.definitions import load_topics
+    from pipeline.topics.search import search
+    index = tmp_path / "demo.search"
+    notes: list[str] = []
+    found = search(demo_store, load_topics(), "Puno NEAR/s bloque*", index, progress=notes.append)
+    assert [f.title for f in found] == [
+        "Tras dos días de tregua, vuelven los bloqueos en la vía Ilave–Desaguadero",
+        "Gremios de Puno cumplen paro con bloqueos en Ayaviri y El Collao"]
+    assert "bloquear" in found[0].snippet and found[0].topics == ["puno-protests"]
+    assert found[0].rank >= found[1].rank and len(notes) == 1  # indexed once
+    # NOT, aliases and the filters work as in a topic; the index is not built again
+    assert [f.title for f in search(demo_store, load_topics(), "Puno NEAR/s bloque* NOT Ayaviri",
+                                    index, progress=notes.append)] == [found[0].title]
+    chinese = search(demo_store, load_topics(), "@chinese-state-firms", index, topic="iran-ties")
+    assert [f.title for f in chinese] == [
+        "South American Partners Turning Away From U.S. and Toward China, Iran"]
+    assert search(demo_store, load_topics(), "Puno", index, since=date(2023, 6, 1))[0].day >= date(2023, 6, 1)
+    assert len(notes) == 1
+    # a new article makes the index stale: the next search sees it
+    at = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    copy = FileStore(tmp_path / "copy.duckdb")
+    title = "Nuevo bloqueo en Puno"
+    copy.append([ev.article_discovered("new", "sur", at, url="http://x/new", title=title),
+                 ev.article_extracted("new", 1, at, text="Bloqueo total en Puno.", title=title)], "r")
+    assert [f.title for f in search(copy, load_topics(), "Puno NEAR/s bloque*", index,
+                                    progress=notes.append)] == ["Nuevo bloqueo en Puno"]
+    assert len(notes) == 2
+
+
+def test_search_from_the_command_line(demo_store):
+    result = newsmon("search", "--db", str(demo_store.path), "Juliaca NEAR/s muert*", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0]["title"].startswith("Juliaca: al menos 17 muertos")
+    bad = newsmon("search", "--db", str(demo_store.path), "Puno AND (")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: not a query:")

@@ -134,6 +134,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--since", type=day,
                    help="first day, YYYY-MM-DD (default: 30 days before --until)")
     p.add_argument("--until", type=day, help="last day, YYYY-MM-DD (default: today)")
+    p = command("search", "_search", "the stored articles a query in the topic language finds "
+                "(e.g. 'Puno NEAR/s bloque*'), best ranked first, with the sentence that matched",
+                (common, fmt))
+    p.add_argument("query")
+    p.add_argument("--since", type=day, help="only articles of this day or later, YYYY-MM-DD")
+    p.add_argument("--topic", help="only articles that match this topic")
+    p.add_argument("--limit", type=count, default=20, help="how many (default 20)")
+    p.add_argument("--topics", type=Path, help="topics file whose @aliases the query may use "
+                   "(default: bundled config/topics.yaml)")
     p = command("tag", "_tag", "JSON lines on stdin (text, title, lang, id) to the same lines with "
                 "topics and matches added")
     p.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")

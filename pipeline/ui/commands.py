@@ -35,7 +35,9 @@ from pipeline.store import Store, arrow, open_store
 from pipeline.store.copy import copy_log
 from pipeline.topics.definitions import load_topics
 from pipeline.topics.retag import retag
+from pipeline.topics.rules import QueryError
 from pipeline.topics.scoring import macro_f1, score
+from pipeline.topics.search import search
 from pipeline.topics.tagging import Tagger, explain
 from pipeline.trends import charts
 from pipeline.ui import report
@@ -333,6 +335,28 @@ def _report(args, settings: Settings, console: Console) -> int:
     if not written.matches:
         console.print("note: no matching articles in that range; the page says where the log has some",
                       highlight=False)
+    return 0
+
+
+def _search(args, settings: Settings, console: Console) -> int:
+    store = _store(settings)
+    if not store.exists():
+        raise CommandError(f"no event store at {store.path}: run `newsmon run` or `newsmon demo` first")
+    topics = load_topics(settings.topics)
+    if args.topic:
+        _known_topic(store, settings, args.topic)
+    index = settings.db.with_name(settings.db.name + ".search") if isinstance(settings.db, Path) \
+        else Path("newsmon.search")
+    errors = Console(stderr=True, markup=False)
+    try:
+        found = search(store, topics, args.query, index, since=args.since, topic=args.topic,
+                       limit=args.limit, progress=lambda note: errors.print(note, highlight=False))
+    except QueryError as error:
+        raise CommandError(f"not a query: {error}") from None
+    columns = ["day", "site", "title", "topics", "snippet", "url"]
+    rows = [(f.day, f.site, f.title, ", ".join(f.topics), f.snippet, f.url) for f in found]
+    rows_as(args.format, columns, rows, console,
+            title=f"Stored articles {args.query!r} finds, best first")
     return 0
 
 

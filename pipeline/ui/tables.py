@@ -102,7 +102,13 @@ def _shares(wanted: list[int], room: int) -> list[int]:
 
 
 def _blocks(console: Console, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """One row per block of `column: value` lines, every value whole (long ones wrap)."""
+    """One row per block of `column: value` lines, every value whole: wrapped on a
+    terminal, on one line elsewhere (a URL must stay one piece to be copied)."""
+    if not console.is_terminal:
+        label = max(cell_len(c) for c in columns)
+        blocks = ["\n".join(f"{c:>{label}}: {v}" for c, v in zip(columns, row)) for row in rows]
+        console.file.write("\n\n".join(blocks) + "\n")
+        return
     for n, row in enumerate(rows):
         if n:
             console.print()
