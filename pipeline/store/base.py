@@ -147,23 +147,20 @@ class Store:
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write connection with the log, the read models and the views in place and
         current (made again and rebuilt from the log when their definitions changed)."""
-        con = self._open(read_only=False)
-        try:
+        with self._closing(self._open(read_only=False)) as con:
             if schema.ensure(con):
                 self._catch_up(con)
             yield con
-        except duckdb.Error as error:
-            damaged = damage(self.path, error)
-            if damaged is None:
-                raise
-            raise damaged from None
-        finally:
-            con.close()
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection whose read models are current."""
-        con = self._open_current(read_only=True)
+        with self._closing(self._open_current(read_only=True)) as con:
+            yield con
+
+    @contextmanager
+    def _closing(self, con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+        """`con`, closed after use; an error that shows the file damaged says so."""
         try:
             yield con
         except duckdb.Error as error:
