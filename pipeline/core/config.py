@@ -17,16 +17,12 @@ import lxml.etree
 import yaml
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from pipeline.core.errors import ConfigError
 from pipeline.core.resources import data_dir
 
+__all__ = ["ConfigError"]  # raised here, defined in errors.py
+
 _ID = r"^[a-z0-9][a-z0-9_.-]*$"
-
-
-class ConfigError(Exception):
-    def __init__(self, path: Path | str, line: int | None, field: str, message: str):
-        self.path, self.line, self.field, self.message = str(path), line, field, message
-        where = f"{self.path}:{line}" if line else self.path
-        super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
 
 
 class _Strict(BaseModel):

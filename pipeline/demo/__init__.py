@@ -8,3 +8,7 @@ from pathlib import Path
 DEMO_DB = Path("newsmon-demo.duckdb")
 DEMO_MAIL = Path("newsmon-demo-mail")
 DEMO_PORT = 8765
+
+
+class DemoError(Exception):
+    """The demo cannot start (its port is taken): one line for the user."""

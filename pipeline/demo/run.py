@@ -15,6 +15,7 @@ from typing import Callable, Iterator
 
 from pipeline.core.resources import data_dir
 from pipeline.core.settings import Settings
+from pipeline.demo import DemoError
 from pipeline.demo.mailcatcher import MailCatcher
 from pipeline.demo.siteserver import SiteServer
 from pipeline.runs.context import Context, Progress, Report, utc_now
@@ -22,10 +23,6 @@ from pipeline.runs.cycle import run_cycle
 
 # A recipient in demo/alerts.yaml that the demo's mail server does not know.
 DEMO_UNKNOWN_MAILBOXES = frozenset({"buzon-inexistente@example.org"})
-
-
-class DemoError(Exception):
-    pass
 
 
 @contextmanager

@@ -22,7 +22,6 @@ from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_expone
 from pipeline.core.events import Event
 from pipeline.core.resources import sql_text
 from pipeline.store import projections, schema
-from pipeline.store.arrow import to_arrow
 from pipeline.store.duck import roll_back, scalar
 from pipeline.store.errors import StoreBusy, StoreError, damage, is_lock_error
 from pipeline.store.sandbox import Refused, check
@@ -66,6 +65,7 @@ class Transaction:
                 unique.append(e)
         if not unique:
             return set()
+        from pipeline.store.arrow import to_arrow  # pyarrow: a tenth of a second, for writers only
         self._con.register("batch", to_arrow(unique))
         try:
             self._con.execute("CREATE OR REPLACE TEMP TABLE recorded AS "

@@ -22,9 +22,9 @@ which runs it all offline on a bundled sample; `newsmon COMMAND -h` explains eac
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     # imported once the arguments are read: `newsmon -h` and a mistyped option answer at once
-    from pipeline.core.config import ConfigError
+    from pipeline.core.errors import ConfigError
     from pipeline.core.settings import from_env
-    from pipeline.demo.run import DemoError
+    from pipeline.demo import DemoError
     from pipeline.store import StoreError
     from pipeline.ui import commands
 

@@ -11,36 +11,14 @@ import time
 from contextlib import nullcontext
 from itertools import chain, islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
-from pipeline.alerts import outbox
 from pipeline.core import events as ev
-from pipeline.core.config import load_alerts, load_sites
 from pipeline.core.settings import Settings
 from pipeline.demo import DEMO_DB
-from pipeline.demo import run as demo
-from pipeline.extract.page import decode, extract_page
-from pipeline.ingest.net import FetchError, fetch
-from pipeline.runs.context import Context, Report, run_id, utc_now
-from pipeline.runs.cycle import (
-    alert_stage,
-    letterheads,
-    poll_stage,
-    process_stage,
-    retry_stage,
-    run_cycle,
-)
-from pipeline.store import Store, arrow, open_store
-from pipeline.store.copy import copy_log
-from pipeline.topics.definitions import load_topics
-from pipeline.topics.retag import retag
-from pipeline.topics.rules import QueryError
-from pipeline.topics.scoring import macro_f1, score
-from pipeline.topics.search import search
-from pipeline.topics.tagging import Tagger, explain
-from pipeline.trends import charts
-from pipeline.ui import report
+from pipeline.store import Store, open_store
 from pipeline.ui.arguments import CommandError, unknown
 from pipeline.ui.render import (
     RichProgress,
@@ -52,8 +30,20 @@ from pipeline.ui.render import (
     write_rows,
 )
 
+if TYPE_CHECKING:
+    from pipeline.runs.context import Context, Report
+
+# The rest of the pipeline is imported by the commands that use it: `newsmon status` or
+# `sql` need not load the extractor, the HTTP client, matplotlib or the templates (the
+# difference is half a second of every start).
+
 SHOWN_ROWS = 1000  # a table on a terminal; more goes to a file
 EXPLORE = "SELECT topic, title, site, published, snippet FROM mentions ORDER BY topic, published"
+
+
+def _topics(settings: Settings):
+    from pipeline.topics.definitions import load_topics  # the query parser: lark, regex
+    return load_topics(settings.topics)
 
 
 def _store(settings: Settings):
@@ -78,10 +68,12 @@ def _rebuild(args, settings: Settings, console: Console) -> int:
 
 
 def _context(args, settings: Settings, progress) -> Context:
+    from pipeline.runs.context import Context
     return Context.open(settings, "cli", store=_store(settings), progress=progress)
 
 
 def _run(args, settings: Settings, console: Console) -> int:
+    from pipeline.runs.cycle import run_cycle
     with RichProgress(console, enabled=not args.no_progress) as progress:
         ctx = _context(args, settings, progress)
         report = run_cycle(ctx)
@@ -89,8 +81,12 @@ def _run(args, settings: Settings, console: Console) -> int:
     return _every_feed_failed(report)
 
 
-def _stage(stage):
+def _stage(name: str):
+    """A command that runs one stage of `runs/cycle.py` (by its name there)."""
     def run(args, settings: Settings, console: Console) -> int:
+        from pipeline.runs import cycle
+        from pipeline.runs.context import Report
+        stage = getattr(cycle, name)
         with RichProgress(console, enabled=not args.no_progress) as progress:
             ctx = _context(args, settings, progress)
             report = Report()
@@ -100,8 +96,8 @@ def _stage(stage):
     return run
 
 
-_poll = _stage(poll_stage)
-_process = _stage(process_stage)
+_poll = _stage("poll_stage")
+_process = _stage("process_stage")
 
 
 def _every_feed_failed(report: Report) -> int:
@@ -115,14 +111,17 @@ def _every_feed_failed(report: Report) -> int:
 
 
 def _alert(args, settings: Settings, console: Console) -> int:
+    from pipeline.alerts import outbox
+    from pipeline.runs.context import Context, utc_now
+    from pipeline.runs.cycle import letterheads
     if args.retry_failed and args.preview:
         raise CommandError("--retry-failed sends, --preview only writes files: give one of them")
     if args.retry_failed:
         if not settings.smtp_url:
             raise CommandError("NEWSMON_SMTP_URL is not set: there is no server to send them to")
-        return _stage(retry_stage)(args, settings, console)
+        return _stage("retry_stage")(args, settings, console)
     if not args.preview:
-        return _stage(alert_stage)(args, settings, console)
+        return _stage("alert_stage")(args, settings, console)
     ctx = Context.open(settings, "preview", store=_store(settings))
     written = outbox.preview(ctx.store, ctx.alerts, utc_now(), args.preview, letterheads(ctx))
     console.print(f"{len(written)} messages written to {args.preview}/ (.eml and .html); "
@@ -131,6 +130,8 @@ def _alert(args, settings: Settings, console: Console) -> int:
 
 
 def _copy_log(args, settings: Settings, console: Console) -> int:
+    from pipeline.runs.context import run_id, utc_now
+    from pipeline.store.copy import copy_log
     source = _store(settings)
     target = _store(settings.with_(db=args.to, lake_data=args.to_lake_data))
     if str(target.path) == str(source.path):
@@ -150,6 +151,7 @@ def _copy_log(args, settings: Settings, console: Console) -> int:
 
 
 def _status(args, settings: Settings, console: Console) -> int:
+    from pipeline.alerts import outbox
     store = _store(settings)
     show = [("Recent runs", "recent_runs", {"limit": 5},
              ["run_id", "finished", "events", "articles", "matches", "alerts_sent", "errors"]),
@@ -166,7 +168,8 @@ def _status(args, settings: Settings, console: Console) -> int:
     rows_as("table", columns, rows, console, title="Feeds in trouble (see the feeds view)")
     # those the alerts file names, and those the log has alerts for (the data may have
     # been made with another alerts file: the demo's, or last year's)
-    alerts = load_alerts(settings.alerts, load_topics(settings.topics).ids)
+    from pipeline.core.config import load_alerts
+    alerts = load_alerts(settings.alerts, _topics(settings).ids)
     history = {r[0]: r[1:] for r in store.sql(
         "SELECT recipient, any_value(mode), count(DISTINCT alert_id) FILTER (WHERE outcome = 'sent') "
         "FROM alerted GROUP BY recipient")[1]}
@@ -183,6 +186,7 @@ def _status(args, settings: Settings, console: Console) -> int:
 
 
 def _demo(args, settings: Settings, console: Console) -> int:
+    from pipeline.demo import run as demo
     if args.serve:
         return _serve_demo(args, console)
     settings = settings if args.db else settings.with_(db=DEMO_DB)
@@ -211,6 +215,7 @@ def _demo(args, settings: Settings, console: Console) -> int:
 
 
 def _serve_demo(args, console: Console) -> int:
+    from pipeline.demo import run as demo
     with demo.serving(args.port, args.mail_dir, Path("newsmon-demo-feeds.yaml")) as env:
         console.print("newsmon demo: serving the sample corpus and catching mail until Ctrl-C. "
                       "Point a run (Airflow's, or `newsmon run`) at them with:", highlight=False)
@@ -247,6 +252,7 @@ def _sql(args, settings: Settings, console: Console) -> int:
         if not args.out:
             raise CommandError("--format parquet needs --out FILE")
         table = store.sql_arrow(args.query, timeout=args.timeout)
+        from pipeline.store import arrow
         arrow.write_table(args.out, table)
         console.print(f"{table.num_rows} rows written to {args.out}")
         return 0
@@ -281,6 +287,7 @@ def _events(args, settings: Settings, console: Console) -> int:
 
 
 def _trends(args, settings: Settings, console: Console) -> int:
+    from pipeline.trends import charts
     store = _store(settings)
     if args.topic:
         _known_topic(store, settings, args.topic)
@@ -312,7 +319,7 @@ def _trends(args, settings: Settings, console: Console) -> int:
 
 def _known_topic(store: Store, settings: Settings, topic: str) -> None:
     """A topic of the rules, or one the log has matches of (from rules since changed)."""
-    known = set(load_topics(settings.topics).ids)
+    known = set(_topics(settings).ids)
     if topic not in known:
         known |= {row[0] for row in store.sql("SELECT DISTINCT topic FROM mentions")[1]}
     if topic not in known:
@@ -324,9 +331,11 @@ def _shown(value: float | None, spec: str) -> str:
 
 
 def _report(args, settings: Settings, console: Console) -> int:
+    from pipeline.runs.context import utc_now
+    from pipeline.ui import report
     if args.since and args.until and args.since > args.until:
         raise CommandError(f"--since {args.since} is after --until {args.until}")
-    written = report.write(_store(settings), load_topics(settings.topics), args.out, utc_now(),
+    written = report.write(_store(settings), _topics(settings), args.out, utc_now(),
                            args.since, args.until)
     size = written.page.stat().st_size // 1024
     console.print(f"report written to {written.page} ({size} KB), with "
@@ -339,10 +348,12 @@ def _report(args, settings: Settings, console: Console) -> int:
 
 
 def _search(args, settings: Settings, console: Console) -> int:
+    from pipeline.topics.rules import QueryError
+    from pipeline.topics.search import search
     store = _store(settings)
     if not store.exists():
         raise CommandError(f"no event store at {store.path}: run `newsmon run` or `newsmon demo` first")
-    topics = load_topics(settings.topics)
+    topics = _topics(settings)
     if args.topic:
         _known_topic(store, settings, args.topic)
     index = settings.db.with_name(settings.db.name + ".search") if isinstance(settings.db, Path) \
@@ -361,7 +372,8 @@ def _search(args, settings: Settings, console: Console) -> int:
 
 
 def _tag(args, settings: Settings, console: Console) -> int:
-    tagger = Tagger(load_topics(settings.topics))
+    from pipeline.topics.tagging import Tagger
+    tagger = Tagger(_topics(settings))
     status = 0
     for number, line in enumerate(sys.stdin, 1):
         if not line.strip():
@@ -384,7 +396,10 @@ def _tag(args, settings: Settings, console: Console) -> int:
 
 
 def _retag(args, settings: Settings, console: Console) -> int:
-    tagger = Tagger(load_topics(settings.topics))
+    from pipeline.runs.context import run_id, utc_now
+    from pipeline.topics.retag import retag
+    from pipeline.topics.tagging import Tagger
+    tagger = Tagger(_topics(settings))
     diff = retag(_store(settings), tagger,
                  run_id("retag", utc_now()), utc_now())
     render_diff(console, diff, f"Re-tagged {diff.articles} stored articles with ruleset {tagger.version}")
@@ -392,7 +407,10 @@ def _retag(args, settings: Settings, console: Console) -> int:
 
 
 def _topics_backtest(args, settings: Settings, console: Console) -> int:
-    tagger = Tagger(load_topics(settings.topics))
+    from pipeline.runs.context import utc_now
+    from pipeline.topics.retag import retag
+    from pipeline.topics.tagging import Tagger
+    tagger = Tagger(_topics(settings))
     diff = retag(_store(settings), tagger, "backtest", utc_now(), apply=False)
     render_diff(console, diff, f"Ruleset {tagger.version} on {diff.articles} stored articles "
                 "(nothing was changed)", samples=True)
@@ -400,7 +418,9 @@ def _topics_backtest(args, settings: Settings, console: Console) -> int:
 
 
 def _topics_check(args, settings: Settings, console: Console) -> int:
-    topics = load_topics(settings.topics)
+    from pipeline.topics.scoring import macro_f1, score
+    from pipeline.topics.tagging import Tagger
+    topics = _topics(settings)
     tagger = Tagger(topics)
     labelled = []
     try:
@@ -440,7 +460,8 @@ def _topics_check(args, settings: Settings, console: Console) -> int:
 
 
 def _topics_explain(args, settings: Settings, console: Console) -> int:
-    topics = load_topics(settings.topics)
+    from pipeline.topics.tagging import Tagger, explain
+    topics = _topics(settings)
     if args.topic not in topics.ids:
         raise CommandError(unknown("topic", args.topic, topics.ids))
     text = args.text if args.text is not None else sys.stdin.read()
@@ -456,6 +477,8 @@ def _topics_explain(args, settings: Settings, console: Console) -> int:
 
 
 def _extract(args, settings: Settings, console: Console) -> int:
+    from pipeline.extract.page import decode, extract_page
+    from pipeline.ingest.net import FetchError, fetch
     target = args.target
     if target.startswith(("http://", "https://")):
         try:
@@ -468,6 +491,7 @@ def _extract(args, settings: Settings, console: Console) -> int:
             html, url = decode(Path(target).read_bytes(), None), args.url
         except OSError as error:
             raise CommandError(f"cannot read {target}: {error.strerror}") from None
+    from pipeline.core.config import load_sites
     extraction = extract_page(html, url, prune=load_sites(settings.sites).drop_for(url))
     if extraction is None:
         print(f"{target}: no main text found", file=sys.stderr)

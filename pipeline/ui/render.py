@@ -6,7 +6,7 @@ import csv
 import io
 import json
 from datetime import date, datetime
-from typing import IO, Any, Iterable, Sequence
+from typing import IO, TYPE_CHECKING, Any, Iterable, Sequence
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -14,11 +14,13 @@ from rich.text import Text
 
 from pipeline.core import events as ev
 from pipeline.core.text import day_shown, visible
-from pipeline.runs.context import Report
-from pipeline.topics.retag import Diff
-from pipeline.topics.scoring import TopicScore, macro_f1
-from pipeline.topics.tagging import Tagger
 from pipeline.ui.tables import cells, emit, framed, print_table
+
+if TYPE_CHECKING:  # types only: importing them costs every command a quarter second
+    from pipeline.runs.context import Report
+    from pipeline.topics.retag import Diff
+    from pipeline.topics.scoring import TopicScore
+    from pipeline.topics.tagging import Tagger
 
 _STAGES = {"poll": "Polling feeds", "process": "Fetching, extracting, tagging"}
 
@@ -189,6 +191,7 @@ def render_scores(console: Console, scores: dict[str, TopicScore], items: dict[s
     for topic, s in scores.items():
         table.add_row(topic, f"{s.precision:.3f}", f"{s.recall:.3f}", f"{s.f1:.3f}",
                       str(len(s.false_positives)), str(len(s.false_negatives)))
+    from pipeline.topics.scoring import macro_f1
     table.add_row("macro", "", "", f"{macro_f1(scores):.3f}", "", "", style="bold")
     emit(console, table)
     for topic, s in scores.items():
