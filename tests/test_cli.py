@@ -106,6 +106,7 @@ def measured(*args: str) -> tuple[int, int, str, str]:
     return code, peak, out.stdout, out.stderr
 
 
+@pytest.mark.slow  # a whole run, 6-9 s: CI runs it, the quick loop does not
 def test_a_million_rows_are_written_a_batch_at_a_time(db, tmp_path):
     out = tmp_path / "big.csv"
     query = "SELECT range AS n, repeat('x', 300) AS t FROM range(1000000)"
@@ -291,6 +292,7 @@ comercio de la región, mientras la policía evaluaba el despeje de la vía.</p>
 </article></body></html>"""
 
 
+@pytest.mark.slow  # a whole run, 6-9 s: CI runs it, the quick loop does not
 def test_markup_in_data_is_printed_as_written_by_every_command(tmp_path, serve):
     site = tmp_path / "site"
     site.mkdir()

@@ -109,6 +109,7 @@ def story_groups(store: Store) -> set[frozenset[str]]:
     return {frozenset(urlsplit(url).path for url in urls) for (urls,) in rows}
 
 
+@pytest.mark.slow  # a whole run, 6-9 s: CI runs it, the quick loop does not
 def test_stories_are_clustered_as_batches_commit_and_come_out_the_same(demo_runs, tmp_path,
                                                                        monkeypatch):
     # `newsmon run` clusters after every commit while the workers go on extracting,
@@ -130,6 +131,7 @@ def test_stories_are_clustered_as_batches_commit_and_come_out_the_same(demo_runs
     assert report.copies == demo_runs[1].copies > 0
 
 
+@pytest.mark.slow  # a whole run, 6-9 s: CI runs it, the quick loop does not
 def test_the_demo_serves_its_corpus_for_a_run_elsewhere(tmp_path):
     import os
     import shlex

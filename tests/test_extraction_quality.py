@@ -31,6 +31,7 @@ def test_spanish_pages_floor():
     assert scores.f1 >= 0.92, scores
 
 
+@pytest.mark.slow  # a whole run, 6-9 s: CI runs it, the quick loop does not
 def test_zyte_pages_not_below_bare_trafilatura(shared):
     folder = shared / "articles/zyte-aeb"
     ours, theirs = word_scores(newsmon, folder), word_scores(bare, folder)

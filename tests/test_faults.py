@@ -73,6 +73,7 @@ def test_a_process_killed_inside_its_commit_loses_and_duplicates_nothing(store, 
     assert total == distinct and total in (150, 20_150)
 
 
+@pytest.mark.slow  # a whole run, 6-9 s: CI runs it, the quick loop does not
 def test_two_runs_at_once_both_finish_and_record_each_fact_once(tmp_path):
     ports = {"a": free_port(), "b": free_port()}
     db = tmp_path / "shared.duckdb"
@@ -208,6 +209,7 @@ def test_the_word_block_in_a_checksum_error_is_not_a_lock():
         'Could not set lock on file "x.duckdb": Conflicting lock is held in python (PID 1)'))
 
 
+@pytest.mark.slow  # a whole run, 6-9 s: CI runs it, the quick loop does not
 def test_copy_log_saves_what_a_damaged_file_still_holds(healthy, tmp_path):
     path = damaged_copy(healthy, tmp_path, "zeroed")
     _, _, rows = lost_block(healthy)
@@ -223,6 +225,7 @@ def test_copy_log_saves_what_a_damaged_file_still_holds(healthy, tmp_path):
     assert all(original[event_id] == payload for event_id, payload in saved)
 
 
+@pytest.mark.slow  # a whole run, 6-9 s: CI runs it, the quick loop does not
 def test_careless_queries_are_stopped_and_ingestion_goes_on(store):
     store.append(discovered(100), "before")
     with pytest.raises(StoreError):

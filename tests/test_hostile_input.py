@@ -90,6 +90,7 @@ def plan_polls_for(site: RouteServer, path: str):
     return [PollPlan("f", site.origin + path, 1)]
 
 
+@pytest.mark.slow  # a whole run, 6-9 s: CI runs it, the quick loop does not
 def test_a_huge_feed_with_messy_entries_is_one_article_each(servers):
     items = []
     for i in range(20_000):

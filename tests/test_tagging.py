@@ -137,6 +137,7 @@ def long_documents(shared):
             yield f"{item['file']}#{i}", entry.title, entry.summary
 
 
+@pytest.mark.slow  # a whole run, 6-9 s: CI runs it, the quick loop does not
 def test_false_alarms_on_long_real_documents(shared):
     t = Tagger(load_topics())
     documents = list(long_documents(shared))

@@ -69,6 +69,7 @@ def test_weekly_outlets_cooccurrence_and_stories(demo_store):
     assert len(explained) == 1 and explained[0][1] >= 0.25
 
 
+@pytest.mark.slow  # a whole run, 6-9 s: CI runs it, the quick loop does not
 def test_clustering_in_small_batches_finds_the_same_stories(demo_store, tmp_path, monkeypatch):
     monkeypatch.setattr(stage, "CLUSTER_BATCH", 3)
     settings = Settings(db=tmp_path / "demo.duckdb", workers=2)
