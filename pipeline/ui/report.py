@@ -50,9 +50,9 @@ def write(store: Store, topics: TopicsFile, out: Path, now: datetime,
     unit = buckets.unit_for(since, until)
     volume = buckets.regroup(daily, unit)
     stories = store.rows("report_stories", span)
-    mentions = store.rows("report_mentions", span)
+    per_topic = {row["topic"]: row for row in store.rows("report_topics", span)}
     names = {t.id: t.name for t in topics.topics}
-    ids = sorted({m["topic"] for m in mentions})
+    ids = sorted(per_topic)
     countries = store.rows("report_countries", {**span, "countries": PATTERNS})
     csvs = [_csv(out.with_name(f"{out.stem}-volume.csv"),
                  ["period", "topic", "articles", "stories", "ingested", "share"], volume),
@@ -63,39 +63,33 @@ def write(store: Store, topics: TopicsFile, out: Path, now: datetime,
         "since": since, "until": until, "unit": unit, "now": now, "store": str(store.path),
         "shown": SHOWN, "names": names, "colour": charts.colour, "csvs": [p.name for p in csvs],
         "range": store.rows("report_range", span)[0],
-        "summary": _summary(ids, mentions, stories, daily),
+        "summary": _summary(per_topic, stories, daily),
         "charts": _charts(daily, unit) if ids else {},
         "spikes": store.rows("report_spikes", span),
         "topics": [{"id": t, "name": names.get(t, t),
                     "stories": [s for s in stories if s["topic"] == t],
-                    "outlets": _outlets([m for m in mentions if m["topic"] == t]),
+                    "outlets": per_topic[t]["outlets"],
                     "countries": [c for c in countries if c["topic"] == t]} for t in ids],
-        "together": _together(mentions),
+        "together": store.rows("report_together", span),
         "feeds": store.sql("SELECT feed_id, state, failure_streak, last_success_at, last_error "
                            "FROM feeds WHERE state <> 'ok' ORDER BY feed_id")[1],
         "feeds_ok": store.sql("SELECT count(*) FROM feeds WHERE state = 'ok'")[1][0][0],
     }
     page = _TEMPLATES.get_template("report.html.j2").render(context)
     out.write_text(page, encoding="utf-8")
-    return Written(out, csvs, len(mentions))
+    return Written(out, csvs, sum(t["articles"] for t in per_topic.values()))
 
 
-def _summary(ids: list[str], mentions: list[dict], stories: list[dict], daily: list[dict]) -> list[dict]:
+def _summary(per_topic: dict[str, dict], stories: list[dict], daily: list[dict]) -> list[dict]:
     ingested: dict[date, int] = {}
     for r in daily:
         ingested[r["period"]] = r["ingested"]  # the same for every topic of a day
     total = sum(ingested.values())
-    out = []
-    for topic in ids:
-        mine = [m for m in mentions if m["topic"] == topic]
-        top = next((s for s in stories if s["topic"] == topic), None)
-        out.append({"topic": topic, "articles": len(mine),
-                    "stories": len({m["story_id"] for m in mine}),
-                    "outlets": len({m["outlet"] for m in mine}),
-                    "share": len(mine) / total if total else None,
-                    "spikes": sum(1 for r in daily if r["topic"] == topic and r["spike"]),
-                    "top": top})
-    return out
+    return [{"topic": topic, "articles": row["articles"], "stories": row["stories"],
+             "outlets": len(row["outlets"]), "share": row["articles"] / total if total else None,
+             "spikes": sum(1 for r in daily if r["topic"] == topic and r["spike"]),
+             "top": next((s for s in stories if s["topic"] == topic), None)}
+            for topic, row in sorted(per_topic.items())]
 
 
 def _charts(daily: list[dict], unit: str) -> dict[str, str]:
@@ -104,30 +98,6 @@ def _charts(daily: list[dict], unit: str) -> dict[str, str]:
     return {"volume": inline(charts.volume(daily, "matching articles per {unit}", unit=unit)),
             "share": inline(charts.share(buckets.regroup(daily, unit), unit,
                                          "share of all articles ingested, per {unit}"))}
-
-
-def _outlets(mine: list[dict]) -> list[dict]:
-    seen: dict[str, dict] = {}
-    for m in mine:
-        row = seen.setdefault(m["outlet"], {"outlet": m["outlet"], "articles": 0, "stories": set()})
-        row["articles"] += 1
-        row["stories"].add(m["story_id"])
-    rows = [{**r, "stories": len(r["stories"])} for r in seen.values()]
-    return sorted(rows, key=lambda r: (-r["articles"], -r["stories"], r["outlet"]))
-
-
-def _together(mentions: list[dict]) -> list[dict]:
-    """Pairs of topics matched by the same articles, most often first."""
-    by_article: dict[str, set[str]] = {}
-    for m in mentions:
-        by_article.setdefault(m["article_id"], set()).add(m["topic"])
-    pairs: dict[tuple[str, str], int] = {}
-    for found in by_article.values():
-        for a in found:
-            for b in found:
-                if a < b:
-                    pairs[(a, b)] = pairs.get((a, b), 0) + 1
-    return [{"a": a, "b": b, "articles": n} for (a, b), n in sorted(pairs.items(), key=lambda kv: -kv[1])]
 
 
 def _csv(path: Path, columns: list[str], rows: list[dict]) -> Path:
