@@ -487,3 +487,25 @@ def test_a_retry_put_off_by_the_server_goes_back_to_the_outbox(store):
         assert sent.appended[ev.ALERT_SENT] == 2 and len(handler.received) == 6
     finally:
         controller.stop()
+
+
+def test_how_soon_each_alert_told_its_recipient(store, tmp_path):
+    ctx = seeded_context(store, None)  # articles found at AT (the seed's poll)
+    # a0's page says it was published two hours before it was found
+    store.append([ev.article_extracted("a0", 1, AT, text="Paro en Puno.", title="t0",
+                                       published=(AT - timedelta(hours=2)).isoformat(),
+                                       date_source="page")], "x")
+    with MailCatcher(tmp_path / "mail") as mail:
+        ctx.settings = ctx.settings.with_(smtp_url=mail.url)
+        later = AT + timedelta(minutes=42)
+        ctx.clock = lambda: later
+        alert_stage(ctx, Report())
+    rows = store.sql("SELECT recipient, topic, article_id, sent_at, minutes_from_discovery, "
+                     "minutes_from_publication FROM alert_latency ORDER BY ALL")[1]
+    assert [(r, t, a) for r, t, a, *_ in rows] == [
+        ("all@example.org", "iran-ties", "a1"), ("all@example.org", "puno-protests", "a0"),
+        ("all@example.org", "puno-protests", "a2"), ("puno@example.org", "puno-protests", "a0"),
+        ("puno@example.org", "puno-protests", "a2")]
+    assert {(sent, minutes) for *_, sent, minutes, _ in rows} == {(later, 42.0)}
+    assert {(a, published) for _, _, a, _, _, published in rows} == {
+        ("a0", 162.0), ("a1", None), ("a2", None)}  # no date, no figure

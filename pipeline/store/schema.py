@@ -17,7 +17,7 @@ from pipeline.store.duck import roll_back, scalar
 
 VIEWS = ("feed_polls", "feeds", "articles", "mentions", "mentions_as_tagged", "stories",
          "topic_daily", "topic_weekly", "topic_spikes", "topic_outlets", "topic_cooccurrence",
-         "matches", "alerted")
+         "matches", "alerted", "alert_latency")
 # Every read model, in the order tables.sql creates them.
 TABLES = ("article_state", "mention_state", "match_log", "story_state", "poll_log", "feed_state",
           "feed_daily", "alert_items", "alert_state", "run_log", "day_ingested", "topic_day")

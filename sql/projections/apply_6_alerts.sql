@@ -35,7 +35,10 @@ SELECT newsmon_key(split_part(stream, ':', 2)) AS key, split_part(stream, ':', 2
        arg_max(CASE WHEN type = 'AlertFailed' THEN (payload->>'error_class') || ': ' || (payload->>'detail') END, seq)
            FILTER (WHERE type = 'AlertSent' OR (type = 'AlertFailed'
                    AND NOT coalesce((payload->>'retryable')::BOOLEAN, false))
-                   OR (type = 'AlertClaimed' AND coalesce((payload->>'retry')::BOOLEAN, false))) AS error
+                   OR (type = 'AlertClaimed' AND coalesce((payload->>'retry')::BOOLEAN, false))) AS error,
+       arg_max(occurred_at, seq) FILTER (WHERE type = 'AlertSent' OR (type = 'AlertFailed'
+                   AND NOT coalesce((payload->>'retryable')::BOOLEAN, false))
+                   OR (type = 'AlertClaimed' AND coalesce((payload->>'retry')::BOOLEAN, false))) AS ended_at
 FROM new_events
 WHERE type IN ('AlertDecided', 'AlertClaimed', 'AlertSent', 'AlertFailed')
 GROUP BY stream;
@@ -51,12 +54,13 @@ UPDATE alert_state AS a SET
     last_claim_until = coalesce(d.last_claim_until, a.last_claim_until),
     end_type = CASE WHEN d.n_end > 0 THEN d.end_type ELSE a.end_type END,
     message_id = CASE WHEN d.n_end > 0 THEN d.message_id ELSE a.message_id END,
-    error = CASE WHEN d.n_end > 0 THEN d.error ELSE a.error END
+    error = CASE WHEN d.n_end > 0 THEN d.error ELSE a.error END,
+    ended_at = CASE WHEN d.n_end > 0 THEN d.ended_at ELSE a.ended_at END
 FROM d_alert AS d
 WHERE a.key = d.key;
 
 INSERT INTO alert_state
 SELECT key, alert_id, recipient, mode, decided_at, decided, claims, failures, last_type,
-       last_claim_until, end_type, message_id, error
+       last_claim_until, end_type, message_id, error, ended_at
 FROM d_alert AS d
 WHERE NOT EXISTS (SELECT 1 FROM alert_state AS a WHERE a.key = d.key);

@@ -100,7 +100,8 @@ CREATE TABLE IF NOT EXISTS alert_items (
 CREATE TABLE IF NOT EXISTS alert_state (
     key STRUCT(hi UBIGINT, lo UBIGINT), alert_id VARCHAR, recipient VARCHAR, mode VARCHAR, decided_at TIMESTAMPTZ,
     decided BOOLEAN, claims BIGINT, failures BIGINT, last_type VARCHAR,
-    last_claim_until TIMESTAMPTZ, end_type VARCHAR, message_id VARCHAR, error VARCHAR
+    last_claim_until TIMESTAMPTZ, end_type VARCHAR, message_id VARCHAR, error VARCHAR,
+    ended_at TIMESTAMPTZ  -- when it was sent, or failed for good
 );
 
 -- run_log: one row per run, what it recorded.
