@@ -149,6 +149,17 @@ def _parser() -> argparse.ArgumentParser:
     p = command("retag", "_retag", "replay stored articles through the current topic rules",
                 (common,))
     p.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
+    feeds = sub.add_parser("feeds", help="feeds in and out as OPML, the list feed readers "
+                           "import and export")
+    feed_commands = feeds.add_subparsers(required=True, metavar="ACTION")
+    p = feed_commands.add_parser("import", parents=[common, configs], help="add the feeds of an OPML file "
+                                 "that the feeds file lacks, at its end (its comments and ids stay)")
+    p.set_defaults(command="_feeds_import")
+    p.add_argument("file", type=Path)
+    p = feed_commands.add_parser("export", parents=[common, configs], help="the feeds file as OPML 2.0, "
+                                 "a folder per country")
+    p.set_defaults(command="_feeds_export")
+    p.add_argument("--out", type=output_file, help="write to this file (default: standard output)")
     topics = sub.add_parser("topics", help="check topic rules against labelled texts, or "
                             "backtest them on the stored articles")
     topic_commands = topics.add_subparsers(required=True, metavar="ACTION")

@@ -371,6 +371,39 @@ def _search(args, settings: Settings, console: Console) -> int:
     return 0
 
 
+def _feeds_import(args, settings: Settings, console: Console) -> int:
+    from pipeline.core.config import default_path
+    from pipeline.ingest.opml import import_opml
+    target = settings.feeds or default_path("feeds")
+    try:
+        opml = args.file.read_bytes()
+    except OSError as error:
+        raise CommandError(f"cannot read {args.file}: {error.strerror}") from None
+    try:
+        done = import_opml(opml, target)
+    except ValueError as error:
+        raise CommandError(f"{args.file}: {error}") from None
+    console.print(f"{len(done.added)} feeds added to {target}, {len(done.skipped)} already there, "
+                  f"{len(done.invalid)} invalid", highlight=False, soft_wrap=True)
+    for feed in done.added:
+        console.print(f"  added {feed.id}: {feed.url}", highlight=False, soft_wrap=True)
+    for where, why in done.invalid:
+        console.print(f"  invalid {where}: {why}", highlight=False, soft_wrap=True)
+    return 1 if done.invalid else 0
+
+
+def _feeds_export(args, settings: Settings, console: Console) -> int:
+    from pipeline.core.config import load_feeds
+    from pipeline.ingest.opml import export_opml
+    opml = export_opml(load_feeds(settings.feeds))
+    if args.out:
+        args.out.write_bytes(opml)
+        console.print(f"{opml.count(b'xmlUrl=')} feeds written to {args.out}", highlight=False)
+    else:
+        sys.stdout.write(opml.decode("utf-8"))
+    return 0
+
+
 def _tag(args, settings: Settings, console: Console) -> int:
     from pipeline.topics.tagging import Tagger
     tagger = Tagger(_topics(settings))
