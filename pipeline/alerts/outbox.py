@@ -70,6 +70,7 @@ def retry_failed(store: Store, server: SmtpServer, sender: str, now: datetime,
 def _send_each(store: Store, rows: list[dict], claim_one, server: SmtpServer, sender: str,
                now: datetime, run_id: str, heads: Mapping[str, Letterhead] | None) -> Outcome:
     outcome = Outcome()
+    drawn: dict[tuple, Chart] = {}  # charts already drawn in this send
     for row in rows:
         claim = claim_one(store, row, now, run_id)
         if claim is None:
@@ -79,7 +80,7 @@ def _send_each(store: Store, rows: list[dict], claim_one, server: SmtpServer, se
         outcome.new_ids.add(claim.event_id)
         items = store.rows("alert_items", {"alert_id": row["alert_id"]})
         message = compose(row["alert_id"], row["recipient"], sender, items, now,
-                          _charts(store, items, now), (heads or {}).get(row["recipient"]))
+                          _charts(store, items, now, drawn), (heads or {}).get(row["recipient"]))
         about = {"mode": row["mode"], "message_id": message["Message-ID"]}
         try:
             send(message, server)
@@ -124,6 +125,7 @@ def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path,
     """Write the message each recipient would get now, as .eml and .html, whatever the
     hour of their digest; nothing is recorded or sent."""
     folder.mkdir(parents=True, exist_ok=True)
+    drawn: dict[tuple, Chart] = {}
     written = []
     for recipient in alerts.recipients:
         pending = pending_for(store, recipient)
@@ -134,7 +136,7 @@ def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path,
         wanted = {(i.article_id, i.topic) for i in alert.items}
         items = [m for m in pending if (m["article_id"], m["topic"]) in wanted]
         message = compose(alert.alert_id, recipient.email, alerts.sender, items, now,
-                          _charts(store, items, now), (heads or {}).get(recipient.email))
+                          _charts(store, items, now, drawn), (heads or {}).get(recipient.email))
         name = re.sub(r"[^A-Za-z0-9_.-]", "_", recipient.email)
         (folder / f"{name}.eml").write_bytes(message.as_bytes())
         (folder / f"{name}.html").write_text(viewable_html(message), encoding="utf-8")
@@ -142,10 +144,12 @@ def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path,
     return written
 
 
-def _charts(store: Store, items: list[dict], now: datetime) -> dict[str, Chart]:
+def _charts(store: Store, items: list[dict], now: datetime,
+            drawn_before: dict[tuple, Chart]) -> dict[str, Chart]:
     """Per topic, its articles a day over 30 days: the last 30, or, when every article the
     message carries is older (a backlog, a re-tag), the 30 days up to the latest of them,
-    not 30 empty ones that say "no matches" above seven."""
+    not 30 empty ones that say "no matches" above seven. A chart drawn for an earlier
+    message of the same send is reused from `drawn_before` (read once, drawn once)."""
     # Imported here: matplotlib takes half a second to import, and most runs send no alert.
     from pipeline.trends import charts
     drawn = {}
@@ -156,9 +160,12 @@ def _charts(store: Store, items: list[dict], now: datetime) -> dict[str, Chart]:
         if days and max(days) < end - timedelta(days=CHART_DAYS - 1):
             end = max(days)
         start = end - timedelta(days=CHART_DAYS - 1)
-        rows = store.rows("trends_day", {"topic": topic, "since": start})
-        caption = "articles a day, last 30 days" if end == now.date() else f"articles a day, {start} to {end}"
-        drawn[topic] = Chart(charts.sparkline(rows, topic, start, end), caption)
+        if (topic, start, end) not in drawn_before:
+            rows = store.rows("trends_day", {"topic": topic, "since": start})
+            caption = "articles a day, last 30 days" if end == now.date() \
+                else f"articles a day, {start} to {end}"
+            drawn_before[(topic, start, end)] = Chart(charts.sparkline(rows, topic, start, end), caption)
+        drawn[topic] = drawn_before[(topic, start, end)]
     return drawn
 
 
