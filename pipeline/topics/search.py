@@ -11,12 +11,13 @@ since (newly extracted or re-tagged articles), which is the only time every text
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib import import_module
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import duckdb
 
@@ -120,22 +121,19 @@ def _words(node, aliases: dict[str, list[str]], seen: tuple[str, ...] = ()) -> t
     return words, prefixes
 
 
-class _connect:
-    def __init__(self, index: Path):
-        self.index = index
-
-    def __enter__(self) -> duckdb.DuckDBPyConnection:
-        try:
-            self.con = duckdb.connect(str(self.index))
-        except duckdb.IOException as error:
-            raise StoreError(f"the search index {self.index} is busy (another search is "
-                             f"building it?): {error}") from None
-        self.con.execute("SET autoinstall_known_extensions = false")
-        self.con.execute(f"LOAD '{_fts()}'")
-        return self.con
-
-    def __exit__(self, *exc) -> None:
-        self.con.close()
+@contextmanager
+def _connect(index: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    try:
+        con = duckdb.connect(str(index))
+    except duckdb.IOException as error:
+        raise StoreError(f"the search index {index} is busy (another search is "
+                         f"building it?): {error}") from None
+    try:
+        con.execute("SET autoinstall_known_extensions = false")
+        con.execute(f"LOAD '{_fts()}'")
+        yield con
+    finally:
+        con.close()
 
 
 @cache
