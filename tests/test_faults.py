@@ -103,6 +103,38 @@ def test_two_runs_at_once_both_finish_and_record_each_fact_once(tmp_path):
     assert len(spans) == 2 and max(s for s, _ in spans) < min(e for _, e in spans)  # at once
 
 
+# Each process appends one event to each of the stores, all starting on a store at the
+# same moment, so that they find it missing together.
+CREATORS = textwrap.dedent("""
+    import sys, time
+    from datetime import datetime, timezone
+    from pipeline.core import events as ev
+    from pipeline.store import FileStore
+    folder, name, start = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    at = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    for k in range(12):
+        while time.time() < start + 0.25 * k:
+            pass
+        FileStore(f"{folder}/s{k}.duckdb", lock_wait=60).append(
+            [ev.article_discovered(f"{name}{k}", "f", at, url=f"https://e.org/{name}", title="t")], name)
+""")
+
+
+@pytest.mark.slow  # 12 stores made by four processes at once: about 5 s
+def test_processes_that_create_the_store_at_once_all_write_to_it(tmp_path):
+    # DuckDB opens a new file before it locks it: a process that opened it in between
+    # found it empty and called it damaged. The store is now put in place whole.
+    start = time.time() + 2  # the imports done
+    makers = [subprocess.Popen([sys.executable, "-c", CREATORS, str(tmp_path), name, str(start)],
+                               cwd=CHECKOUT, stderr=subprocess.PIPE, text=True) for name in "abcd"]
+    errors = [m.communicate(timeout=120)[1] for m in makers]
+    assert [m.returncode for m in makers] == [0] * 4, [e[-500:] for e in errors]
+    for k in range(12):
+        assert FileStore(tmp_path / f"s{k}.duckdb").sql(
+            "SELECT string_agg(run_id, '' ORDER BY run_id) FROM events")[1] == [("abcd",)]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"s{k}.duckdb" for k in range(12))
+
+
 def test_a_full_disk_is_a_clear_error_and_earlier_data_stays(tmp_path):
     disk = tmp_path / "small"
     disk.mkdir()

@@ -7,6 +7,8 @@ waits for the lock.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import duckdb
@@ -25,6 +27,8 @@ class FileStore(Store):
         return self.path.exists()
 
     def _connect(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
+        if not read_only and not self.path.exists():
+            self._create()
         con = duckdb.connect(str(self.path), read_only=read_only)
         try:
             # UTC, so dates cut from timestamps do not depend on the machine's zone; no
@@ -35,3 +39,20 @@ class FileStore(Store):
         except BaseException:
             con.close()
             raise
+
+    def _create(self) -> None:
+        """An empty database at `path`, put in place whole. Two processes that both find
+        no file would otherwise both let DuckDB create it: the second truncates the file
+        the first is writing before it finds the lock taken, and the first's header is
+        lost ("exists, but it is not a valid DuckDB database file")."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.path.parent, prefix=f".{self.path.name}.") as tmp:
+            made = Path(tmp) / self.path.name
+            duckdb.connect(str(made)).close()
+            try:
+                os.link(made, self.path)  # fails when another process put its own in place
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links: a smaller window remains
+                if not self.path.exists():
+                    os.replace(made, self.path)
