@@ -131,3 +131,45 @@ def zeros_bomb(decoded_bytes: int, codings: list[str]) -> bytes:
 def encoded(body: bytes, header: str, content_type: str = "text/html; charset=utf-8") -> Route:
     """`body`, already encoded, sent with this Content-Encoding header."""
     return lambda h: send(h, 200, body, {"Content-Encoding": header, "Content-Type": content_type})
+
+
+class HookServer:
+    """A webhook receiver on loopback: POSTs to any path, answered as `plan` says (per
+    path, one answer a request in order: "500", "404", "drop": the request read, the
+    connection closed without an answer; 200 once the plan is done). `accepted` holds,
+    per path, the JSON of each request it answered 2xx: what a receiver took in."""
+
+    def __init__(self, plan: dict[str, list[str]] | None = None):
+        import json
+        self.plan, self.accepted, self.answers = dict(plan or {}), {}, []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                planned = server.plan.get(self.path, [])
+                answer = planned.pop(0) if planned else "200"
+                server.answers.append((self.path, answer))
+                if answer == "drop":
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
+                if answer.startswith("2"):
+                    server.accepted.setdefault(self.path, []).append(json.loads(body))
+                send(self, int(answer), b"{}", {"Content-Type": "application/json"})
+
+        self._httpd = QuietServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+
+    @property
+    def host_port(self) -> str:
+        return f"127.0.0.1:{self._httpd.server_address[1]}"
+
+    def close(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()

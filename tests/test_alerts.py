@@ -354,11 +354,11 @@ def test_two_processes_deciding_at_once_never_take_the_same_item(store):
 SEND = """
 import sys
 from datetime import datetime, timezone
-from pipeline.alerts.outbox import send_outbox
+from pipeline.alerts.outbox import Channels, send_outbox
 from pipeline.alerts.smtp import SmtpServer
 from pipeline.store import FileStore, Store
 store, server = FileStore(sys.argv[1], lock_wait=60), SmtpServer.from_url(sys.argv[2])
-outcome = send_outbox(store, server, "n@example.org", datetime.now(timezone.utc), sys.argv[3])
+outcome = send_outbox(store, Channels(server, "n@example.org"), datetime.now(timezone.utc), sys.argv[3])
 print(sum(e.type == "AlertSent" for e in outcome.events), outcome.taken)
 """
 
@@ -416,7 +416,7 @@ def test_three_runs_sending_at_once_deliver_each_message_once(store):
 
 
 def test_a_claim_holds_until_its_lease_ends(store, tmp_path):
-    from pipeline.alerts.outbox import CLAIM_LEASE, decide_due, send_outbox
+    from pipeline.alerts.outbox import CLAIM_LEASE, Channels, decide_due, send_outbox
     from pipeline.alerts.smtp import SmtpServer
     ctx = seeded_context(store, None)
     decided = decide_due(store, ctx.alerts, AT, "decide").events
@@ -425,15 +425,15 @@ def test_a_claim_holds_until_its_lease_ends(store, tmp_path):
                                    run="dead", until=(AT + CLAIM_LEASE).isoformat())
                   for d in decided], "dead")
     with MailCatcher(tmp_path / "mail") as mail:
-        server = SmtpServer.from_url(mail.url)
-        during = send_outbox(store, server, "n@example.org", AT + CLAIM_LEASE / 2, "run-2")
-        after = send_outbox(store, server, "n@example.org", AT + CLAIM_LEASE * 2, "run-3")
+        channels = Channels(SmtpServer.from_url(mail.url), "n@example.org")
+        during = send_outbox(store, channels, AT + CLAIM_LEASE / 2, "run-2")
+        after = send_outbox(store, channels, AT + CLAIM_LEASE * 2, "run-3")
     assert during.taken == 2 and len(mail.received) == 2
     assert [e.payload["attempt"] for e in after.events if e.type == ev.ALERT_CLAIMED] == [2, 2]
 
 
 def test_an_alert_failed_for_good_is_sent_once_when_retried(store):
-    from pipeline.alerts.outbox import retry_failed
+    from pipeline.alerts.outbox import Channels, retry_failed
     from pipeline.alerts.smtp import SmtpServer
     from pipeline.runs.cycle import retry_stage
     handler, controller, url = flaky_server(["550 5.1.1 mailbox unavailable"] * 2)
@@ -451,8 +451,8 @@ def test_an_alert_failed_for_good_is_sent_once_when_retried(store):
         assert store.rows("failed_alerts") == [] and store.rows("outbox") == []
         assert {r[0] for r in store.sql("SELECT outcome FROM alerted")[1]} == {"sent"}
         # a second retry, or a run, finds nothing to send
-        server = SmtpServer.from_url(url)
-        assert retry_failed(store, server, "n@example.org", later, "run-x").events == []
+        channels = Channels(SmtpServer.from_url(url), "n@example.org")
+        assert retry_failed(store, channels, later, "run-x").events == []
         alert_stage(ctx, Report())
         assert len(handler.received) == 4
     finally:

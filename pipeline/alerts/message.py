@@ -122,6 +122,40 @@ def compose(alert_id: str, recipient: str, sender: str, items: list[dict], now: 
     return msg
 
 
+# Stories a chat message lists per topic: a chat is read on a phone, the report has the rest.
+CHAT_STORIES = 8
+
+
+def chat(alert_id: str, items: list[dict], now: datetime,
+         head: Letterhead | None = None) -> tuple[str, str]:
+    """The title and Markdown body of an alert for a chat or a webhook: per topic its
+    stories as links, the terms that matched, and the alert's id (a receiver that may get
+    a message twice, after a connection lost before the answer, can drop the second)."""
+    listed = entries(items)
+    head = head or Letterhead()
+    body = _TEMPLATES.get_template("alert.md.j2").render(
+        sections=_sections(listed, head), period=_period(items, now), head=head,
+        stories=len(listed), alert_id=alert_id, per_section=CHAT_STORIES)
+    return subject(listed), body
+
+
+def _markdown_text(text: str) -> str:
+    """`text` shown as written in Markdown: no link, emphasis or heading of its own, and
+    no @channel, @here or @everyone that would call a whole chat room."""
+    # inside a line (`_line`): what could start a heading or a list cannot; a bracket can
+    return re.sub(r"([\\`*_\[\]<>|~])", r"\\\1", _line(text)).replace("@", "@\u200b")
+
+
+def _markdown_link(url: str) -> str:
+    """`url` as a Markdown link target: only http(s), its brackets and spaces encoded."""
+    if not re.match(r"^https?://", url, re.I):
+        return "#"
+    return re.sub(r"[()<>\s]", lambda m: f"%{ord(m.group()):02X}", url)
+
+
+_TEMPLATES.filters.update(md=_markdown_text, link=_markdown_link)
+
+
 def viewable_html(message: EmailMessage) -> str:
     """The HTML part with its inline charts as data: URLs, to open in a browser."""
     body = message.get_body(("html",))

@@ -1,6 +1,7 @@
 """The alert stage (I/O around `policy.py` and `message.py`): decide what is due and
 record it in the outbox, in one transaction; then send what the outbox holds and record
-each outcome. `preview` composes without recording or sending.
+each outcome, by email (`smtp.py`) or to a chat or webhook (`chat.py`). `preview`
+composes without recording or sending.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Mapping
 
-from pipeline.alerts.message import Chart, Letterhead, compose, viewable_html
+from pipeline.alerts import chat, smtp
+from pipeline.alerts.errors import SendError
+from pipeline.alerts.message import Chart, Letterhead, compose, message_id, viewable_html
+from pipeline.alerts.message import chat as chat_message
 from pipeline.alerts.policy import decide
-from pipeline.alerts.smtp import MailError, SmtpServer, send
+from pipeline.alerts.smtp import SmtpServer
 from pipeline.core import events as ev
 from pipeline.core.config import AlertsFile, Recipient
 from pipeline.store import Store
@@ -33,15 +37,39 @@ class Outcome:
     taken: int = 0                                           # left to another run sending them
 
 
-def decide_due(store: Store, alerts: AlertsFile, now: datetime, run_id: str) -> Outcome:
-    """Decide every recipient's due alert and put it in the outbox, all in one
-    transaction: a second process deciding at the same time waits, then finds the items
-    taken."""
+@dataclass(frozen=True)
+class Channels:
+    """How alerts reach their recipients: the mail server (None: email alerts wait for
+    one), and the recipients of the alerts file by key, with what their messages say
+    around the matches."""
+    server: SmtpServer | None
+    sender: str
+    recipients: Mapping[str, Recipient] = field(default_factory=dict)
+    heads: Mapping[str, Letterhead] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, alerts: AlertsFile, server: SmtpServer | None,
+           heads: Mapping[str, Letterhead] | None = None) -> "Channels":
+        return cls(server, alerts.sender, {r.key: r for r in alerts.recipients}, heads or {})
+
+    def reach(self, key: str) -> bool:
+        """Whether an alert to `key` can be sent now: a chat always, an email with a server."""
+        recipient = self.recipients.get(key)
+        return bool(recipient and recipient.url) or self.server is not None
+
+
+def decide_due(store: Store, alerts: AlertsFile, now: datetime, run_id: str,
+               channels: Channels | None = None) -> Outcome:
+    """Decide the due alert of every recipient `channels` can reach (all, given None)
+    and put it in the outbox, all in one transaction: a second process deciding at the
+    same time waits, then finds the items taken."""
     outcome = Outcome()
     with store.transaction(run_id) as tx:
         for recipient in alerts.recipients:
+            if channels is not None and not channels.reach(recipient.key):
+                continue
             pending = pending_for(tx, recipient)
-            last = tx.rows("last_digest", {"recipient": recipient.email})[0]["decided_at"]
+            last = tx.rows("last_digest", {"recipient": recipient.key})[0]["decided_at"]
             alert = decide(recipient, pending, now, last)
             if alert:
                 decided = ev.alert_decided(alert.alert_id, alert.recipient, now, mode=alert.mode,
@@ -52,26 +80,28 @@ def decide_due(store: Store, alerts: AlertsFile, now: datetime, run_id: str) -> 
     return outcome
 
 
-def send_outbox(store: Store, server: SmtpServer, sender: str, now: datetime,
-                run_id: str, heads: Mapping[str, Letterhead] | None = None) -> Outcome:
-    """Send every alert the outbox holds, each claimed first and its outcome recorded
-    before the next send. An alert another run has claimed is left to it."""
-    return _send_each(store, store.rows("outbox"), _claim, server, sender, now, run_id, heads)
+def send_outbox(store: Store, channels: Channels, now: datetime, run_id: str) -> Outcome:
+    """Send every alert the outbox holds that `channels` can reach, each claimed first and
+    its outcome recorded before the next send. An alert another run has claimed is left
+    to it; an email while there is no mail server stays in the outbox."""
+    return _send_each(store, store.rows("outbox"), _claim, channels, now, run_id)
 
 
-def retry_failed(store: Store, server: SmtpServer, sender: str, now: datetime,
-                 run_id: str, heads: Mapping[str, Letterhead] | None = None) -> Outcome:
+def retry_failed(store: Store, channels: Channels, now: datetime, run_id: str) -> Outcome:
     """Send again the alerts that failed for good (once the cause is fixed: a password, a
     TLS setting, a recipient's address), each reopened by a claim marked `retry` in the
     transaction that finds it still failed: two runs retrying at once send it once."""
-    return _send_each(store, store.rows("failed_alerts"), _reopen, server, sender, now, run_id, heads)
+    return _send_each(store, store.rows("failed_alerts"), _reopen, channels, now, run_id)
 
 
-def _send_each(store: Store, rows: list[dict], claim_one, server: SmtpServer, sender: str,
-               now: datetime, run_id: str, heads: Mapping[str, Letterhead] | None) -> Outcome:
+def _send_each(store: Store, rows: list[dict], claim_one, channels: Channels,
+               now: datetime, run_id: str) -> Outcome:
     outcome = Outcome()
     drawn: dict[tuple, Chart] = {}  # charts already drawn in this send
     for row in rows:
+        if not channels.reach(row["recipient"]):
+            outcome.pending += 1
+            continue
         claim = claim_one(store, row, now, run_id)
         if claim is None:
             outcome.taken += 1
@@ -79,14 +109,11 @@ def _send_each(store: Store, rows: list[dict], claim_one, server: SmtpServer, se
         outcome.events.append(claim)
         outcome.new_ids.add(claim.event_id)
         items = store.rows("alert_items", {"alert_id": row["alert_id"]})
-        message = compose(row["alert_id"], row["recipient"], sender, items, now,
-                          _charts(store, items, now, drawn), (heads or {}).get(row["recipient"]))
-        about = {"mode": row["mode"], "message_id": message["Message-ID"]}
+        about = {"mode": row["mode"], "message_id": message_id(row["alert_id"])}
         try:
-            send(message, server)
-            event = ev.alert_sent(row["alert_id"], row["recipient"], now, **about,
-                                  subject=message["Subject"])
-        except MailError as error:
+            title = _deliver(store, channels, row, items, now, drawn)
+            event = ev.alert_sent(row["alert_id"], row["recipient"], now, **about, subject=title)
+        except SendError as error:
             event = ev.alert_failed(row["alert_id"], row["recipient"], claim.payload["attempt"],
                                     now, **about, error_class=error.error_class,
                                     detail=error.detail, retryable=error.retryable)
@@ -94,6 +121,24 @@ def _send_each(store: Store, rows: list[dict], claim_one, server: SmtpServer, se
         outcome.events.append(event)
         outcome.new_ids |= store.append([event], run_id)
     return outcome
+
+
+def _deliver(store: Store, channels: Channels, row: dict, items: list[dict], now: datetime,
+             drawn: dict[tuple, Chart]) -> str:
+    """Send one alert the way its recipient is reached; its subject or title."""
+    key, head = row["recipient"], channels.heads.get(row["recipient"])
+    recipient = channels.recipients.get(key)
+    if recipient is not None and recipient.url:
+        title, body = chat_message(row["alert_id"], items, now, head)
+        chat.send(recipient.url, title, body)
+        return title
+    if "@" not in key:
+        raise SendError("config", f"{key} is no longer in the alerts file", retryable=False)
+    assert channels.server is not None  # `reach` saw to it
+    message = compose(row["alert_id"], key, channels.sender, items, now,
+                      _charts(store, items, now, drawn), head)
+    smtp.send(message, channels.server)
+    return str(message["Subject"])
 
 
 def _claim(store: Store, row: dict, now: datetime, run_id: str) -> ev.Event | None:
@@ -122,8 +167,9 @@ def _reopen(store: Store, row: dict, now: datetime, run_id: str) -> ev.Event | N
 
 def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path,
             heads: Mapping[str, Letterhead] | None = None) -> list[Path]:
-    """Write the message each recipient would get now, as .eml and .html, whatever the
-    hour of their digest; nothing is recorded or sent."""
+    """Write the message each recipient would get now, as .eml and .html (a chat or
+    webhook recipient: as .md, its title the first line), whatever the hour of their
+    digest; nothing is recorded or sent."""
     folder.mkdir(parents=True, exist_ok=True)
     drawn: dict[tuple, Chart] = {}
     written = []
@@ -135,9 +181,15 @@ def preview(store: Store, alerts: AlertsFile, now: datetime, folder: Path,
             continue
         wanted = {(i.article_id, i.topic) for i in alert.items}
         items = [m for m in pending if (m["article_id"], m["topic"]) in wanted]
-        message = compose(alert.alert_id, recipient.email, alerts.sender, items, now,
-                          _charts(store, items, now, drawn), (heads or {}).get(recipient.email))
-        name = re.sub(r"[^A-Za-z0-9_.-]", "_", recipient.email)
+        head = (heads or {}).get(recipient.key)
+        name = re.sub(r"[^A-Za-z0-9_.-]", "_", recipient.key)
+        if recipient.url:
+            title, body = chat_message(alert.alert_id, items, now, head)
+            (folder / f"{name}.md").write_text(f"{title}\n\n{body}", encoding="utf-8")
+            written.append(folder / f"{name}.md")
+            continue
+        message = compose(alert.alert_id, recipient.key, alerts.sender, items, now,
+                          _charts(store, items, now, drawn), head)
         (folder / f"{name}.eml").write_bytes(message.as_bytes())
         (folder / f"{name}.html").write_text(viewable_html(message), encoding="utf-8")
         written.append(folder / f"{name}.eml")
@@ -171,7 +223,7 @@ def _charts(store: Store, items: list[dict], now: datetime,
 
 def letterheads(alerts: AlertsFile, names: Mapping[str, str], alerts_file: str) -> dict[str, Letterhead]:
     """Per recipient, what their messages say around the matches."""
-    return {r.email: Letterhead(
+    return {r.key: Letterhead(
         names=names, report_url=alerts.report_url, topics=tuple(r.topics), alerts_file=alerts_file,
         schedule="after each run that finds matches" if r.mode == "immediate"
         else f"in a daily digest at {r.digest_at} ({r.timezone})") for r in alerts.recipients}
@@ -196,6 +248,6 @@ def waiting_for(store: Store, recipient: Recipient) -> int:
 def _wants(recipient: Recipient) -> dict:
     """The parameters of `pending_matches` that say what a recipient wants: the one
     place their filters are read."""
-    return {"recipient": recipient.email, "topics": recipient.topics,
+    return {"recipient": recipient.key, "topics": recipient.topics,
             "languages": recipient.languages, "sources": recipient.sources,
             "min_score": recipient.min_score, "immediate": recipient.mode == "immediate"}

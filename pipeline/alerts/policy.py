@@ -68,5 +68,5 @@ def decide(recipient: Recipient, pending: list[dict], now: datetime,
                   for m in pending if cutoff is None or m["tagged_at"] <= cutoff)
     if not items:
         return None
-    return Alert(alert_id(recipient.email, [i.match_event_id for i in items]), recipient.email,
+    return Alert(alert_id(recipient.key, [i.match_event_id for i in items]), recipient.key,
                  recipient.mode, items)

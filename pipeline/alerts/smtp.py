@@ -13,11 +13,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
-
-class MailError(Exception):
-    def __init__(self, error_class: str, detail: str, retryable: bool):
-        super().__init__(f"{error_class}: {detail}")
-        self.error_class, self.detail, self.retryable = error_class, detail, retryable
+from pipeline.alerts.errors import SendError
 
 
 @dataclass(frozen=True)
@@ -45,7 +41,7 @@ class SmtpServer:
 
 
 def send(message: EmailMessage, server: SmtpServer, timeout: float = 30.0) -> None:
-    """Hand one message to the server; a MailError says why it was not accepted."""
+    """Hand one message to the server; a SendError says why it was not accepted."""
     context = ssl.create_default_context()
     try:
         client: smtplib.SMTP
@@ -60,24 +56,24 @@ def send(message: EmailMessage, server: SmtpServer, timeout: float = 30.0) -> No
                 client.login(server.user, server.password or "")
             client.send_message(message)
     except smtplib.SMTPAuthenticationError as error:
-        raise MailError("auth", _reply(error), retryable=False) from None
+        raise SendError("auth", _reply(error), retryable=False) from None
     except smtplib.SMTPNotSupportedError as error:
-        raise MailError("tls", f"server does not offer STARTTLS: {error}", retryable=False) from None
+        raise SendError("tls", f"server does not offer STARTTLS: {error}", retryable=False) from None
     except smtplib.SMTPRecipientsRefused as error:
         codes = [code for code, _ in error.recipients.values()]
         temporary = all(400 <= code < 500 for code in codes)
         refused = "; ".join(f"{who} refused: {code} {_text(reply)}"
                             for who, (code, reply) in error.recipients.items())
-        raise MailError("smtp_4xx" if temporary else "smtp_5xx", refused,
+        raise SendError("smtp_4xx" if temporary else "smtp_5xx", refused,
                         retryable=temporary) from None
     except smtplib.SMTPResponseException as error:
         temporary = 400 <= error.smtp_code < 500
-        raise MailError("smtp_4xx" if temporary else "smtp_5xx", _reply(error),
+        raise SendError("smtp_4xx" if temporary else "smtp_5xx", _reply(error),
                         retryable=temporary) from None
     except ssl.SSLError as error:
-        raise MailError("tls", str(error), retryable=False) from None
+        raise SendError("tls", str(error), retryable=False) from None
     except (smtplib.SMTPException, OSError) as error:
-        raise MailError("connect", f"{type(error).__name__}: {error}", retryable=True) from None
+        raise SendError("connect", f"{type(error).__name__}: {error}", retryable=True) from None
 
 
 def _reply(error: smtplib.SMTPResponseException) -> str:

@@ -8,6 +8,7 @@ work starts. pydantic does the validation; PyYAML's node marks give the line.
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Iterable, Literal
 from urllib.parse import urlsplit
@@ -15,7 +16,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import lxml.etree
 import yaml
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from pipeline.core.errors import ConfigError
 from pipeline.core.resources import data_dir
@@ -57,8 +66,15 @@ class FeedsFile(_Strict):
 class Recipient(_Strict):
     """Who gets which matches, and when: `immediate` after each run that finds some, or
     a `digest` once a day at `digest_at` in `timezone`. The filters narrow the matches:
-    article languages, feed ids, a minimum score."""
-    email: str = Field(pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+    article languages, feed ids, a minimum score.
+
+    A recipient is an `email` address or an Apprise `url` (slack://, tgram://, json://,
+    mmost://, ntfy://...), in which `${NAME}` is read from the environment at sending, so
+    that tokens need not be written in the file. Events, logs and tables name a URL
+    recipient by `name`, or else by the URL with its secrets masked."""
+    email: str | None = Field(None, pattern=r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+    url: str | None = None
+    name: str | None = Field(None, min_length=1, max_length=100)
     topics: list[str] = Field(min_length=1)
     mode: Literal["immediate", "digest"] = "immediate"
     digest_at: str = Field("07:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
@@ -76,6 +92,44 @@ class Recipient(_Strict):
             raise ValueError(f"unknown time zone {name!r} (an IANA name like America/Lima)") from None
         return name
 
+    @field_validator("url")
+    @classmethod
+    def _known_service(cls, url: str) -> str:
+        if not re.match(r"^[a-z][a-z0-9+.-]*://\S+$", url):
+            raise ValueError("must be an Apprise URL like slack://... or json://host/path")
+        if "${" not in url and chat_name(url) is None:
+            raise ValueError(f"Apprise does not know the service {url.split(':', 1)[0]}:// "
+                             "(see https://appriseit.com/services/)")
+        return url
+
+    @model_validator(mode="after")
+    def _one_address(self) -> "Recipient":
+        if (self.email is None) == (self.url is None):
+            raise ValueError("a recipient needs an email or a url, not both")
+        return self
+
+    @property
+    def key(self) -> str:
+        """How events and tables name this recipient."""
+        if self.email:
+            return self.email
+        return self.name or chat_name(self.url or "") or ""
+
+
+def chat_name(url: str) -> str | None:
+    """An Apprise URL with its secrets masked, as Apprise masks them (None: not a URL
+    Apprise knows). A URL that takes its secrets from the environment is its own name."""
+    if "${" in url:
+        return url
+    return _masked(url)
+
+
+@cache
+def _masked(url: str) -> str | None:
+    import apprise  # only where a recipient is a chat or webhook
+    service = apprise.Apprise.instantiate(url)
+    return None if service is None else service.url(privacy=True).split("?")[0]
+
 
 class AlertsFile(_Strict):
     sender: str = Field(alias="from", pattern=r"^[^@\s<>]+@[^@\s<>]+$")
@@ -86,7 +140,7 @@ class AlertsFile(_Strict):
     @field_validator("recipients")
     @classmethod
     def _unique_emails(cls, recipients: list[Recipient]) -> list[Recipient]:
-        _no_duplicates([r.email.lower() for r in recipients], "recipient")
+        _no_duplicates([r.key.lower() for r in recipients], "recipient")
         return recipients
 
 

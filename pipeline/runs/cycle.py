@@ -121,23 +121,30 @@ def cluster_stage(ctx: Context, report: Report) -> None:
 
 
 def alert_stage(ctx: Context, report: Report) -> None:
-    """Decide the alerts that are due into the outbox, then send the outbox."""
-    if not ctx.settings.smtp_url:
-        report.alerts_pending += outbox.waiting(ctx.store, ctx.alerts)
-        if report.alerts_pending:
-            report.notes.append(f"{report.alerts_pending} matches wait for an alert: "
+    """Decide the alerts that are due into the outbox, then send the outbox. Without a
+    mail server, email recipients' matches wait; chats and webhooks need none."""
+    channels = _channels(ctx)
+    if channels.server is None:
+        waiting = sum(outbox.waiting_for(ctx.store, r) for r in ctx.alerts.recipients if r.email)
+        report.alerts_pending += waiting
+        if waiting:
+            report.notes.append(f"{waiting} matches wait for an alert email: "
                                 "set NEWSMON_SMTP_URL to send them")
+    if not any(channels.reach(r.key) for r in ctx.alerts.recipients):
         return
-    server = SmtpServer.from_url(ctx.settings.smtp_url)
     now = ctx.clock()
-    for outcome in (outbox.decide_due(ctx.store, ctx.alerts, now, ctx.run_id),
-                    outbox.send_outbox(ctx.store, server, ctx.alerts.sender, now, ctx.run_id,
-                                       letterheads(ctx))):
+    for outcome in (outbox.decide_due(ctx.store, ctx.alerts, now, ctx.run_id, channels),
+                    outbox.send_outbox(ctx.store, channels, now, ctx.run_id)):
         report.record(outcome.events, outcome.new_ids)
         report.alerts_pending += outcome.pending
         if outcome.taken:
             report.notes.append(f"{outcome.taken} alerts were left to another run that is "
                                 "sending them")
+
+
+def _channels(ctx: Context) -> outbox.Channels:
+    server = SmtpServer.from_url(ctx.settings.smtp_url) if ctx.settings.smtp_url else None
+    return outbox.Channels.of(ctx.alerts, server, letterheads(ctx))
 
 
 def letterheads(ctx: Context) -> dict[str, Letterhead]:
@@ -149,11 +156,10 @@ def letterheads(ctx: Context) -> dict[str, Letterhead]:
 
 def retry_stage(ctx: Context, report: Report) -> None:
     """Send again the alerts that failed for good, the cause being fixed."""
-    if not ctx.settings.smtp_url:
-        report.notes.append("NEWSMON_SMTP_URL is not set: no alert was tried again")
-        return
-    outcome = outbox.retry_failed(ctx.store, SmtpServer.from_url(ctx.settings.smtp_url),
-                                  ctx.alerts.sender, ctx.clock(), ctx.run_id, letterheads(ctx))
+    channels = _channels(ctx)
+    if channels.server is None:
+        report.notes.append("NEWSMON_SMTP_URL is not set: no alert email was tried again")
+    outcome = outbox.retry_failed(ctx.store, channels, ctx.clock(), ctx.run_id)
     report.record(outcome.events, outcome.new_ids)
     report.alerts_pending += outcome.pending
     retried = sum(e.type == ev.ALERT_CLAIMED for e in outcome.events)

@@ -117,14 +117,16 @@ def _alert(args, settings: Settings, console: Console) -> int:
     if args.retry_failed and args.preview:
         raise CommandError("--retry-failed sends, --preview only writes files: give one of them")
     if args.retry_failed:
-        if not settings.smtp_url:
+        from pipeline.core.config import load_alerts
+        chats = any(r.url for r in load_alerts(settings.alerts, _topics(settings).ids).recipients)
+        if not settings.smtp_url and not chats:
             raise CommandError("NEWSMON_SMTP_URL is not set: there is no server to send them to")
         return _stage("retry_stage")(args, settings, console)
     if not args.preview:
         return _stage("alert_stage")(args, settings, console)
     ctx = Context.open(settings, "preview", store=_store(settings))
     written = outbox.preview(ctx.store, ctx.alerts, utc_now(), args.preview, letterheads(ctx))
-    console.print(f"{len(written)} messages written to {args.preview}/ (.eml and .html); "
+    console.print(f"{len(written)} messages written to {args.preview}/ (.eml and .html, .md for chats); "
                   "nothing was sent or recorded")
     return 0
 
@@ -174,10 +176,10 @@ def _status(args, settings: Settings, console: Console) -> int:
         "SELECT recipient, any_value(mode), count(DISTINCT alert_id) FILTER (WHERE outcome = 'sent') "
         "FROM alerted GROUP BY recipient")[1]}
     recipients: list[tuple] = [
-        (r.email, r.mode, outbox.waiting_for(store, r), history.get(r.email, (r.mode, 0))[1],
+        (r.key, r.mode, outbox.waiting_for(store, r), history.get(r.key, (r.mode, 0))[1],
          "after each run" if r.mode == "immediate" else f"{r.digest_at} {r.timezone}")
         for r in alerts.recipients]
-    configured = {r.email for r in alerts.recipients}
+    configured = {r.key for r in alerts.recipients}
     recipients += [(email, mode, None, sent, "not configured")
                    for email, (mode, sent) in sorted(history.items()) if email not in configured]
     rows_as("table", ["recipient", "mode", "waiting", "sent", "schedule"],
