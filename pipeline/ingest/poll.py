@@ -2,7 +2,8 @@
 into events. Planning reads the store; polling only returns events.
 
 Polls are conditional (ETag, Last-Modified) and a body whose hash has not changed
-is not parsed again, so most polls of a quiet feed cost one small request.
+is not parsed again, so most polls of a quiet feed cost one small request. A feed's URL
+may name a news sitemap or a sitemap index instead (`sitemaps.py`).
 """
 
 from __future__ import annotations
@@ -12,13 +13,15 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Sequence
+from urllib.parse import urljoin
 
 from pipeline.core import events as ev
 from pipeline.core.config import Feed
 from pipeline.core.settings import Settings
 from pipeline.ingest.feeds import articles, parse_feed
 from pipeline.ingest.net import Fetcher, FetchError, Response
+from pipeline.ingest.sitemaps import index_children, parse_sitemap
 from pipeline.store import Store
 
 SUMMARY_CHARS = 1000
@@ -101,8 +104,10 @@ def _retry_after(value: str, since: datetime) -> timedelta | None:
         return None
 
 
-def poll_events(plan: PollPlan, response: Response, at: datetime) -> list[ev.Event]:
-    """The events one answer to a poll means."""
+def poll_events(plan: PollPlan, response: Response, at: datetime,
+                children: Sequence[Response] = ()) -> list[ev.Event]:
+    """The events one answer to a poll means (with, for a sitemap index, the answers
+    for the sitemaps it lists)."""
     common = {"url": plan.url, "feed_url": plan.feed_url or plan.url,
               "final_url": response.url, "moved_to": response.moved_to,
               "status": response.status,
@@ -112,11 +117,12 @@ def poll_events(plan: PollPlan, response: Response, at: datetime) -> list[ev.Eve
     if response.status == 304:
         return [ev.feed_polled(plan.feed_id, plan.poll_no, at, not_modified=True, entries=None,
                                content_sha256=plan.content_sha256, **common)]
-    digest = hashlib.sha256(response.body).hexdigest()
+    digest = hashlib.sha256(b"".join([response.body, *(c.body for c in children)])).hexdigest()
     if digest == plan.content_sha256:
         return [ev.feed_polled(plan.feed_id, plan.poll_no, at, not_modified=True, entries=None,
                                content_sha256=digest, bytes=len(response.body), **common)]
-    feed = parse_feed(response.body, response.url, response.headers.get("content-type"))
+    feed = parse_sitemap(response.body, [c.body for c in children]) \
+        or parse_feed(response.body, response.url, response.headers.get("content-type"))
     if not feed.entries and not feed.version:
         return [ev.feed_poll_failed(plan.feed_id, plan.poll_no, at, url=plan.url,
                                     status=response.status, error_class="not_a_feed",
@@ -157,7 +163,11 @@ async def _poll(plans: list[PollPlan], settings: Settings, clock: Callable[[], d
             try:
                 response = await fetcher.get(plan.url, headers=_conditional_headers(plan),
                                              max_bytes=settings.max_feed_bytes)
-                events = poll_events(plan, response, clock())
+                # a sitemap index: the sitemaps it lists, all of them or the poll fails
+                children = [await fetcher.get(urljoin(response.url, child),
+                                              max_bytes=settings.max_feed_bytes)
+                            for child in index_children(response.body)] if response.status == 200 else []
+                events = poll_events(plan, response, clock(), children)
             except FetchError as error:
                 events = [failure_event(plan, error, clock())]
             except Exception as error:  # a document no parser expected: record it, go on

@@ -150,7 +150,7 @@ def _parser() -> argparse.ArgumentParser:
                 (common,))
     p.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
     feeds = sub.add_parser("feeds", help="feeds in and out as OPML, the list feed readers "
-                           "import and export")
+                           "import and export; a site's feeds found")
     feed_commands = feeds.add_subparsers(required=True, metavar="ACTION")
     p = feed_commands.add_parser("import", parents=[common, configs], help="add the feeds of an OPML file "
                                  "that the feeds file lacks, at its end (its comments and ids stay)")
@@ -160,6 +160,11 @@ def _parser() -> argparse.ArgumentParser:
                                  "a folder per country")
     p.set_defaults(command="_feeds_export")
     p.add_argument("--out", type=output_file, help="write to this file (default: standard output)")
+    p = feed_commands.add_parser("discover", parents=[common, configs], help="the feeds and news sitemaps "
+                                 "of a site, from one of its pages")
+    p.set_defaults(command="_feeds_discover")
+    p.add_argument("url", help="a page of the site (its home page, a section), or a feed")
+    p.add_argument("--add", action="store_true", help="add the feeds found that the feeds file lacks")
     topics = sub.add_parser("topics", help="check topic rules against labelled texts, or "
                             "backtest them on the stored articles")
     topic_commands = topics.add_subparsers(required=True, metavar="ACTION")

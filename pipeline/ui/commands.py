@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -392,6 +393,31 @@ def _feeds_import(args, settings: Settings, console: Console) -> int:
     for where, why in done.invalid:
         console.print(f"  invalid {where}: {why}", highlight=False, soft_wrap=True)
     return 1 if done.invalid else 0
+
+
+def _feeds_discover(args, settings: Settings, console: Console) -> int:
+    from pipeline.core.config import default_path
+    from pipeline.ingest.discover import discover
+    from pipeline.ingest.feedsfile import add_feeds
+    from pipeline.ingest.net import FetchError
+    if not re.match(r"^https?://[^/\s]+", args.url):
+        raise CommandError(f"not an http:// or https:// URL: {args.url}")
+    try:
+        found = discover(args.url, settings)
+    except FetchError as error:
+        raise CommandError(f"cannot fetch {args.url}: {error}") from None
+    rows_as("table", ["url", "kind", "title", "entries", "found in"],
+            [(f.url, f.kind, f.title, f.entries, f.via) for f in found], console,
+            title=f"Feeds of {args.url}")
+    if not found:
+        console.print("no feed found: the site may publish none, or name it nowhere a reader looks")
+        return 1
+    if args.add:
+        target = settings.feeds or default_path("feeds")
+        done = add_feeds(target, [(f.url, f.title) for f in found])
+        console.print(f"{len(done.added)} feeds added to {target}, {len(done.skipped)} already there",
+                      highlight=False, soft_wrap=True)
+    return 0
 
 
 def _feeds_export(args, settings: Settings, console: Console) -> int:
