@@ -42,6 +42,13 @@ def random_log(rng: random.Random) -> list[ev.Event]:
     polls: dict[str, list[ev.Event]] = {}
     for f in ("f1", "f2", "f3"):
         mine = []
+        after = None  # f3 is never described: a feed of an old feeds file
+        for k in range(rng.randint(1, 3) if f != "f3" else 0):
+            configured = ev.feed_configured(f, when(k * 7), after, name=f"F {k}",
+                                            country=rng.choice(["PE", "BO", None]), language="es",
+                                            kind=rng.choice(["national", "regional", None]))
+            mine.append(configured)
+            after = configured.event_id
         for n in range(1, rng.randint(1, 5) + 1):
             if rng.random() < 0.7:
                 mine.append(ev.feed_polled(f, n, when(n * 6), url=f"https://{f}.org/rss",

@@ -38,12 +38,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+SOURCE_KINDS = ("national", "regional", "wire", "state-owned", "international")
+
+
 class Feed(_Strict):
+    """A feed (or a news sitemap) and what its outlet is: the country it reports from (ISO
+    3166 code), its language, and its kind, so that "nothing from Bolivia" can be told
+    from "no Bolivian outlet read"."""
     id: str = Field(pattern=_ID)
     url: str
     name: str | None = None
-    language: str | None = None
-    country: str | None = None
+    language: str | None = Field(default=None, pattern=r"^[a-z]{2,3}(-[A-Za-z]{2,4})?$")
+    country: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
+    kind: Literal["national", "regional", "wire", "state-owned", "international"] | None = None
+
+    @property
+    def source(self) -> dict:
+        """What the feeds file says about the outlet, as `FeedConfigured` records it."""
+        return {"name": self.name, "country": self.country, "language": self.language,
+                "kind": self.kind}
 
     @field_validator("url")
     @classmethod

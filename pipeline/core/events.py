@@ -17,6 +17,7 @@ SCHEMA_VERSION = 1
 
 FEED_POLLED = "FeedPolled"
 FEED_POLL_FAILED = "FeedPollFailed"
+FEED_CONFIGURED = "FeedConfigured"
 ARTICLE_DISCOVERED = "ArticleDiscovered"
 ARTICLE_FETCHED = "ArticleFetched"
 ARTICLE_FETCH_FAILED = "ArticleFetchFailed"
@@ -31,7 +32,7 @@ ALERT_SENT = "AlertSent"
 ALERT_FAILED = "AlertFailed"
 
 EVENT_TYPES = (
-    FEED_POLLED, FEED_POLL_FAILED, ARTICLE_DISCOVERED, ARTICLE_FETCHED,
+    FEED_CONFIGURED, FEED_POLLED, FEED_POLL_FAILED, ARTICLE_DISCOVERED, ARTICLE_FETCHED,
     ARTICLE_FETCH_FAILED, ARTICLE_EXTRACTED, ARTICLE_EXTRACTION_FAILED,
     TOPIC_MATCHED, TOPIC_UNMATCHED, STORY_CLUSTERED, ALERT_DECIDED, ALERT_CLAIMED, ALERT_SENT,
     ALERT_FAILED,
@@ -70,6 +71,14 @@ def _event(type_: str, key: tuple, stream: str, at: datetime, payload: dict, **l
 # that succeeded and one that failed can never both be recorded for one number.
 def poll_key(feed_id: str, poll_no: int) -> tuple:
     return ("poll", feed_id, poll_no)
+
+
+def feed_configured(feed_id: str, at: datetime, after: str | None, **payload) -> Event:
+    """What the feeds file says about a feed (name, country, language, kind), recorded
+    when it first differs from what was recorded last (`after`: that event's id, so that
+    a change back to an earlier description is a fact of its own)."""
+    return _event(FEED_CONFIGURED, ("configured", feed_id, after, sorted(payload.items())),
+                  f"feed:{feed_id}", at, {"after": after, **payload}, feed_id=feed_id)
 
 
 def feed_polled(feed_id: str, poll_no: int, at: datetime, **payload) -> Event:

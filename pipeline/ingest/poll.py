@@ -48,11 +48,16 @@ class PollPlan:
     last_modified: str | None = None
     content_sha256: str | None = None
     feed_url: str | None = None     # as the feeds file says, when `url` is where it moved
+    # what the feeds file says of the outlet, when it differs from what was recorded last
+    # (recorded with the poll as FeedConfigured), and the id of that last record
+    source: dict | None = None
+    source_after: str | None = None
 
 
 def plan_polls(store: Store, feeds: Iterable[Feed], now: datetime) -> tuple[list[PollPlan], list[Waiting]]:
     """The polls due now, and the feeds that wait (backing off, or retired)."""
     history = {row["feed_id"]: row for row in store.rows("plan_polls")}
+    described = {row["feed_id"]: row for row in store.rows("feed_sources")}
     plans, waiting = [], []
     for feed in feeds:
         row = history.get(feed.id, {})
@@ -65,11 +70,14 @@ def plan_polls(store: Store, feeds: Iterable[Feed], now: datetime) -> tuple[list
         url = moved or feed.url
         # Validators belong to the URL that gave them.
         same_url = url in (row.get("url"), row.get("final_url"))
+        last = described.get(feed.id, {})
+        changed = {k: last.get(k) for k in feed.source} != feed.source
         plans.append(PollPlan(
             feed.id, url, (row.get("polls") or 0) + 1,
             row.get("etag") if same_url else None,
             row.get("last_modified") if same_url else None,
-            row.get("content_sha256") if same_url else None, feed_url=feed.url))
+            row.get("content_sha256") if same_url else None, feed_url=feed.url,
+            source=feed.source if changed else None, source_after=last.get("event_id")))
     return plans, waiting
 
 
@@ -173,6 +181,9 @@ async def _poll(plans: list[PollPlan], settings: Settings, clock: Callable[[], d
             except Exception as error:  # a document no parser expected: record it, go on
                 events = [failure_event(plan, FetchError("feed_error", f"{type(error).__name__}: "
                                                          f"{error}"), clock())]
+            if plan.source is not None:
+                events.insert(0, ev.feed_configured(plan.feed_id, clock(), plan.source_after,
+                                                    **plan.source))
             done(plan, events)
         await asyncio.gather(*(one(plan) for plan in plans))
 

@@ -169,6 +169,10 @@ def _status(args, settings: Settings, console: Console) -> int:
                               "articles_7d, usual_7d FROM feeds WHERE state <> 'ok' OR volume_low "
                               "OR moved_to IS NOT NULL ORDER BY feed_id")
     rows_as("table", columns, rows, console, title="Feeds in trouble (see the feeds view)")
+    columns, rows = store.sql("SELECT country, feeds, failing, usual_7d FROM country_health "
+                              "WHERE quiet ORDER BY country")
+    rows_as("table", columns, rows, console,
+            title="Countries gone quiet: no article from any of their outlets in 7 days")
     # those the alerts file names, and those the log has alerts for (the data may have
     # been made with another alerts file: the demo's, or last year's)
     from pipeline.core.config import load_alerts

@@ -72,6 +72,7 @@ def write(store: Store, topics: TopicsFile, out: Path, now: datetime,
                     "countries": [c for c in countries if c["topic"] == t]} for t in ids],
         "together": store.rows("report_together", span),
         "latency": store.rows("report_latency", span),
+        "sources": store.rows("report_sources", span),
         "feeds": store.sql("SELECT feed_id, state, failure_streak, last_success_at, last_error "
                            "FROM feeds WHERE state <> 'ok' ORDER BY feed_id")[1],
         "feeds_ok": store.sql("SELECT count(*) FROM feeds WHERE state = 'ok'")[1][0][0],

@@ -90,6 +90,12 @@ CREATE TABLE IF NOT EXISTS feed_state (
 -- feed_daily: articles each feed brought, per day they were discovered.
 CREATE TABLE IF NOT EXISTS feed_daily (feed_id VARCHAR, day DATE, articles BIGINT);
 
+-- feed_source: what the feeds file said about each feed's outlet, as last recorded.
+CREATE TABLE IF NOT EXISTS feed_source (
+    feed_id VARCHAR, event_id VARCHAR, seq BIGINT, configured_at TIMESTAMPTZ, name VARCHAR,
+    country VARCHAR, language VARCHAR, kind VARCHAR
+);
+
 -- alert_items: what each decided alert is about, item by item.
 CREATE TABLE IF NOT EXISTS alert_items (
     alert_id VARCHAR, recipient VARCHAR, mode VARCHAR, article_id VARCHAR, topic VARCHAR,

@@ -1,0 +1,11 @@
+-- apply_9_sources: the latest FeedConfigured of each feed into feed_source.
+
+CREATE OR REPLACE TEMP TABLE d_source AS
+SELECT feed_id, event_id, seq, occurred_at AS configured_at, payload->>'name' AS name,
+       payload->>'country' AS country, payload->>'language' AS language, payload->>'kind' AS kind
+FROM new_events WHERE type = 'FeedConfigured'
+QUALIFY row_number() OVER (PARTITION BY feed_id ORDER BY seq DESC) = 1;
+
+DELETE FROM feed_source WHERE feed_id IN (SELECT feed_id FROM d_source);
+
+INSERT INTO feed_source SELECT * FROM d_source;
