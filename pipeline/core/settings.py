@@ -46,6 +46,12 @@ class Settings(BaseModel):
     lock_wait: PositiveSeconds = 120.0  # seconds to wait for another process's lock: longer
                                         # than an ad-hoc query may run (`newsmon sql`, 30 s)
     max_extract_bytes: Positive = 5_000_000  # bigger pages are not handed to the extractor
+    # each feed polled at its own pace (ingest/schedule.py) instead of at every run:
+    # `newsmon watch` always; the Airflow DAGs when set, to run them every few minutes
+    paced: bool = False
+    poll_shortest: PositiveSeconds = 300.0    # seconds: the busiest feed's interval
+    poll_longest: PositiveSeconds = 43_200.0  # seconds: the quietest feed's
+    poll_budget: PositiveSeconds | None = None  # polls an hour in all; default one a feed
     # how much one mapped Airflow task takes: smaller batches spread over more workers
     poll_batch: Positive = 50           # feeds per poll task
     article_batch: Positive = 100       # articles per process task

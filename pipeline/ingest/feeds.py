@@ -43,6 +43,7 @@ class ParsedFeed:
     language: str | None
     bozo: str | None            # why the document is not well-formed, if it is not
     entries: tuple[Entry, ...]
+    ttl_minutes: int | None = None  # RSS <ttl>: how long the feed may be cached
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         language=feed.get("language") or None,
         bozo=f"{type(bozo).__name__}: {bozo}" if bozo else None,
         entries=tuple(_entry(e) for e in parsed.get("entries", [])),
+        ttl_minutes=int(feed["ttl"]) if str(feed.get("ttl", "")).strip().isdigit() else None,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -21,6 +22,7 @@ from pipeline.core.config import Feed
 from pipeline.core.settings import Settings
 from pipeline.ingest.feeds import articles, parse_feed
 from pipeline.ingest.net import Fetcher, FetchError, Response
+from pipeline.ingest.schedule import SCHEDULED, Rate, Schedule, intervals
 from pipeline.ingest.sitemaps import index_children, parse_sitemap
 from pipeline.store import Store
 
@@ -54,14 +56,21 @@ class PollPlan:
     source_after: str | None = None
 
 
-def plan_polls(store: Store, feeds: Iterable[Feed], now: datetime) -> tuple[list[PollPlan], list[Waiting]]:
-    """The polls due now, and the feeds that wait (backing off, or retired)."""
+def plan_polls(store: Store, feeds: Iterable[Feed], now: datetime,
+               schedule: Schedule | None = None) -> tuple[list[PollPlan], list[Waiting]]:
+    """The polls due now, and the feeds that wait (backing off, or retired; given a
+    `schedule`, also those polled recently enough for their pace, `schedule.py`)."""
+    feeds = list(feeds)
     history = {row["feed_id"]: row for row in store.rows("plan_polls")}
     described = {row["feed_id"]: row for row in store.rows("feed_sources")}
+    paces = _paces(store, feeds, now, schedule) if schedule else {}
     plans, waiting = [], []
     for feed in feeds:
         row = history.get(feed.id, {})
         until, kind, reason = next_poll(row, now)
+        if until is None and feed.id in paces and row.get("last_ok"):
+            until, kind = row["last_at"] + paces[feed.id], SCHEDULED
+            reason = f"polled every {_minutes(paces[feed.id])} for its pace"
         if until is not None and until > now:
             waiting.append(Waiting(feed.id, until, reason, kind))
             continue
@@ -79,6 +88,24 @@ def plan_polls(store: Store, feeds: Iterable[Feed], now: datetime) -> tuple[list
             row.get("content_sha256") if same_url else None, feed_url=feed.url,
             source=feed.source if changed else None, source_after=last.get("event_id")))
     return plans, waiting
+
+
+def _paces(store: Store, feeds: list[Feed], now: datetime, schedule: Schedule) -> dict[str, timedelta]:
+    """Each feed's interval between successful polls, from its last week's polls."""
+    found = {r["feed_id"]: r for r in store.rows("poll_rates", {"now": now})}
+    rates: dict[str, Rate | None] = {}
+    for feed in feeds:
+        r = found.get(feed.id)
+        rates[feed.id] = None if r is None else Rate(
+            r["polls"], int(r["found"] or 0), r["last_at"] - r["first_at"],
+            r["last_entries"] if (r["last_entries"] or 0) >= 0 else None, r["last_new"],
+            timedelta(seconds=r["hint_s"]) if r["hint_s"] else None)
+    return intervals(rates, schedule)
+
+
+def _minutes(span: timedelta) -> str:
+    minutes = round(span / timedelta(minutes=1))
+    return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.1f} h"
 
 
 def next_poll(row: dict, now: datetime) -> tuple[datetime | None, str, str]:
@@ -122,6 +149,7 @@ def poll_events(plan: PollPlan, response: Response, at: datetime,
               "elapsed_ms": response.elapsed_ms,
               "etag": response.headers.get("etag") or plan.etag,
               "last_modified": response.headers.get("last-modified") or plan.last_modified}
+    common["hint_s"] = _max_age(response.headers.get("cache-control"))
     if response.status == 304:
         return [ev.feed_polled(plan.feed_id, plan.poll_no, at, not_modified=True, entries=None,
                                content_sha256=plan.content_sha256, **common)]
@@ -136,6 +164,8 @@ def poll_events(plan: PollPlan, response: Response, at: datetime,
                                     status=response.status, error_class="not_a_feed",
                                     detail=feed.bozo or "no feed found in the document",
                                     attempt=1)]
+    if feed.ttl_minutes and not common["hint_s"]:
+        common["hint_s"] = feed.ttl_minutes * 60
     polled = ev.feed_polled(plan.feed_id, plan.poll_no, at, not_modified=False,
                             entries=len(feed.entries), content_sha256=digest,
                             bytes=len(response.body), title=feed.title, version=feed.version,
@@ -146,6 +176,12 @@ def poll_events(plan: PollPlan, response: Response, at: datetime,
         summary=a.summary[:SUMMARY_CHARS], published=a.published,
         published_raw=a.published_raw) for a in articles(plan.feed_id, feed)]
     return [polled, *found]
+
+
+def _max_age(cache_control: str | None) -> int | None:
+    """Cache-Control's max-age, in seconds."""
+    found = re.search(r"\bmax-age\s*=\s*\"?(\d+)", cache_control or "", re.I)
+    return int(found.group(1)) if found else None
 
 
 def failure_event(plan: PollPlan, error: FetchError, at: datetime) -> ev.Event:

@@ -19,6 +19,7 @@ from pipeline.core.config import load_feeds
 from pipeline.core.settings import Settings
 from pipeline.ingest.articles import ArticlePlan, plan_articles
 from pipeline.ingest.poll import PollPlan, plan_polls, poll_feeds
+from pipeline.ingest.schedule import schedule_for
 from pipeline.runs.context import Context, Report, utc_now
 from pipeline.runs.cycle import alert_stage, cluster_stage, process_articles
 from pipeline.store import LakeStore, arrow, open_store
@@ -46,7 +47,8 @@ def stage_path(settings: Settings, run_id: str, name: str) -> Path:
 
 
 def plan_poll_batches(settings: Settings, clock: Clock = utc_now) -> list[list[dict]]:
-    plans, _waiting = plan_polls(open_store(settings), load_feeds(settings.feeds).feeds, clock())
+    plans, _waiting = plan_polls(open_store(settings), load_feeds(settings.feeds).feeds, clock(),
+                                 schedule_for(settings))
     return _batches([asdict(p) for p in plans], settings.poll_batch)
 
 

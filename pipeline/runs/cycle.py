@@ -22,6 +22,7 @@ from pipeline.core.settings import Settings
 from pipeline.extract.pool import ExtractionPool, warm_up_workers
 from pipeline.ingest.articles import ArticlePlan, fetch_articles, plan_articles
 from pipeline.ingest.poll import plan_polls, poll_feeds
+from pipeline.ingest.schedule import schedule_for
 from pipeline.runs.context import Context, Report
 from pipeline.stories.stage import Clustering
 from pipeline.topics.definitions import TopicsFile
@@ -34,7 +35,7 @@ def commit(ctx: Context, events: list[ev.Event], report: Report) -> None:
 
 
 def poll_stage(ctx: Context, report: Report) -> None:
-    plans, waiting = plan_polls(ctx.store, ctx.feeds.feeds, ctx.clock())
+    plans, waiting = plan_polls(ctx.store, ctx.feeds.feeds, ctx.clock(), schedule_for(ctx.settings))
     report.waiting += waiting
     ctx.progress.start("poll", len(plans))
     events = poll_feeds(plans, ctx.settings, ctx.clock,

@@ -88,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
                    "settings point a run at them (to run the Airflow DAGs on the demo corpus)")
     command("run", "_run", "one full cycle on the configured feeds: poll, fetch, extract, tag, alert",
             (common, configs))
+    p = command("watch", "_watch", "run continuously: a cycle every minute, each feed polled at "
+                "its own pace, immediate alerts as matches come; Ctrl-C stops after the cycle",
+                (common, configs))
+    p.add_argument("--every", type=count, default=60, metavar="SECONDS",
+                   help="seconds from the start of one cycle to the next (default 60)")
+    p.add_argument("--cycles", type=count, help="stop after this many cycles (default: until stopped)")
     command("poll", "_poll", "poll the configured feeds and record what they list",
             (common, configs))
     command("process", "_process", "fetch, extract and tag the articles not fetched yet",

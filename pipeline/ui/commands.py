@@ -82,6 +82,32 @@ def _run(args, settings: Settings, console: Console) -> int:
     return _every_feed_failed(report)
 
 
+def _watch(args, settings: Settings, console: Console) -> int:
+    from datetime import timedelta
+
+    from pipeline.runs.context import Context, utc_now
+    from pipeline.runs.watch import Stop, watch
+    settings = settings.with_(paced=True)
+    store = _store(settings)
+
+    def each(ctx: Context, report: Report) -> None:
+        a = report.appended
+        console.print(f"{utc_now():%Y-%m-%d %H:%M:%S} {ctx.run_id}: {report.feeds_polled} feeds polled "
+                      f"({a[ev.FEED_POLL_FAILED]} failed), {a[ev.ARTICLE_DISCOVERED]} new articles, "
+                      f"{a[ev.ARTICLE_EXTRACTED]} extracted, {sum(report.matches.values())} matches, "
+                      f"{a[ev.ALERT_SENT]} alerts sent", highlight=False, soft_wrap=True)
+        for note in report.notes:
+            console.print(f"  {note}", highlight=False, soft_wrap=True)
+
+    with Stop(lambda said: console.print(said, highlight=False)) as stop:
+        console.print(f"watching {store.path}: a cycle every {args.every} s; Ctrl-C stops after the "
+                      "cycle under way", highlight=False, soft_wrap=True)
+        cycles = watch(lambda: Context.open(settings, "watch", store=store), timedelta(seconds=args.every),
+                       stop.event, each, args.cycles)
+    console.print(f"stopped after {cycles} cycles", highlight=False)
+    return 0
+
+
 def _stage(name: str):
     """A command that runs one stage of `runs/cycle.py` (by its name there)."""
     def run(args, settings: Settings, console: Console) -> int:

@@ -14,6 +14,7 @@ from rich.text import Text
 
 from pipeline.core import events as ev
 from pipeline.core.text import day_shown, visible
+from pipeline.ingest.schedule import SCHEDULED
 from pipeline.ui.tables import cells, emit, framed, print_table
 
 if TYPE_CHECKING:  # types only: importing them costs every command a quarter second
@@ -95,6 +96,10 @@ def feeds_in_trouble(console: Console, report: Report) -> None:
         groups.setdefault(wait.kind or wait.reason, []).append(wait)
     for kind, waits in groups.items():
         first = min(w.until for w in waits)
+        if kind == SCHEDULED:  # no trouble: polled recently enough for how often they publish
+            console.print(f"{len(waits)} feeds {kind}; the next is due {first:%Y-%m-%d %H:%M} UTC",
+                          style="dim", highlight=False)
+            continue
         console.print(Text.assemble(
             ("feeds waiting:", "yellow"), f" {len(waits)} {kind}, not polled this run: "
             f"{_named(w.feed_id for w in waits)}; the first is due {first:%Y-%m-%d %H:%M} UTC"),

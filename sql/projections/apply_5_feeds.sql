@@ -21,7 +21,7 @@ SELECT p.event_key, p.event_id, p.seq, p.feed_id, (p.payload->>'poll_no')::INTEG
        p.payload->>'error_class', p.payload->>'detail', (p.payload->>'elapsed_ms')::INTEGER,
        p.payload->>'url', p.payload->>'feed_url', p.payload->>'final_url', p.payload->>'moved_to',
        p.payload->>'etag', p.payload->>'last_modified', p.payload->>'content_sha256',
-       p.payload->>'retry_after', p.run_id
+       p.payload->>'retry_after', p.run_id, (p.payload->>'hint_s')::INTEGER
 FROM d_polls AS p
 LEFT JOIN (SELECT poll_key, count(*) AS n FROM article_state
            WHERE poll_key IN (SELECT event_key FROM d_polls) GROUP BY poll_key) AS found

@@ -72,7 +72,8 @@ CREATE TABLE IF NOT EXISTS poll_log (
     entries INTEGER, new_entries BIGINT, error_class VARCHAR, detail VARCHAR,
     elapsed_ms INTEGER, url VARCHAR, feed_url VARCHAR, final_url VARCHAR, moved_to VARCHAR,
     etag VARCHAR, last_modified VARCHAR, content_sha256 VARCHAR, retry_after VARCHAR,
-    run_id VARCHAR
+    run_id VARCHAR,
+    hint_s INTEGER  -- how long the server said its answer stays fresh (max-age, RSS ttl)
 );
 
 -- feed_state: one row per feed ever polled: its health, and what the next poll needs.
