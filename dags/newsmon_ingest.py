@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timedelta
 
 from airflow.sdk import dag, task
@@ -31,7 +32,10 @@ parallel batches, and appends every fact to the event store (`NEWSMON_DB` or the
 
 @dag(
     dag_id="newsmon_ingest",
-    schedule="@hourly",  # busy feeds drop items off their end between daily polls
+    # hourly: busy feeds drop items off their end between daily polls. With each feed at its
+    # own pace (NEWSMON_PACED=1), every few minutes: NEWSMON_INGEST_SCHEDULE="*/5 * * * *";
+    # max_active_runs keeps a run from starting while the last goes on.
+    schedule=os.environ.get("NEWSMON_INGEST_SCHEDULE") or "@hourly",
     start_date=datetime(2026, 1, 1),
     catchup=False,
     max_active_runs=1,

@@ -34,8 +34,9 @@ def demo_runs(tmp_path_factory):
 def test_the_demo_records_every_kind_of_fact(demo_runs):
     store, first, *_ = demo_runs
     types = {row[0] for row in store.sql("SELECT DISTINCT type FROM events")[1]}
-    # TopicUnmatched comes only from re-tagging under changed rules.
-    assert types == set(ev.EVENT_TYPES) - {ev.TOPIC_UNMATCHED}
+    # TopicUnmatched comes only from re-tagging under changed rules, FeedSubscribed from
+    # `newsmon serve` (WebSub).
+    assert types == set(ev.EVENT_TYPES) - {ev.TOPIC_UNMATCHED, ev.FEED_SUBSCRIBED}
     assert set(first.matches) == {"china-acquisitions", "iran-ties", "puno-protests"}
 
 

@@ -33,8 +33,10 @@ def test_busy_feeds_are_polled_often_quiet_ones_rarely_within_the_hourly_budget(
     rates |= {f"new{i}": None for i in range(5)}
     chosen = intervals(rates, Schedule())
     assert per_hour(chosen) <= len(rates) + 1e-6  # no more polls than hourly runs make
-    assert chosen["busy0"] < timedelta(minutes=10) < chosen["daily0"] < chosen["weekly0"]
-    assert chosen["silent0"] == Schedule().longest and chosen["new0"] == FIRST
+    assert chosen["busy0"] < timedelta(minutes=10) < chosen["daily0"] < chosen["weekly0"] < chosen["silent0"]
+    assert chosen["new0"] == FIRST
+    # a week without an article is not forever: looked at within hours, not every 12
+    assert chosen["silent0"] < Schedule().longest / 2
     # between the bounds whatever the budget
     tight = intervals(rates, Schedule(budget=10))
     assert all(Schedule().shortest <= w <= Schedule().longest for w in tight.values())
@@ -103,7 +105,7 @@ def test_watch_runs_cycles_and_a_signal_stops_it_after_the_cycle_with_nothing_lo
     assert watching.returncode == 0, err[-2000:]
     cycles = [line for line in lines if "feeds polled" in line]
     assert " 10 feeds polled" in cycles[0] and " 0 feeds polled" in cycles[1]  # not due again yet
-    assert "SIGTERM: finishing this cycle" in out and "stopped after" in out
+    assert "SIGTERM: finishing what is under way" in out and "stopped after" in out
     from pipeline.store import FileStore
     store = FileStore(db)
     total, distinct = store.sql("SELECT count(*), count(DISTINCT event_id) FROM events")[1][0]
@@ -111,3 +113,18 @@ def test_watch_runs_cycles_and_a_signal_stops_it_after_the_cycle_with_nothing_lo
     extracted = store.sql("SELECT count(*), count(DISTINCT article_id) FROM events "
                           "WHERE type = 'ArticleExtracted'")[1][0]
     assert extracted[0] == extracted[1] > 30
+
+
+def test_a_feed_its_hub_pushes_is_polled_seldom_until_the_lease_lapses(store):
+    now = CLOCK()
+    feed = Feed(id="pushed", url="https://p.org/rss")
+    store.append([ev.feed_polled("pushed", 1, now - timedelta(hours=2), url=feed.url, status=200,
+                                 not_modified=False, entries=0),
+                  ev.feed_subscribed("pushed", now - timedelta(hours=2), "https://hub.example/",
+                                     feed.url, now + timedelta(hours=20))], "pushed")
+    plans, waiting = plan_polls(store, [feed], now, Schedule())
+    assert plans == [] and "WebSub" in waiting[0].reason
+    assert waiting[0].until == now - timedelta(hours=2) + Schedule().longest
+    # the lease has lapsed: polled at its pace again (a feed still learning: hourly)
+    later = now + timedelta(hours=21)
+    assert [p.feed_id for p in plan_polls(store, [feed], later, Schedule())[0]] == ["pushed"]

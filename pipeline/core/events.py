@@ -18,6 +18,7 @@ SCHEMA_VERSION = 1
 FEED_POLLED = "FeedPolled"
 FEED_POLL_FAILED = "FeedPollFailed"
 FEED_CONFIGURED = "FeedConfigured"
+FEED_SUBSCRIBED = "FeedSubscribed"
 ARTICLE_DISCOVERED = "ArticleDiscovered"
 ARTICLE_FETCHED = "ArticleFetched"
 ARTICLE_FETCH_FAILED = "ArticleFetchFailed"
@@ -32,7 +33,7 @@ ALERT_SENT = "AlertSent"
 ALERT_FAILED = "AlertFailed"
 
 EVENT_TYPES = (
-    FEED_CONFIGURED, FEED_POLLED, FEED_POLL_FAILED, ARTICLE_DISCOVERED, ARTICLE_FETCHED,
+    FEED_CONFIGURED, FEED_SUBSCRIBED, FEED_POLLED, FEED_POLL_FAILED, ARTICLE_DISCOVERED, ARTICLE_FETCHED,
     ARTICLE_FETCH_FAILED, ARTICLE_EXTRACTED, ARTICLE_EXTRACTION_FAILED,
     TOPIC_MATCHED, TOPIC_UNMATCHED, STORY_CLUSTERED, ALERT_DECIDED, ALERT_CLAIMED, ALERT_SENT,
     ALERT_FAILED,
@@ -79,6 +80,16 @@ def feed_configured(feed_id: str, at: datetime, after: str | None, **payload) ->
     a change back to an earlier description is a fact of its own)."""
     return _event(FEED_CONFIGURED, ("configured", feed_id, after, sorted(payload.items())),
                   f"feed:{feed_id}", at, {"after": after, **payload}, feed_id=feed_id)
+
+
+def feed_subscribed(feed_id: str, at: datetime, hub: str, topic: str, lease_until: datetime,
+                    **payload) -> Event:
+    """A WebSub hub confirmed a subscription to the feed (its verification of intent),
+    pushing new content to us until `lease_until`."""
+    return _event(FEED_SUBSCRIBED, ("subscribed", feed_id, hub, topic, lease_until.isoformat()),
+                  f"feed:{feed_id}", at, {"hub": hub, "topic": topic,
+                                          "lease_until": lease_until.isoformat(), **payload},
+                  feed_id=feed_id)
 
 
 def feed_polled(feed_id: str, poll_no: int, at: datetime, **payload) -> Event:

@@ -44,6 +44,8 @@ class ParsedFeed:
     bozo: str | None            # why the document is not well-formed, if it is not
     entries: tuple[Entry, ...]
     ttl_minutes: int | None = None  # RSS <ttl>: how long the feed may be cached
+    hub: str | None = None      # the WebSub hub the feed names (<link rel="hub">)
+    topic: str | None = None    # its own URL as it names it (rel="self"), the hub's topic
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,13 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
         bozo=f"{type(bozo).__name__}: {bozo}" if bozo else None,
         entries=tuple(_entry(e) for e in parsed.get("entries", [])),
         ttl_minutes=int(feed["ttl"]) if str(feed.get("ttl", "")).strip().isdigit() else None,
+        hub=_link(feed, "hub"), topic=_link(feed, "self"),
     )
+
+
+def _link(feed, rel: str) -> str | None:
+    found = next((link.get("href") for link in feed.get("links", []) if link.get("rel") == rel), None)
+    return found.strip() if found and re.match(r"^https?://", found.strip(), re.I) else None
 
 
 def _entry(e) -> Entry:

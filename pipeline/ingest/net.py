@@ -202,6 +202,24 @@ class Fetcher:
             except (httpx.HTTPError, OSError) as error:
                 raise FetchError("network", str(error) or type(error).__name__) from None
 
+    async def post(self, url: str, form: Mapping[str, str]) -> int:
+        """POST a form to `url` (a WebSub hub, which a feed names) through the same
+        address checks as a GET; the status of the answer."""
+        reason = refusal(url, self.settings)
+        if reason:
+            raise FetchError("blocked", reason)
+        assert self._client is not None, "use Fetcher as an async context manager"
+        try:
+            async with asyncio.timeout(self.settings.deadline):
+                answer = await self._client.post(url, data=dict(form))
+        except TimeoutError:
+            raise FetchError("timeout", f"no answer within {self.settings.deadline:g} s") from None
+        except SSRFProtectionError as error:
+            raise FetchError("blocked", str(error)) from None
+        except (httpx.HTTPError, OSError) as error:
+            raise FetchError("network", str(error) or type(error).__name__) from None
+        return answer.status_code
+
     async def _get(self, url: str, started: float, max_bytes: int, headers: Mapping[str, str],
                    accept: Callable[[str], bool] | None) -> Response:
         assert self._client is not None, "use Fetcher as an async context manager"

@@ -64,11 +64,16 @@ def plan_polls(store: Store, feeds: Iterable[Feed], now: datetime,
     history = {row["feed_id"]: row for row in store.rows("plan_polls")}
     described = {row["feed_id"]: row for row in store.rows("feed_sources")}
     paces = _paces(store, feeds, now, schedule) if schedule else {}
+    # pushed by a WebSub hub: polled as seldom as any feed, in case the pushes stop
+    pushed = {r["feed_id"] for r in store.rows("feed_leases", {"now": now})} if schedule else set()
     plans, waiting = [], []
     for feed in feeds:
         row = history.get(feed.id, {})
         until, kind, reason = next_poll(row, now)
-        if until is None and feed.id in paces and row.get("last_ok"):
+        if until is None and schedule and feed.id in pushed and row.get("last_ok"):
+            until, kind = row["last_at"] + schedule.longest, SCHEDULED
+            reason = "pushed by its WebSub hub; polled now and then all the same"
+        elif until is None and feed.id in paces and row.get("last_ok"):
             until, kind = row["last_at"] + paces[feed.id], SCHEDULED
             reason = f"polled every {_minutes(paces[feed.id])} for its pace"
         if until is not None and until > now:
@@ -140,9 +145,9 @@ def _retry_after(value: str, since: datetime) -> timedelta | None:
 
 
 def poll_events(plan: PollPlan, response: Response, at: datetime,
-                children: Sequence[Response] = ()) -> list[ev.Event]:
+                children: Sequence[Response] = (), pushed: bool = False) -> list[ev.Event]:
     """The events one answer to a poll means (with, for a sitemap index, the answers
-    for the sitemaps it lists)."""
+    for the sitemaps it lists). `pushed`: content a WebSub hub sent, taken as a poll."""
     common = {"url": plan.url, "feed_url": plan.feed_url or plan.url,
               "final_url": response.url, "moved_to": response.moved_to,
               "status": response.status,
@@ -166,6 +171,10 @@ def poll_events(plan: PollPlan, response: Response, at: datetime,
                                     attempt=1)]
     if feed.ttl_minutes and not common["hint_s"]:
         common["hint_s"] = feed.ttl_minutes * 60
+    if feed.hub:
+        common |= {"hub": feed.hub, "topic": feed.topic or plan.feed_url or plan.url}
+    if pushed:
+        common["pushed"] = True
     polled = ev.feed_polled(plan.feed_id, plan.poll_no, at, not_modified=False,
                             entries=len(feed.entries), content_sha256=digest,
                             bytes=len(response.body), title=feed.title, version=feed.version,

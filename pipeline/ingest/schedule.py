@@ -23,6 +23,7 @@ from pipeline.core.settings import Settings
 FIRST = timedelta(hours=1)      # until a feed's polls have told its rate
 HINT_CAP = timedelta(hours=1)   # a server's max-age or ttl is honoured up to this
 HOUR = timedelta(hours=1)
+PRIOR = timedelta(days=1)       # a rate is counted as if one article came in a day more
 SCHEDULED = "not due yet at their pace"  # why a feed paced so waits (`poll.Waiting.kind`)
 
 
@@ -45,10 +46,12 @@ class Rate:
 
     @property
     def per_hour(self) -> float | None:
-        """Articles an hour; None while two polls have not told it."""
+        """Articles an hour, as if a day before the week watched had brought one: a feed
+        silent for a few hours is not yet a feed silent for good, and is not left for the
+        longest wait on so little. None while two polls have not told anything."""
         if self.polls < 2 or self.watched <= timedelta(0):
             return None
-        return self.found / (self.watched / HOUR)
+        return (self.found + 1) / ((self.watched + PRIOR) / HOUR)
 
 
 def schedule_for(settings: Settings) -> Schedule | None:
@@ -62,16 +65,15 @@ def schedule_for(settings: Settings) -> Schedule | None:
 def intervals(rates: dict[str, Rate | None], schedule: Schedule) -> dict[str, timedelta]:
     """Each feed's time from its last successful poll to its next: the budget (polls an
     hour) shared so that each feed's share grows with the square root of its rate;
-    feeds still learning get `FIRST`, silent ones the longest wait."""
+    feeds still learning get `FIRST`."""
     budget = schedule.budget if schedule.budget is not None else float(len(rates))
     learning = [f for f, r in rates.items() if r is None or r.per_hour is None]
-    silent = [f for f, r in rates.items() if r is not None and r.per_hour == 0]
     roots = {f: math.sqrt(r.per_hour) for f, r in rates.items()
-             if r is not None and r.per_hour}
-    left = budget - len(learning) * (HOUR / FIRST) - len(silent) * (HOUR / schedule.longest)
+             if r is not None and r.per_hour is not None}
+    left = budget - len(learning) * (HOUR / FIRST)
     # interval_f = scale / root_f makes sum(1 / interval_f) = sum(roots) / scale = left
     scale = HOUR * sum(roots.values()) / left if left > 0 else schedule.longest
-    chosen = {f: FIRST for f in learning} | {f: schedule.longest for f in silent}
+    chosen: dict[str, timedelta] = {f: FIRST for f in learning}
     for feed, root in roots.items():
         rate = rates[feed]
         assert rate is not None

@@ -171,6 +171,13 @@ def run_cycle(ctx: Context) -> Report:
     report = Report()
     warm_up_workers()  # their start-up goes on while the feeds are polled
     poll_stage(ctx, report)
+    follow_up(ctx, report)
+    return report
+
+
+def follow_up(ctx: Context, report: Report) -> None:
+    """What new entries lead to, however they came (a poll, a WebSub push): fetch,
+    extract, tag, put in stories, alert."""
     # clustered after every commit, the last included, while the workers go on
     stories = clustering(ctx, report)
     process_stage(ctx, report, after_commit=stories)
@@ -179,4 +186,3 @@ def run_cycle(ctx: Context) -> Report:
     if report.held_offline:
         report.notes.append(f"{report.held_offline} articles on hosts outside "
                             "NEWSMON_ALLOW_HOSTS wait for a run that is not offline")
-    return report

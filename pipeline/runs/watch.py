@@ -11,20 +11,26 @@ at once, and what was committed before stays.
 from __future__ import annotations
 
 import signal
-import threading
 import time
 from datetime import timedelta
-from typing import Callable
+from typing import Callable, Protocol
 
 from pipeline.runs.context import Context, Report
 from pipeline.runs.cycle import run_cycle
 
 
 class Stop:
-    """Set by the first SIGINT or SIGTERM; the second is a KeyboardInterrupt."""
+    """Asked for by the first SIGINT or SIGTERM; the second is a KeyboardInterrupt.
+
+    Not a `threading.Event`: its `set` takes a lock, and a signal handler runs in the
+    main thread between any two bytecodes, perhaps while that same thread holds the
+    lock inside `Event.wait`; the handler would wait for itself for ever. Here the
+    handler only assigns a flag, and `wait` sleeps in short steps, looking at it."""
+
+    STEP = 0.1  # seconds between looks at the flag
 
     def __init__(self, said: Callable[[str], None]):
-        self.event, self.said = threading.Event(), said
+        self.asked, self.said = False, said
 
     def __enter__(self) -> "Stop":
         self.before = {s: signal.signal(s, self._asked) for s in (signal.SIGINT, signal.SIGTERM)}
@@ -35,14 +41,33 @@ class Stop:
             signal.signal(number, handler)
 
     def _asked(self, number, frame) -> None:
-        if self.event.is_set():
+        if self.asked:
             raise KeyboardInterrupt
-        self.event.set()
-        self.said(f"{signal.Signals(number).name}: finishing this cycle, then stopping "
+        self.asked = True
+        self.said(f"{signal.Signals(number).name}: finishing what is under way, then stopping "
                   "(again to stop at once)")
 
+    def is_set(self) -> bool:
+        return self.asked
 
-def watch(open_context: Callable[[], Context], every: timedelta, stop: threading.Event,
+    def set(self) -> None:
+        self.asked = True
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep `seconds`, or less once asked to stop; whether asked."""
+        end = time.monotonic() + seconds
+        while not self.asked and (left := end - time.monotonic()) > 0:
+            time.sleep(min(self.STEP, left))
+        return self.asked
+
+
+class Stopping(Protocol):
+    def is_set(self) -> bool: ...
+
+    def wait(self, seconds: float) -> bool: ...
+
+
+def watch(open_context: Callable[[], Context], every: timedelta, stop: Stopping,
           after_each: Callable[[Context, Report], None], cycles: int | None = None) -> int:
     """Run cycles until `stop` is set (or `cycles` have run); the number run."""
     done = 0

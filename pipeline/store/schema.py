@@ -20,7 +20,8 @@ VIEWS = ("feed_polls", "feeds", "articles", "mentions", "mentions_as_tagged", "s
          "matches", "alerted", "alert_latency", "sources", "source_daily", "country_health")
 # Every read model, in the order tables.sql creates them.
 TABLES = ("article_state", "mention_state", "match_log", "story_state", "poll_log", "feed_state",
-          "feed_daily", "feed_source", "alert_items", "alert_state", "run_log", "day_ingested", "topic_day")
+          "feed_daily", "feed_lease", "feed_source", "alert_items", "alert_state", "run_log",
+          "day_ingested", "topic_day")
 APPLY = tuple(sorted(p.stem for p in (data_dir("sql") / "projections").glob("apply_*.sql")))
 
 

@@ -88,6 +88,13 @@ def _parser() -> argparse.ArgumentParser:
                    "settings point a run at them (to run the Airflow DAGs on the demo corpus)")
     command("run", "_run", "one full cycle on the configured feeds: poll, fetch, extract, tag, alert",
             (common, configs))
+    p = command("serve", "_serve", "take WebSub pushes: subscribe to the hubs the feeds name and "
+                "record what they push as polls, then fetch, tag and alert", (common, configs))
+    p.add_argument("--listen", default="127.0.0.1:8700", metavar="HOST:PORT",
+                   help="where to answer hubs (default 127.0.0.1:8700)")
+    p.add_argument("--public-url", metavar="URL",
+                   help="how hubs reach this server (default http://HOST:PORT); callbacks are "
+                   "URL/websub/<feed id>")
     p = command("watch", "_watch", "run continuously: a cycle every minute, each feed polled at "
                 "its own pace, immediate alerts as matches come; Ctrl-C stops after the cycle",
                 (common, configs))

@@ -82,6 +82,37 @@ def _run(args, settings: Settings, console: Console) -> int:
     return _every_feed_failed(report)
 
 
+def _serve(args, settings: Settings, console: Console) -> int:
+    from pipeline.ingest.websub import key_for
+    from pipeline.runs.context import Context, utc_now
+    from pipeline.runs.serve import Subscriber, serve
+    from pipeline.runs.watch import Stop
+    host, _, port = args.listen.rpartition(":")
+    if not host or not port.isdigit():
+        raise CommandError(f"--listen needs HOST:PORT, not {args.listen!r}")
+    public = args.public_url or f"http://{args.listen}"
+    if not re.match(r"^https?://[^/\s]+", public):
+        raise CommandError(f"--public-url must be an http:// or https:// URL, not {public!r}")
+    store = _store(settings)
+    try:
+        key = key_for(settings.db)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+
+    def said(text: str) -> None:
+        console.print(f"{utc_now():%Y-%m-%d %H:%M:%S} {text}", highlight=False, soft_wrap=True)
+
+    subscriber = Subscriber(lambda: Context.open(settings, "serve", store=store), public, key, said, utc_now)
+    with Stop(said) as stop:
+        said(f"taking WebSub pushes at {public}/websub/<feed id> (listening on {args.listen}); "
+             "Ctrl-C stops")
+        try:
+            serve(subscriber, host, int(port), settings.max_feed_bytes, stop)
+        except OSError as error:
+            raise CommandError(f"cannot listen on {args.listen}: {error.strerror or error}") from None
+    return 0
+
+
 def _watch(args, settings: Settings, console: Console) -> int:
     from datetime import timedelta
 
@@ -103,7 +134,7 @@ def _watch(args, settings: Settings, console: Console) -> int:
         console.print(f"watching {store.path}: a cycle every {args.every} s; Ctrl-C stops after the "
                       "cycle under way", highlight=False, soft_wrap=True)
         cycles = watch(lambda: Context.open(settings, "watch", store=store), timedelta(seconds=args.every),
-                       stop.event, each, args.cycles)
+                       stop, each, args.cycles)
     console.print(f"stopped after {cycles} cycles", highlight=False)
     return 0
 

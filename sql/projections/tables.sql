@@ -91,6 +91,11 @@ CREATE TABLE IF NOT EXISTS feed_state (
 -- feed_daily: articles each feed brought, per day they were discovered.
 CREATE TABLE IF NOT EXISTS feed_daily (feed_id VARCHAR, day DATE, articles BIGINT);
 
+-- feed_lease: each feed's latest WebSub subscription a hub confirmed, and until when.
+CREATE TABLE IF NOT EXISTS feed_lease (
+    feed_id VARCHAR, hub VARCHAR, topic VARCHAR, lease_until TIMESTAMPTZ, subscribed_at TIMESTAMPTZ
+);
+
 -- feed_source: what the feeds file said about each feed's outlet, as last recorded.
 CREATE TABLE IF NOT EXISTS feed_source (
     feed_id VARCHAR, event_id VARCHAR, seq BIGINT, configured_at TIMESTAMPTZ, name VARCHAR,
