@@ -139,7 +139,7 @@ def run() -> list[tuple[str, str, str]]:
     for kind, count, per_hour in KINDS:
         p50, p95 = _quantiles(paced["by_kind"][kind])
         h50, h95 = _quantiles(hourly["by_kind"][kind])
-        rows.append((f"{kind} feeds ({count}, {per_hour:g} an hour): minutes to discovery, median",
+        rows.append((f"{kind} feeds ({count}, {per_hour:.3g} an hour): minutes to discovery, median",
                      f"{p50:.1f} paced, {h50:.1f} hourly", f"{p50 / h50:.2f}"))
         rows.append((f"{kind} feeds: minutes to discovery, 95th percentile",
                      f"{p95:.1f} paced, {h95:.1f} hourly", f"{p95 / h95:.2f}"))
