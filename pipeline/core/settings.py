@@ -46,6 +46,8 @@ class Settings(BaseModel):
     lock_wait: PositiveSeconds = 120.0  # seconds to wait for another process's lock: longer
                                         # than an ad-hoc query may run (`newsmon sql`, 30 s)
     max_extract_bytes: Positive = 5_000_000  # bigger pages are not handed to the extractor
+    # where fetched pages are kept as WARC files; None: beside the store file; "off": nowhere
+    archive: str | None = None
     # each feed polled at its own pace (ingest/schedule.py) instead of at every run:
     # `newsmon watch` always; the Airflow DAGs when set, to run them every few minutes
     paced: bool = False

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Awaitable, Callable
 
 from pipeline.core import events as ev
 from pipeline.core.settings import Settings
+from pipeline.ingest.archive import Archive, folder_for, record
 from pipeline.ingest.net import Fetcher, FetchError, Response, refusal
 from pipeline.store import Store
 
@@ -54,10 +56,11 @@ def _is_html(content_type: str) -> bool:
 
 
 async def _process_one(plan: ArticlePlan, fetcher: Fetcher, extract: Extractor,
-                       settings: Settings, clock: Callable[[], datetime]) -> list[ev.Event]:
+                       settings: Settings, clock: Callable[[], datetime],
+                       archive: Archive | None = None) -> list[ev.Event]:
     """The events of one article; whatever goes wrong ends as an event with a class."""
     try:
-        return await _fetch_and_extract(plan, fetcher, extract, settings, clock)
+        return await _fetch_and_extract(plan, fetcher, extract, settings, clock, archive)
     except NoWorker as error:
         return [_workers_down(plan, error, clock)]
     except Exception as error:  # a fault nobody foresaw: recorded, retried on a later run
@@ -67,7 +70,8 @@ async def _process_one(plan: ArticlePlan, fetcher: Fetcher, extract: Extractor,
 
 
 async def _fetch_and_extract(plan: ArticlePlan, fetcher: Fetcher, extract: Extractor,
-                             settings: Settings, clock: Callable[[], datetime]) -> list[ev.Event]:
+                             settings: Settings, clock: Callable[[], datetime],
+                             archive: Archive | None) -> list[ev.Event]:
     if not plan.url:
         return [ev.article_fetch_failed(plan.article_id, plan.attempt, clock(), url=None,
                                         error_class="no_url", retryable=False,
@@ -85,6 +89,10 @@ async def _fetch_and_extract(plan: ArticlePlan, fetcher: Fetcher, extract: Extra
         bytes=len(response.body), content_type=response.content_type,
         encoding=response.charset, elapsed_ms=response.elapsed_ms,
         redirects=response.redirects)
+    if archive is not None:  # kept before it is recorded: the event names where
+        made = await asyncio.to_thread(record, response.url, response.status, dict(response.headers),
+                                       response.body, fetched.occurred_at, fetched.event_id)
+        fetched = replace(fetched, payload={**fetched.payload, **archive.put(*made).as_payload()})
     if len(response.body) > settings.max_extract_bytes:
         return [fetched, *_following(fetched, [ev.article_extraction_failed(
             plan.article_id, plan.attempt, clock(), error_class="too_large",
@@ -111,12 +119,15 @@ async def fetch_articles(plans: list[ArticlePlan], settings: Settings, extract: 
                          done: Callable[[list[ev.Event]], None]) -> None:
     """Fetch every planned article and hand each page to `extract`; `done` receives the
     events of each article as it finishes (the caller commits them in batches)."""
-    async with Fetcher(settings) as fetcher:
-        # Bounds the pages held in memory between fetch and extraction.
-        in_flight = asyncio.Semaphore(max(settings.concurrency, 2 * settings.workers))
+    folder = folder_for(settings)
+    with ExitStack() as stack:
+        archive = stack.enter_context(Archive(folder)) if folder and plans else None
+        async with Fetcher(settings) as fetcher:
+            # Bounds the pages held in memory between fetch and extraction.
+            in_flight = asyncio.Semaphore(max(settings.concurrency, 2 * settings.workers))
 
-        async def one(plan: ArticlePlan) -> None:
-            async with in_flight:
-                done(await _process_one(plan, fetcher, extract, settings, clock))
+            async def one(plan: ArticlePlan) -> None:
+                async with in_flight:
+                    done(await _process_one(plan, fetcher, extract, settings, clock, archive))
 
-        await asyncio.gather(*(one(plan) for plan in plans))
+            await asyncio.gather(*(one(plan) for plan in plans))

@@ -134,6 +134,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--type", help="only events of this type, e.g. TopicMatched")
     p.add_argument("--stream", help="only events of this stream, e.g. feed:andina")
     p.add_argument("--tail", type=count, default=20, help="how many (default 20)")
+    p = command("show", "_show", "one article: what the log holds about it, its text, and the page "
+                "as it was fetched (from the WARC archive)", (common,))
+    p.add_argument("article_id", help="an article id (the articles view, `newsmon events`)")
+    p.add_argument("--page", type=output_file, metavar="FILE",
+                   help="write the archived page (the body as it was read) to this file")
     p = command("trends", "_trends", "matching articles and stories per topic per day or week, "
                 "with their share of all articles, rolling means and spikes", (common, fmt))
     p.add_argument("--by", choices=("day", "week"), default="day")

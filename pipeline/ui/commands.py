@@ -350,6 +350,37 @@ def _events(args, settings: Settings, console: Console) -> int:
     return 0
 
 
+def _show(args, settings: Settings, console: Console) -> int:
+    from pipeline.ingest import archive
+    store = _store(settings)
+    found = store.rows("article_detail", {"article_id": args.article_id}, missing_ok=False)
+    if not found:
+        raise CommandError(f"no article {args.article_id} in {store.path}")
+    title, url, state, day, language, site, text = found[0].values()
+    console.print(f"{title or '(no title)'}\n{url}\n{site or ''} · {day} · {language or '?'} · {state}",
+                  highlight=False, soft_wrap=True, markup=False)
+    columns = ["seq", "recorded_at", "type", "run_id", "payload"]
+    rows = [tuple(r.values()) for r in store.rows("article_events", {"article_id": args.article_id})]
+    rows_as("table", columns, rows, console, title="Its events")
+    fetches = [json.loads(payload) for *_, kind, _, payload in rows if kind == ev.ARTICLE_FETCHED]
+    kept = [f for f in fetches if f.get("warc_record_id")]
+    folder = archive.folder_for(settings)
+    if kept and folder is not None:
+        page_url, status, headers, body = archive.read(folder, kept[-1])
+        console.print(f"\nArchived: {kept[-1]['warc_file']} at {kept[-1]['warc_offset']} "
+                      f"({kept[-1]['warc_record_id']}): HTTP {status}, {len(body):,} bytes from {page_url}",
+                      highlight=False, soft_wrap=True, markup=False)
+        if args.page:
+            args.page.write_bytes(body)
+            console.print(f"the page written to {args.page}", highlight=False, markup=False)
+    elif fetches:
+        console.print("\nNo archived page: it was fetched before the archive was kept, or with "
+                      "NEWSMON_ARCHIVE=off", highlight=False)
+    if text:
+        console.print(f"\n{text}", highlight=False, soft_wrap=True, markup=False)
+    return 0
+
+
 def _trends(args, settings: Settings, console: Console) -> int:
     from pipeline.trends import charts
     store = _store(settings)

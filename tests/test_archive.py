@@ -1,0 +1,110 @@
+"""Fetched pages kept as WARC: written by a run on loopback, read back by warcio's own
+tools and by `newsmon show`, and whole after a process is killed mid-record."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from datetime import datetime, timezone
+from pathlib import Path
+
+from conftest import CHECKOUT, DEMO_SITE, fixed_clock, settings_for
+
+from pipeline.core import events as ev
+from pipeline.ingest import archive
+from pipeline.runs.context import Context, Report
+from pipeline.runs.cycle import run_cycle
+
+WARCIO = str(Path(sys.executable).parent / "warcio")
+
+
+def run_demo_site(store, site, **settings):
+    feeds = [{"id": "sur-andino", "url": f"{site.origin}/sur-andino/rss.xml"}]
+    from pipeline.core.config import AlertsFile, FeedsFile
+    from pipeline.topics.definitions import load_topics
+    ctx = Context(settings_for(site, store.path, **settings), store, FeedsFile(feeds=feeds), load_topics(),
+                  AlertsFile.model_validate({"from": "n@example.org"}), "archive", fixed_clock())
+    return run_cycle(ctx)
+
+
+def test_every_fetched_page_is_kept_once_and_warcio_reads_it(serve, store, tmp_path):
+    site = serve(DEMO_SITE)
+    report: Report = run_demo_site(store, site)
+    fetched = [json.loads(p) for (p,) in store.sql(
+        "SELECT payload FROM events WHERE type = 'ArticleFetched' ORDER BY seq")[1]]
+    assert len(fetched) == report.appended[ev.ARTICLE_FETCHED] > 3
+    folder = store.path.with_name(store.path.name + ".warc")
+    files = sorted(folder.glob("*.warc.gz"))
+    assert len(files) == 1 and not list(folder.glob("*.open"))  # closed at the end of the run
+    for tool in ("check", "index"):
+        checked = subprocess.run([WARCIO, tool, str(files[0])], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
+    index = [json.loads(line) for line in checked.stdout.splitlines()]
+    assert sorted(int(i["offset"]) for i in index) == sorted(f["warc_offset"] for f in fetched)
+    # the page as served, named by its event
+    url, status, headers, body = archive.read(folder, fetched[0])
+    served = (DEMO_SITE / url.split(site.origin + "/")[1]).read_bytes()
+    assert (url, status) == (fetched[0]["final_url"], 200) and body == served.replace(
+        b"{{origin}}", site.origin.encode())
+    # newsmon show: the article, its events, the archived page
+    article = store.sql("SELECT article_id FROM events WHERE type = 'ArticleFetched' "
+                        "ORDER BY seq LIMIT 1")[1][0][0]
+    page = tmp_path / "page.html"
+    shown = subprocess.run([sys.executable, "-m", "pipeline", "show", article, "--db", str(store.path),
+                            "--page", str(page)], capture_output=True, text=True, cwd=CHECKOUT)
+    assert shown.returncode == 0, shown.stderr
+    assert f"Archived: {fetched[0]['warc_file']}" in shown.stdout and page.read_bytes() == body
+    # a second run fetches nothing new, and keeps nothing more
+    run_demo_site(store, site)
+    assert sorted(folder.glob("*.warc.gz")) == files
+
+
+def test_without_an_archive_nothing_is_kept(serve, store):
+    site = serve(DEMO_SITE)
+    run_demo_site(store, site, archive="off")
+    assert not store.path.with_name(store.path.name + ".warc").exists()
+    kept = store.sql("SELECT count(*) FROM events WHERE type = 'ArticleFetched' "
+                     "AND (payload->>'warc_record_id') IS NOT NULL")[1]
+    assert kept == [(0,)]
+
+
+KILLED = textwrap.dedent("""
+    import os, signal, sys
+    from datetime import datetime, timezone
+    from pathlib import Path
+    from pipeline.ingest.archive import Archive
+    at = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    with Archive(Path(sys.argv[1])) as kept:
+        for n in range(3):
+            kept.keep(f"https://e.org/{n}", 200, {"Content-Type": "text/html"}, b"<p>page</p>" * 500,
+                      at, f"{n:032x}")
+        # the fourth record, cut short as a kill in the middle of its write would leave it
+        whole = Path(sys.argv[2])
+        kept._file.write(whole.read_bytes()[:700])
+        kept._file.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+""")
+
+
+def test_a_record_cut_short_by_a_kill_is_cut_off_before_anyone_reads_it(tmp_path):
+    folder, spare = tmp_path / "warc", tmp_path / "spare"
+    with archive.Archive(spare) as kept:
+        # random bytes do not compress: 700 bytes of the record are a part of it
+        kept.keep("https://e.org/x", 200, {}, os.urandom(20_000), datetime.now(timezone.utc), "f" * 32)
+    whole = next(spare.glob("*.warc.gz"))
+    killed = subprocess.run([sys.executable, "-c", KILLED, str(folder), str(whole)], cwd=CHECKOUT)
+    assert killed.returncode == -signal.SIGKILL
+    left, = folder.glob("*.warc.gz.open")
+    # a reader would meet a fourth record, cut short (warcio reads what there is of it)
+    cut = subprocess.run([WARCIO, "index", str(left)], capture_output=True, text=True).stdout
+    assert len(cut.splitlines()) == 4 and "https://e.org/x" in cut
+    with archive.Archive(folder):  # the next archive opened on the folder mends it
+        pass
+    mended, = folder.glob("*.warc.gz")
+    assert subprocess.run([WARCIO, "check", str(mended)], capture_output=True).returncode == 0
+    checked = subprocess.run([WARCIO, "index", str(mended)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stderr
+    assert [json.loads(line)["warc-target-uri"] for line in checked.stdout.splitlines()] == [
+        "https://e.org/0", "https://e.org/1", "https://e.org/2"]
