@@ -56,6 +56,16 @@ def test_every_fetched_page_is_kept_once_and_warcio_reads_it(serve, store, tmp_p
                             "--page", str(page)], capture_output=True, text=True, cwd=CHECKOUT)
     assert shown.returncode == 0, shown.stderr
     assert f"Archived: {fetched[0]['warc_file']}" in shown.stdout and page.read_bytes() == body
+    # extracted again from the archive, without fetching: what the run extracted
+    again = subprocess.run([sys.executable, "-m", "pipeline", "extract", article, "--from-archive",
+                            "--db", str(store.path)], capture_output=True, text=True, cwd=CHECKOUT)
+    assert again.returncode == 0, again.stderr
+    extracted = store.sql(f"SELECT payload->>'text' FROM events WHERE type = 'ArticleExtracted' "
+                          f"AND article_id = '{article}'")[1][0][0]
+    assert json.loads(again.stdout)["text"] == extracted
+    missing = subprocess.run([sys.executable, "-m", "pipeline", "extract", "nosuch", "--from-archive",
+                              "--db", str(store.path)], capture_output=True, text=True, cwd=CHECKOUT)
+    assert missing.returncode == 2 and "no archived page of an article nosuch" in missing.stderr
     # a second run fetches nothing new, and keeps nothing more
     run_demo_site(store, site)
     assert sorted(folder.glob("*.warc.gz")) == files

@@ -205,8 +205,12 @@ def _parser() -> argparse.ArgumentParser:
                                   "would add and drop among the stored articles; changes nothing")
     p.set_defaults(command="_topics_backtest")
     p.add_argument("--topics", type=Path, help="the rules to try (default: bundled config/topics.yaml)")
-    p = command("extract", "_extract", "one page (file or URL) to JSON: title, text, date, language...")
-    p.add_argument("target", help="an HTML file (may be gzipped) or an http(s) URL")
+    p = command("extract", "_extract", "one page (file or URL) to JSON: title, text, date, language...",
+                (common,))
+    p.add_argument("target", help="an HTML file (may be gzipped), an http(s) URL, or with "
+                   "--from-archive an article id")
+    p.add_argument("--from-archive", action="store_true",
+                   help="extract the page the archive kept when the article was fetched, not fetch it")
     p.add_argument("--url", help="the page's own URL, when TARGET is a file (picks its site rules)")
     p.add_argument("--sites", type=Path,
                    help="per-outlet extraction rules (default: bundled config/sites.yaml)")

@@ -351,7 +351,6 @@ def _events(args, settings: Settings, console: Console) -> int:
 
 
 def _show(args, settings: Settings, console: Console) -> int:
-    from pipeline.ingest import archive
     store = _store(settings)
     found = store.rows("article_detail", {"article_id": args.article_id}, missing_ok=False)
     if not found:
@@ -363,12 +362,11 @@ def _show(args, settings: Settings, console: Console) -> int:
     rows = [tuple(r.values()) for r in store.rows("article_events", {"article_id": args.article_id})]
     rows_as("table", columns, rows, console, title="Its events")
     fetches = [json.loads(payload) for *_, kind, _, payload in rows if kind == ev.ARTICLE_FETCHED]
-    kept = [f for f in fetches if f.get("warc_record_id")]
-    folder = archive.folder_for(settings)
-    if kept and folder is not None:
-        page_url, status, headers, body = archive.read(folder, kept[-1])
-        console.print(f"\nArchived: {kept[-1]['warc_file']} at {kept[-1]['warc_offset']} "
-                      f"({kept[-1]['warc_record_id']}): HTTP {status}, {len(body):,} bytes from {page_url}",
+    found = _archived(fetches, settings)
+    if found is not None:
+        kept, (page_url, status, _, body) = found
+        console.print(f"\nArchived: {kept['warc_file']} at {kept['warc_offset']} "
+                      f"({kept['warc_record_id']}): HTTP {status}, {len(body):,} bytes from {page_url}",
                       highlight=False, soft_wrap=True, markup=False)
         if args.page:
             args.page.write_bytes(body)
@@ -379,6 +377,17 @@ def _show(args, settings: Settings, console: Console) -> int:
     if text:
         console.print(f"\n{text}", highlight=False, soft_wrap=True, markup=False)
     return 0
+
+
+def _archived(fetches: list[dict], settings: Settings) -> tuple[dict, tuple] | None:
+    """The latest of an article's fetches (ArticleFetched payloads) that the archive
+    kept, and its record (url, status, headers, body); None when none was kept."""
+    from pipeline.ingest import archive
+    kept = [f for f in fetches if f.get("warc_record_id")]
+    folder = archive.folder_for(settings)
+    if not kept or folder is None:
+        return None
+    return kept[-1], archive.read(folder, kept[-1])
 
 
 def _trends(args, settings: Settings, console: Console) -> int:
@@ -633,7 +642,18 @@ def _extract(args, settings: Settings, console: Console) -> int:
     from pipeline.extract.page import decode, extract_page
     from pipeline.ingest.net import FetchError, fetch
     target = args.target
-    if target.startswith(("http://", "https://")):
+    if args.from_archive:  # the page as it was read when the article was fetched
+        events = _store(settings).rows("article_events", {"article_id": target}, missing_ok=False)
+        found = _archived([json.loads(e["payload"]) for e in events if e["type"] == ev.ARTICLE_FETCHED],
+                          settings)
+        if found is None:
+            raise CommandError(f"no archived page of an article {target} in {settings.db}")
+        (page_url, _, headers, body), charset = found[1], None
+        for name, value in headers:
+            if name.lower() == "content-type" and "charset=" in value.lower():
+                charset = value.lower().split("charset=")[1].split(";")[0].strip().strip('"')
+        html, url = decode(body, charset), args.url or page_url
+    elif target.startswith(("http://", "https://")):
         try:
             response = fetch(target, settings, max_bytes=settings.max_page_bytes)
         except FetchError as error:
