@@ -50,9 +50,6 @@ class Stop:
     def is_set(self) -> bool:
         return self.asked
 
-    def set(self) -> None:
-        self.asked = True
-
     def wait(self, seconds: float) -> bool:
         """Sleep `seconds`, or less once asked to stop; whether asked."""
         end = time.monotonic() + seconds

@@ -640,7 +640,7 @@ def _topics_explain(args, settings: Settings, console: Console) -> int:
 
 def _extract(args, settings: Settings, console: Console) -> int:
     from pipeline.extract.page import decode, extract_page
-    from pipeline.ingest.net import FetchError, fetch
+    from pipeline.ingest.net import FetchError, Response, fetch
     target = args.target
     if args.from_archive:  # the page as it was read when the article was fetched
         events = _store(settings).rows("article_events", {"article_id": target}, missing_ok=False)
@@ -648,11 +648,9 @@ def _extract(args, settings: Settings, console: Console) -> int:
                           settings)
         if found is None:
             raise CommandError(f"no archived page of an article {target} in {settings.db}")
-        (page_url, _, headers, body), charset = found[1], None
-        for name, value in headers:
-            if name.lower() == "content-type" and "charset=" in value.lower():
-                charset = value.lower().split("charset=")[1].split(";")[0].strip().strip('"')
-        html, url = decode(body, charset), args.url or page_url
+        page_url, status, headers, body = found[1]
+        kept = Response(page_url, status, {k.lower(): v for k, v in headers}, body)
+        html, url = decode(body, kept.charset), args.url or page_url
     elif target.startswith(("http://", "https://")):
         try:
             response = fetch(target, settings, max_bytes=settings.max_page_bytes)
