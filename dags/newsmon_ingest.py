@@ -25,6 +25,9 @@ parallel batches, and appends every fact to the event store (`NEWSMON_DB` or the
   failures; a task fails only when the run itself cannot go on.
 - New articles are put into stories (copies of one wire story across outlets count
   once); each assignment is a `StoryClustered` event.
+- Matched articles due for it (`NEWSMON_RECHECK`, a day and a week after their first
+  fetch) are fetched again: a revision or a removal is recorded (`ArticleRevised`,
+  `ArticleRemoved`), and recipients who asked hear of it with the next alerts run.
 - When new matches are committed, the Asset `newsmon_new_matches` is updated and the
   alerts DAG sends immediate alerts.
 """
@@ -80,6 +83,11 @@ def newsmon_ingest():
         from pipeline.runs import tasks
         return tasks.cluster()
 
+    @task
+    def recheck_matched() -> dict:
+        from pipeline.runs import tasks
+        return tasks.recheck()
+
     @task(outlets=[NEW_MATCHES])
     def announce_matches(committed: dict) -> dict:
         from pipeline.runs import tasks
@@ -89,7 +97,7 @@ def newsmon_ingest():
     articles = plan_articles()
     polls >> articles
     committed = commit_articles(process.expand(batch=articles))
-    committed >> cluster_stories() >> announce_matches(committed)
+    committed >> cluster_stories() >> recheck_matched() >> announce_matches(committed)
 
 
 dag = newsmon_ingest()

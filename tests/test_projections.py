@@ -109,6 +109,7 @@ def random_log(rng: random.Random) -> list[ev.Event]:
                             ev.topic_matched(a, topic, "v2", later, score=0.5, snippet="s2", terms=[],
                                              rule="r2", retag=True),
                             ev.topic_unmatched(a, topic, "v2", later, previous_version="v1")]))
+                mine += rechecks(a, rng, when(hours + attempt + 24))
             else:
                 mine.append(ev.article_extraction_failed(a, attempt, when(hours + attempt),
                                                          error_class="no_text", detail="none"))
@@ -144,6 +145,30 @@ def random_log(rng: random.Random) -> list[ev.Event]:
         if rng.random() < 0.05:
             log.append(rng.choice(log))  # sent again, as a retried task does
     return log
+
+
+def rechecks(article: str, rng: random.Random, at: datetime) -> list[ev.Event]:
+    """The article fetched again later: read the same, not read, revised, taken down."""
+    found = []
+    for check in range(1, rng.randint(0, 3) + 1):
+        kind = rng.choice(["same", "failed", "revised", "removed"])
+        when = at + timedelta(days=check)
+        if kind == "same":
+            found.append(ev.article_rechecked(article, check, when, outcome="not_modified", status=304))
+        elif kind == "failed":
+            found.append(ev.article_rechecked(article, check, when, outcome="failed", final=False,
+                                              error_class="timeout", detail="slow"))
+        elif kind == "revised":
+            found.append(ev.article_revised(article, check, when, status=200, url="u", final_url="u2",
+                                            title_before="t", title=f"t{check}", text="new text",
+                                            diff={"title": ["t", f"t{check}"], "removed": [],
+                                                  "added": ["new text"]},
+                                            warc_record_id=rng.choice([None, "<urn:uuid:x>"])))
+        else:
+            found.append(ev.article_removed(article, check, when, status=410, reason="gone",
+                                            url="u", final_url="u"))
+            break
+    return found
 
 
 def tables(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:

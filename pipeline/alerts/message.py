@@ -30,6 +30,7 @@ from markupsafe import Markup
 from pipeline.core.text import day_shown
 
 RETAG_HEADING = "Found by re-tagging older articles"
+CHANGES_HEADING = "Changed or taken down since you were told"
 _TEMPLATES = Environment(loader=PackageLoader("pipeline.alerts", "templates"),
                          autoescape=select_autoescape(enabled_extensions=("html.j2",)),
                          trim_blocks=True, lstrip_blocks=True)
@@ -49,6 +50,7 @@ class Entry:
     url: str
     retag: bool
     marks: tuple[str, ...] = ()  # every matched word, to mark (`terms` lists the first few)
+    change: str = ""             # what became of an article alerted before, said in a line
 
 
 def message_id(alert_id: str) -> str:
@@ -60,7 +62,7 @@ def entries(items: list[dict]) -> list[Entry]:
     first: dict[tuple, dict] = {}
     outlets: dict[tuple, set[str]] = {}
     for m in items:
-        key = (m["topic"], m.get("story_id") or m["article_id"])
+        key = (m["topic"], m.get("story_id") or m["article_id"], m.get("change_event_id"))
         first.setdefault(key, m)
         outlets.setdefault(key, set()).update(
             _line(o) for o in [m.get("site") or m.get("feed_id") or "", *(m.get("story_outlets") or [])] if o)
@@ -71,13 +73,41 @@ def entries(items: list[dict]) -> list[Entry]:
                            tuple(sorted(outlets[key] - {outlet})), _date(m),
                            _line(m.get("snippet") or ""), _terms(m.get("terms")),
                            _line(m.get("rule") or ""), m.get("url") or "",
-                           bool(m.get("found_by_retag")), _terms(m.get("terms"), most=None)))
+                           bool(m.get("found_by_retag")), _terms(m.get("terms"), most=None),
+                           _change(m)))
     return found
 
 
+def _change(item: dict) -> str:
+    """What became of an article alerted before, in a line: taken down (how), or revised
+    (its new title, how much of its text)."""
+    if not item.get("change"):
+        return ""
+    seen = item.get("tagged_at")
+    when = f", seen {seen:%Y-%m-%d %H:%M} UTC" if isinstance(seen, datetime) else ""
+    if item["change"] == "removed":
+        how = (f"redirected to {_line(item.get('new_url') or '')}"
+               if item.get("change_reason") == "redirected" else f"HTTP {item.get('change_status')}")
+        return f"Taken down{when}: {how}"
+    diff = json.loads(item["diff"]) if isinstance(item.get("diff"), str) else item.get("diff") or {}
+    said = []
+    if diff.get("title"):
+        said.append(f"title now \u201c{_line(item.get('new_title') or '')}\u201d")
+    if diff.get("lines_removed") or diff.get("lines_added"):
+        removed, added = diff.get("lines_removed", 0), diff.get("lines_added", 0)
+        said.append(f"{removed} paragraph{'s' * (removed != 1)} removed, {added} added")
+    return f"Revised{when}: " + ("; ".join(said) or "its text changed")
+
+
 def subject(listed: list[Entry]) -> str:
-    counts = Counter(e.topic for e in listed)
-    return f"{len(listed)} new: " + ", ".join(f"{t} {n}" for t, n in counts.most_common())
+    fresh = [e for e in listed if not e.change]
+    changed = len(listed) - len(fresh)
+    told = f"{changed} alerted before changed or taken down" if changed else ""
+    if not fresh:
+        return told
+    counts = Counter(e.topic for e in fresh)
+    new = f"{len(fresh)} new: " + ", ".join(f"{t} {n}" for t, n in counts.most_common())
+    return f"{new}; {told}" if told else new
 
 
 @dataclass(frozen=True)
@@ -112,7 +142,8 @@ def compose(alert_id: str, recipient: str, sender: str, items: list[dict], now: 
     context = {"sections": _sections(listed, head), "period": _period(items, now),
                "counts": _counts(listed, head), "head": head, "recipient": recipient,
                "sender": sender, "charts": drawn, "cid": lambda t: _cid(t)[1:-1],
-               "highlight": _highlight, "stories": len(listed)}
+               "highlight": _highlight, "stories": sum(not e.change for e in listed),
+               "changed": sum(bool(e.change) for e in listed)}
     msg.set_content(_TEMPLATES.get_template("alert.txt.j2").render(context))
     msg.add_alternative(_TEMPLATES.get_template("alert.html.j2").render(context), subtype="html")
     page = msg.get_body(("html",))
@@ -135,7 +166,8 @@ def chat(alert_id: str, items: list[dict], now: datetime,
     head = head or Letterhead()
     body = _TEMPLATES.get_template("alert.md.j2").render(
         sections=_sections(listed, head), period=_period(items, now), head=head,
-        stories=len(listed), alert_id=alert_id, per_section=CHAT_STORIES)
+        stories=sum(not e.change for e in listed), changed=sum(bool(e.change) for e in listed),
+        alert_id=alert_id, per_section=CHAT_STORIES)
     return subject(listed), body
 
 
@@ -179,7 +211,7 @@ class Section:
 def _sections(listed: list[Entry], head: Letterhead) -> list[Section]:
     """New matches by topic, the topic with most stories first, each topic's stories most
     significant first (more outlets, then more recent); then what a re-tag found."""
-    fresh = [e for e in listed if not e.retag]
+    fresh = [e for e in listed if not e.retag and not e.change]
     counts = Counter(e.topic for e in fresh)
     sections = []
     for topic, _ in counts.most_common():
@@ -187,15 +219,18 @@ def _sections(listed: list[Entry], head: Letterhead) -> list[Section]:
         mine.sort(key=lambda e: len(e.also_in), reverse=True)  # stable: recency among equals
         sections.append(Section(head.names.get(topic, topic), topic,
                                 next((e.rule for e in mine if e.rule), ""), mine))
-    old = [e for e in listed if e.retag]
+    old = [e for e in listed if e.retag and not e.change]
     if old:
         sections.append(Section(RETAG_HEADING, None, "", old))
+    changed = [e for e in listed if e.change]
+    if changed:
+        sections.append(Section(CHANGES_HEADING, None, "", changed))
     return sections
 
 
 def _counts(listed: list[Entry], head: Letterhead) -> list[tuple[str, str, int]]:
-    """(topic, name, stories) for the header, most first."""
-    counts = Counter(e.topic for e in listed)
+    """(topic, name, stories) for the header, most first (changes told apart)."""
+    counts = Counter(e.topic for e in listed if not e.change)
     return [(t, head.names.get(t, t), n) for t, n in counts.most_common()]
 
 

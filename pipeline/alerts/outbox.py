@@ -237,12 +237,19 @@ def waiting(store: Store, alerts: AlertsFile) -> int:
 def pending_for(source, recipient: Recipient) -> list[dict]:
     """The matches waiting for an alert to this recipient, as they would get them
     (`source`: the store, or a transaction on it)."""
-    return source.rows("pending_matches", _wants(recipient))
+    pending = source.rows("pending_matches", _wants(recipient))
+    if recipient.changes:
+        pending += source.rows("pending_changes", {"recipient": recipient.key,
+                                                   "topics": recipient.topics})
+    return pending
 
 
 def waiting_for(store: Store, recipient: Recipient) -> int:
-    """How many matches wait for an alert to this recipient."""
-    return store.count("pending_matches", _wants(recipient))
+    """How many matches (and changes they asked to hear of) wait for an alert to this
+    recipient."""
+    changes = store.count("pending_changes", {"recipient": recipient.key, "topics": recipient.topics}) \
+        if recipient.changes else 0
+    return store.count("pending_matches", _wants(recipient)) + changes
 
 
 def _wants(recipient: Recipient) -> dict:

@@ -23,10 +23,16 @@ class Item:
     article_id: str
     topic: str
     match_event_id: str
+    change_event_id: str | None = None  # an item telling of a revision or a removal
 
     def as_dict(self) -> dict:
+        told = {"change_event_id": self.change_event_id} if self.change_event_id else {}
         return {"article_id": self.article_id, "topic": self.topic,
-                "match_event_id": self.match_event_id}
+                "match_event_id": self.match_event_id, **told}
+
+    @property
+    def key(self) -> str:
+        return self.change_event_id or self.match_event_id
 
 
 @dataclass(frozen=True)
@@ -64,9 +70,9 @@ def decide(recipient: Recipient, pending: list[dict], now: datetime,
     if not is_due(recipient, now, last_digest):
         return None
     cutoff = digest_time(recipient, now) if recipient.mode == "digest" else None
-    items = tuple(Item(m["article_id"], m["topic"], m["match_event_id"])
+    items = tuple(Item(m["article_id"], m["topic"], m["match_event_id"], m.get("change_event_id"))
                   for m in pending if cutoff is None or m["tagged_at"] <= cutoff)
     if not items:
         return None
-    return Alert(alert_id(recipient.key, [i.match_event_id for i in items]), recipient.key,
+    return Alert(alert_id(recipient.key, [i.key for i in items]), recipient.key,
                  recipient.mode, items)

@@ -95,6 +95,8 @@ class Recipient(_Strict):
     languages: list[str] | None = None
     sources: list[str] | None = None
     min_score: float | None = None
+    # also tell them when an article they were alerted about is revised or taken down
+    changes: bool = False
 
     @field_validator("timezone")
     @classmethod

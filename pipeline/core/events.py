@@ -24,6 +24,9 @@ ARTICLE_FETCHED = "ArticleFetched"
 ARTICLE_FETCH_FAILED = "ArticleFetchFailed"
 ARTICLE_EXTRACTED = "ArticleExtracted"
 ARTICLE_EXTRACTION_FAILED = "ArticleExtractionFailed"
+ARTICLE_RECHECKED = "ArticleRechecked"
+ARTICLE_REVISED = "ArticleRevised"
+ARTICLE_REMOVED = "ArticleRemoved"
 TOPIC_MATCHED = "TopicMatched"
 TOPIC_UNMATCHED = "TopicUnmatched"
 STORY_CLUSTERED = "StoryClustered"
@@ -34,9 +37,9 @@ ALERT_FAILED = "AlertFailed"
 
 EVENT_TYPES = (
     FEED_CONFIGURED, FEED_SUBSCRIBED, FEED_POLLED, FEED_POLL_FAILED, ARTICLE_DISCOVERED, ARTICLE_FETCHED,
-    ARTICLE_FETCH_FAILED, ARTICLE_EXTRACTED, ARTICLE_EXTRACTION_FAILED,
-    TOPIC_MATCHED, TOPIC_UNMATCHED, STORY_CLUSTERED, ALERT_DECIDED, ALERT_CLAIMED, ALERT_SENT,
-    ALERT_FAILED,
+    ARTICLE_FETCH_FAILED, ARTICLE_EXTRACTED, ARTICLE_EXTRACTION_FAILED, ARTICLE_RECHECKED,
+    ARTICLE_REVISED, ARTICLE_REMOVED, TOPIC_MATCHED, TOPIC_UNMATCHED, STORY_CLUSTERED, ALERT_DECIDED,
+    ALERT_CLAIMED, ALERT_SENT, ALERT_FAILED,
 )
 
 
@@ -128,6 +131,26 @@ def article_extraction_failed(article_id: str, attempt: int, at: datetime, **pay
     return _event(ARTICLE_EXTRACTION_FAILED, ("extract", article_id, attempt),
                   f"article:{article_id}", at, {"attempt": attempt, **payload},
                   article_id=article_id)
+
+
+# A matched article is fetched again on a schedule (ingest/revisions.py); each check is
+# numbered in the article's history, and ends as one of three facts: the page read the
+# same (or could not be read: `outcome`), it was revised, or it was taken down.
+def _check(type_: str, article_id: str, check: int, at: datetime, payload: dict) -> Event:
+    return _event(type_, ("recheck", article_id, check), f"article:{article_id}", at,
+                  {"check": check, **payload}, article_id=article_id)
+
+
+def article_rechecked(article_id: str, check: int, at: datetime, **payload) -> Event:
+    return _check(ARTICLE_RECHECKED, article_id, check, at, payload)
+
+
+def article_revised(article_id: str, check: int, at: datetime, **payload) -> Event:
+    return _check(ARTICLE_REVISED, article_id, check, at, payload)
+
+
+def article_removed(article_id: str, check: int, at: datetime, **payload) -> Event:
+    return _check(ARTICLE_REMOVED, article_id, check, at, payload)
 
 
 def topic_matched(article_id: str, topic: str, ruleset: str, at: datetime, **payload) -> Event:

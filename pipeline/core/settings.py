@@ -48,6 +48,9 @@ class Settings(BaseModel):
     max_extract_bytes: Positive = 5_000_000  # bigger pages are not handed to the extractor
     # where fetched pages are kept as WARC files; None: beside the store file; "off": nowhere
     archive: str | None = None
+    # when a matched article is fetched again, to see whether it was revised or taken
+    # down: after its first fetch, "1d,7d" (units s, m, h, d); "off": never
+    recheck: tuple[PositiveSeconds, ...] = (86_400.0, 604_800.0)
     # each feed polled at its own pace (ingest/schedule.py) instead of at every run:
     # `newsmon watch` always; the Airflow DAGs when set, to run them every few minutes
     paced: bool = False
@@ -71,6 +74,11 @@ class Settings(BaseModel):
     @classmethod
     def _origins(cls, value: Any) -> Any:
         return parse_allow_hosts(value) if isinstance(value, str) else value
+
+    @field_validator("recheck", mode="before")
+    @classmethod
+    def _delays(cls, value: Any) -> Any:
+        return parse_delays(value) if isinstance(value, str) else value
 
     @field_validator("smtp_url")
     @classmethod
@@ -113,6 +121,24 @@ def parse_allow_hosts(text: str) -> frozenset[str]:
             raise ValueError(f"{item!r} is not host:port")
         hosts.add(f"{host.strip('[]').lower()}:{int(port)}")
     return frozenset(hosts)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400}
+
+
+def parse_delays(text: str) -> tuple[float, ...]:
+    """"1d,7d" as seconds, in order; "off" or "" as none."""
+    if text.strip().lower() in ("", "off", "none"):
+        return ()
+    delays = []
+    for item in (part.strip().lower() for part in text.split(",")):
+        number, unit = item[:-1], item[-1:]
+        if unit not in _UNITS or not number.replace(".", "", 1).isdigit():
+            raise ValueError(f"{item!r} is not a delay such as 12h or 7d")
+        delays.append(float(number) * _UNITS[unit])
+    if delays != sorted(delays):
+        raise ValueError("the delays must come in increasing order")
+    return tuple(delays)
 
 
 def validated(values: Mapping[str, Any], source: str,

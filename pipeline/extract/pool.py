@@ -22,9 +22,10 @@ from pebble import ProcessExpired, ProcessPool
 from pipeline.core import events as ev
 from pipeline.core.config import load_sites
 from pipeline.core.settings import Settings
-from pipeline.extract.worker import Page, analyse_in_worker, start_worker
+from pipeline.extract.worker import Page, analyse_in_worker, read_in_worker, start_worker
 from pipeline.ingest.articles import ArticlePlan, NoWorker
 from pipeline.ingest.net import Response
+from pipeline.ingest.revisions import ReadError
 from pipeline.topics.definitions import TopicsFile
 
 
@@ -56,6 +57,24 @@ class ExtractionPool:
 
     def __exit__(self, *exc) -> None:
         self._open.close()  # the pool's own exit waits for its workers
+
+    async def read(self, response: Response) -> tuple[str | None, str] | None:
+        """The title and main text of a page (None: it has none), with the limits of
+        `extract`; a ReadError when the worker could not read it."""
+        assert self._pool is not None, "use ExtractionPool as a context manager"
+        try:
+            future = self._pool.schedule(read_in_worker, args=(response.url, response.body,
+                                                               response.charset),
+                                         timeout=self.settings.extract_timeout)
+            return await asyncio.wrap_future(future)
+        except (RuntimeError, BrokenProcessPool) as error:
+            raise ReadError("workers_down", f"{type(error).__name__}: {error}") from None
+        except FutureTimeout:
+            raise ReadError("timeout", f"extraction took over {self.settings.extract_timeout:g} s") from None
+        except ProcessExpired as error:
+            raise ReadError("worker_died", f"the extraction worker died ({error})") from None
+        except Exception as error:
+            raise ReadError("extractor_error", f"{type(error).__name__}: {error}") from None
 
     async def extract(self, plan: ArticlePlan, response: Response, fetched: ev.Event) -> list[ev.Event]:
         """The events of extracting and tagging one fetched page; NoWorker when there is no

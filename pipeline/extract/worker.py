@@ -81,6 +81,13 @@ def start_worker(topics: dict, sites: dict, memory_bytes: int | None) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
+def read_in_worker(url: str, body: bytes, charset: str | None) -> tuple[str | None, str] | None:
+    """The title and main text of a page read again (a recheck); None when it has none."""
+    extraction = extract_page(decode(body, charset), url,
+                              prune=_SITES.drop_for(url) if _SITES else None)
+    return None if extraction is None else (extraction.title, extraction.text)
+
+
 def analyse_in_worker(page: Page, at: datetime) -> list[ev.Event]:
     assert _TAGGER is not None, "worker started without its tagger"
     return analyse(page, _TAGGER, at, _SITES)

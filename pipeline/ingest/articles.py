@@ -88,7 +88,7 @@ async def _fetch_and_extract(plan: ArticlePlan, fetcher: Fetcher, extract: Extra
         status=response.status, content_sha256=hashlib.sha256(response.body).hexdigest(),
         bytes=len(response.body), content_type=response.content_type,
         encoding=response.charset, elapsed_ms=response.elapsed_ms,
-        redirects=response.redirects)
+        redirects=response.redirects, **validators(response))
     if archive is not None:  # kept before it is recorded: the event names where
         made = await asyncio.to_thread(record, response.url, response.status, dict(response.headers),
                                        response.body, fetched.occurred_at, fetched.event_id)
@@ -98,6 +98,12 @@ async def _fetch_and_extract(plan: ArticlePlan, fetcher: Fetcher, extract: Extra
             plan.article_id, plan.attempt, clock(), error_class="too_large",
             detail=f"{len(response.body)} bytes of HTML, over {settings.max_extract_bytes}")])]
     return [fetched, *_following(fetched, await extract(plan, response, fetched))]
+
+
+def validators(response: Response) -> dict[str, str]:
+    """What a later conditional request for the page can send back (a recheck)."""
+    return {k: response.headers[h] for k, h in (("etag", "etag"), ("last_modified", "last-modified"))
+            if response.headers.get(h)}
 
 
 def _workers_down(plan: ArticlePlan, error: Exception, clock: Callable[[], datetime]) -> ev.Event:

@@ -21,7 +21,7 @@ from pipeline.ingest.articles import ArticlePlan, plan_articles
 from pipeline.ingest.poll import PollPlan, plan_polls, poll_feeds
 from pipeline.ingest.schedule import schedule_for
 from pipeline.runs.context import Context, Report, utc_now
-from pipeline.runs.cycle import alert_stage, cluster_stage, process_articles
+from pipeline.runs.cycle import alert_stage, cluster_stage, process_articles, recheck_stage
 from pipeline.store import LakeStore, arrow, open_store
 from pipeline.topics.definitions import load_topics
 from pipeline.topics.retag import retag
@@ -106,6 +106,14 @@ def cluster_new(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict
     report = Report()
     cluster_stage(ctx, report)
     return summary(report, copies=report.copies)
+
+
+def recheck_matched(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:
+    """Fetch again the matched articles due for it; committed here, by this one task."""
+    ctx = Context.open(settings, run=run_id, clock=clock)
+    report = Report()
+    recheck_stage(ctx, report)
+    return summary(report)
 
 
 def send_alerts(settings: Settings, run_id: str, clock: Clock = utc_now) -> dict:

@@ -22,6 +22,7 @@ from pipeline.core.settings import Settings
 from pipeline.extract.pool import ExtractionPool, warm_up_workers
 from pipeline.ingest.articles import ArticlePlan, fetch_articles, plan_articles
 from pipeline.ingest.poll import plan_polls, poll_feeds
+from pipeline.ingest.revisions import plan_rechecks, recheck_articles
 from pipeline.ingest.schedule import schedule_for
 from pipeline.runs.context import Context, Report
 from pipeline.stories.stage import Clustering
@@ -109,6 +110,21 @@ class Committer:
             future.result()
 
 
+def recheck_stage(ctx: Context, report: Report) -> None:
+    """Fetch again the matched articles due for it, and record what became of them."""
+    plans = plan_rechecks(ctx.store, ctx.settings, ctx.clock())
+    if not plans:
+        return
+    ctx.progress.start("recheck", len(plans))
+    with Committer(ctx, report) as committer, \
+            ExtractionPool(ctx.settings, ctx.topics, ctx.clock) as pool:
+        def done(event: ev.Event) -> None:
+            committer.add([event])
+            ctx.progress.advance("recheck")
+
+        asyncio.run(recheck_articles(plans, ctx.settings, pool.read, ctx.clock, done))
+
+
 def clustering(ctx: Context, report: Report) -> Clustering:
     """The story stage of a run, recording what it commits in `report`."""
     return Clustering(ctx.store, ctx.run_id, ctx.clock, report.record)
@@ -182,6 +198,7 @@ def follow_up(ctx: Context, report: Report) -> None:
     stories = clustering(ctx, report)
     process_stage(ctx, report, after_commit=stories)
     report.copies += stories.copies
+    recheck_stage(ctx, report)
     alert_stage(ctx, report)
     if report.held_offline:
         report.notes.append(f"{report.held_offline} articles on hosts outside "

@@ -86,6 +86,10 @@ def cluster() -> dict:
     return batches.cluster_new(settings(), _run()[0])
 
 
+def recheck() -> dict:
+    return batches.recheck_matched(settings(), _run()[0])
+
+
 def announce(committed: dict) -> dict:
     """Succeeds, and so updates the new-matches Asset, only when matches were committed."""
     if not committed.get("matches"):

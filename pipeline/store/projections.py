@@ -30,7 +30,9 @@ _WORK = {"apply_1_articles": _ARTICLE, "apply_2_mentions": _ARTICLE, "apply_3_st
          "apply_5_feeds": {ev.FEED_POLLED, ev.FEED_POLL_FAILED, ev.ARTICLE_DISCOVERED},
          "apply_6_alerts": {ev.ALERT_DECIDED, ev.ALERT_CLAIMED, ev.ALERT_SENT, ev.ALERT_FAILED},
          "apply_7_runs": None,  # every event counts in its run
-         "apply_9_sources": {ev.FEED_CONFIGURED, ev.FEED_SUBSCRIBED}}
+         "apply_9_sources": {ev.FEED_CONFIGURED, ev.FEED_SUBSCRIBED},
+         "apply_10_pages": {ev.ARTICLE_FETCHED, ev.ARTICLE_RECHECKED, ev.ARTICLE_REVISED,
+                            ev.ARTICLE_REMOVED}}
 _STEPS = [(name, sql_text(f"projections/{name}")) for name in APPLY]
 assert set(_WORK) == set(APPLY), "every step of sql/projections says what gives it work"
 

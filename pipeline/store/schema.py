@@ -17,12 +17,15 @@ from pipeline.store.duck import roll_back, scalar
 
 VIEWS = ("feed_polls", "feeds", "articles", "mentions", "mentions_as_tagged", "stories",
          "topic_daily", "topic_weekly", "topic_spikes", "topic_outlets", "topic_cooccurrence",
-         "matches", "alerted", "alert_latency", "sources", "source_daily", "country_health")
+         "matches", "alerted", "alert_latency", "sources", "source_daily", "country_health",
+         "revisions")
 # Every read model, in the order tables.sql creates them.
 TABLES = ("article_state", "mention_state", "match_log", "story_state", "poll_log", "feed_state",
           "feed_daily", "feed_lease", "feed_source", "alert_items", "alert_state", "run_log",
-          "day_ingested", "topic_day")
-APPLY = tuple(sorted(p.stem for p in (data_dir("sql") / "projections").glob("apply_*.sql")))
+          "day_ingested", "topic_day", "article_pages")
+# in the order of their numbers (apply_10 after apply_9)
+APPLY = tuple(sorted((p.stem for p in (data_dir("sql") / "projections").glob("apply_*.sql")),
+                     key=lambda stem: int(stem.split("_")[1])))
 
 
 def _version() -> str:

@@ -105,6 +105,8 @@ def _parser() -> argparse.ArgumentParser:
             (common, configs))
     command("process", "_process", "fetch, extract and tag the articles not fetched yet",
             (common, configs))
+    command("recheck", "_recheck", "fetch again the matched articles due for it (NEWSMON_RECHECK) "
+            "and record those revised or taken down", (common, configs))
     p = command("alert", "_alert", "send the alerts that are due (or only write them out, with "
                 "--preview)", (common, configs))
     p.add_argument("--preview", type=output_folder, metavar="DIR",

@@ -156,6 +156,7 @@ def _stage(name: str):
 
 _poll = _stage("poll_stage")
 _process = _stage("process_stage")
+_recheck = _stage("recheck_stage")
 
 
 def _every_feed_failed(report: Report) -> int:
@@ -362,12 +363,17 @@ def _show(args, settings: Settings, console: Console) -> int:
     rows = [tuple(r.values()) for r in store.rows("article_events", {"article_id": args.article_id})]
     rows_as("table", columns, rows, console, title="Its events")
     fetches = [json.loads(payload) for *_, kind, _, payload in rows if kind == ev.ARTICLE_FETCHED]
+    revisions = [json.loads(payload) for *_, kind, _, payload in rows if kind == ev.ARTICLE_REVISED]
     found = _archived(fetches, settings)
     if found is not None:
         kept, (page_url, status, _, body) = found
         console.print(f"\nArchived: {kept['warc_file']} at {kept['warc_offset']} "
                       f"({kept['warc_record_id']}): HTTP {status}, {len(body):,} bytes from {page_url}",
                       highlight=False, soft_wrap=True, markup=False)
+        for later in (r for r in revisions if r.get("warc_record_id")):
+            console.print(f"Archived as revised (check {later['check']}): {later['warc_file']} at "
+                          f"{later['warc_offset']} ({later['warc_record_id']})",
+                          highlight=False, soft_wrap=True, markup=False)
         if args.page:
             args.page.write_bytes(body)
             console.print(f"the page written to {args.page}", highlight=False, markup=False)

@@ -23,7 +23,8 @@ if TYPE_CHECKING:  # types only: importing them costs every command a quarter se
     from pipeline.topics.scoring import TopicScore
     from pipeline.topics.tagging import Tagger
 
-_STAGES = {"poll": "Polling feeds", "process": "Fetching, extracting, tagging"}
+_STAGES = {"poll": "Polling feeds", "process": "Fetching, extracting, tagging",
+           "recheck": "Checking matched articles again"}
 
 
 class RichProgress:
@@ -67,6 +68,10 @@ def summary(console: Console, report: Report, title: str = "Run summary") -> Non
         table.add_row("matches", "0")
     table.add_row("stories (copies folded in)",
                   f"{a[ev.STORY_CLUSTERED] - report.copies} ({report.copies})")
+    rechecked = a[ev.ARTICLE_RECHECKED] + a[ev.ARTICLE_REVISED] + a[ev.ARTICLE_REMOVED]
+    if rechecked:
+        table.add_row("matched articles checked again", str(rechecked))
+        table.add_row("  revised / taken down", f"{a[ev.ARTICLE_REVISED]} / {a[ev.ARTICLE_REMOVED]}")
     table.add_row("alerts sent", str(a[ev.ALERT_SENT]))
     if a[ev.ALERT_FAILED]:
         table.add_row("  alerts failed", str(a[ev.ALERT_FAILED]))

@@ -3,10 +3,11 @@
 
 INSERT INTO alert_items
 SELECT split_part(stream, ':', 2), payload->>'recipient', payload->>'mode', item.article_id,
-       item.topic, item.match_event_id, occurred_at
+       item.topic, item.match_event_id, occurred_at, item.change_event_id
 FROM (SELECT stream, payload, occurred_at,
              unnest(from_json(payload->'items', '[{"article_id": "VARCHAR", "topic": "VARCHAR",
-                                                   "match_event_id": "VARCHAR"}]')) AS item
+                                                   "match_event_id": "VARCHAR",
+                                                   "change_event_id": "VARCHAR"}]')) AS item
       FROM new_events WHERE type = 'AlertDecided');
 
 CREATE OR REPLACE TEMP TABLE d_alert AS

@@ -105,7 +105,8 @@ CREATE TABLE IF NOT EXISTS feed_source (
 -- alert_items: what each decided alert is about, item by item.
 CREATE TABLE IF NOT EXISTS alert_items (
     alert_id VARCHAR, recipient VARCHAR, mode VARCHAR, article_id VARCHAR, topic VARCHAR,
-    match_event_id VARCHAR, decided_at TIMESTAMPTZ
+    match_event_id VARCHAR, decided_at TIMESTAMPTZ,
+    change_event_id VARCHAR  -- an item telling of a revision or removal: its event
 );
 
 -- alert_state: one row per alert, as its events left it.
@@ -128,4 +129,19 @@ CREATE TABLE IF NOT EXISTS run_log (
 CREATE TABLE IF NOT EXISTS day_ingested (day DATE, articles BIGINT, stories BIGINT);
 CREATE TABLE IF NOT EXISTS topic_day (
     day DATE, topic VARCHAR, articles BIGINT, stories BIGINT, articles_as_tagged BIGINT
+);
+
+-- article_pages: every page of an article that was read: its first fetch, and each time
+-- it was checked again (ArticleRechecked, ArticleRevised, ArticleRemoved), with where
+-- the archive keeps the page and, for a revision, the text as it then read.
+CREATE TABLE IF NOT EXISTS article_pages (
+    event_id VARCHAR, seq BIGINT, article_key STRUCT(hi UBIGINT, lo UBIGINT), article_id VARCHAR,
+    type VARCHAR, check_no INTEGER, read_at TIMESTAMPTZ, status INTEGER, url VARCHAR,
+    final_url VARCHAR, etag VARCHAR, last_modified VARCHAR, content_sha256 VARCHAR,
+    warc_file VARCHAR, warc_offset BIGINT, warc_record_id VARCHAR,
+    outcome VARCHAR,      -- of a recheck: unchanged, not_modified, failed
+    final BOOLEAN,        -- of a failed recheck: tried for the last time at that stage
+    error_class VARCHAR, detail VARCHAR,
+    reason VARCHAR,       -- of a removal: gone (404, 410) or redirected (to a home or section page)
+    title_before VARCHAR, title VARCHAR, text VARCHAR, diff VARCHAR  -- of a revision
 );

@@ -11,4 +11,5 @@ SELECT i.alert_id, i.recipient, i.mode, i.topic, i.article_id, a.feed_id, a.publ
             THEN date_diff('second', a.published, s.ended_at) / 60.0 END AS minutes_from_publication
 FROM alert_items AS i
 JOIN alert_state AS s ON s.alert_id = i.alert_id AND s.end_type = 'AlertSent'
-JOIN article_state AS a ON a.article_id = i.article_id AND a.discovered_seq IS NOT NULL;
+JOIN article_state AS a ON a.article_id = i.article_id AND a.discovered_seq IS NOT NULL
+WHERE i.change_event_id IS NULL;  -- told of a match, not of a later change

@@ -17,4 +17,4 @@ SELECT al.alert_id, al.recipient, al.mode, al.topic, al.article_id, a.feed_id, a
 FROM alerted AS al
 JOIN ended AS e USING (alert_id)
 JOIN articles AS a USING (article_id)
-WHERE al.outcome = 'sent';
+WHERE al.outcome = 'sent' AND al.change_event_id IS NULL;

@@ -12,7 +12,8 @@ WITH decided AS (
            payload->>'mode' AS mode,
            occurred_at AS decided_at,
            unnest(from_json(payload->'items',
-                            '[{"article_id": "VARCHAR", "topic": "VARCHAR", "match_event_id": "VARCHAR"}]')) AS item
+                            '[{"article_id": "VARCHAR", "topic": "VARCHAR", "match_event_id": "VARCHAR",
+                               "change_event_id": "VARCHAR"}]')) AS item
     FROM events
     WHERE type = 'AlertDecided'
 ), ended AS (  -- the last end; a retry claim (alert --retry-failed) reopens a failed alert
@@ -30,6 +31,6 @@ SELECT d.alert_id, d.recipient, d.mode, d.item.article_id, d.item.topic, d.item.
        d.decided_at,
        CASE WHEN e.type = 'AlertSent' THEN 'sent' WHEN e.type = 'AlertFailed' THEN 'failed'
             ELSE 'pending' END AS outcome,
-       e.message_id, e.error
+       e.message_id, e.error, d.item.change_event_id
 FROM decided AS d
 LEFT JOIN ended AS e USING (stream);
