@@ -118,3 +118,37 @@ def test_a_record_cut_short_by_a_kill_is_cut_off_before_anyone_reads_it(tmp_path
     assert checked.returncode == 0, checked.stderr
     assert [json.loads(line)["warc-target-uri"] for line in checked.stdout.splitlines()] == [
         "https://e.org/0", "https://e.org/1", "https://e.org/2"]
+    # the rerun fetches the same attempts again: a page read the same is not kept twice,
+    # one that changed meanwhile is kept
+    size = mended.stat().st_size
+    at = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    with archive.Archive(folder) as rerun:
+        same = rerun.keep("https://e.org/1", 200, {"Content-Type": "text/html"}, b"<p>page</p>" * 500,
+                          at, f"{1:032x}")
+        changed = rerun.keep("https://e.org/2", 200, {"Content-Type": "text/html"}, b"<p>new</p>" * 500,
+                             at, f"{2:032x}")
+    first = json.loads(checked.stdout.splitlines()[1])
+    assert (same.file, same.offset) == (mended.name, int(first["offset"])) and mended.stat().st_size == size
+    assert changed.file != mended.name and len(list(folder.glob("*.warc.gz"))) == 2
+
+
+def test_a_run_that_fails_leaves_its_records_for_the_rerun(tmp_path):
+    at = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    try:
+        with archive.Archive(tmp_path) as kept:
+            first = kept.keep("https://e.org/a", 200, {}, b"<p>a</p>", at, "a" * 32)
+            raise RuntimeError("the commit failed")
+    except RuntimeError:
+        pass
+    with archive.Archive(tmp_path) as rerun:
+        assert rerun.keep("https://e.org/a", 200, {}, b"<p>a</p>", at, "a" * 32) == first
+    assert len(list(tmp_path.glob("*.warc.gz"))) == 1
+
+
+def test_two_archives_one_after_the_other_in_one_process_keep_both_files(tmp_path):
+    at = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    kept = []
+    for n in range(2):  # the fetch stage's, then the recheck stage's, within a second
+        with archive.Archive(tmp_path) as one:
+            kept.append(one.keep(f"https://e.org/{n}", 200, {}, b"<p>x</p>", at, f"{n:032x}"))
+    assert [archive.read(tmp_path, k)[0] for k in kept] == ["https://e.org/0", "https://e.org/1"]

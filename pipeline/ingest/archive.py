@@ -12,11 +12,21 @@ and the file is renamed once closed. A process killed mid-write leaves an `.open
 whose last record may be cut short; the next archive opened on the folder on this host
 cuts it back to its last whole record and closes it, so that readers never meet half a
 record. Each process writes its own files (Airflow's mapped tasks included).
+
+A record's id comes from its event's id, which a rerun or a retried task computes
+again; so a page kept by a run that never recorded its event (killed, or failed) is
+not kept twice: the records of such a run (a file cut back, an archive closed by an
+error) are listed in `recovered.jsonl`, and a later run that fetches the same attempt
+and reads the same bytes names that record instead of writing another.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+import itertools
+import json
 import os
 import socket
 import uuid
@@ -35,6 +45,10 @@ from pipeline.core.settings import Settings
 ROTATE_BYTES = 100_000_000
 GZIP_LEVEL = 3
 OPEN = ".open"
+RECOVERED = "recovered.jsonl"
+# numbers the files of this process: two archives opened in one second (the fetch stage's,
+# then the recheck stage's) must not name a file alike, the second replacing the first
+_FILES = itertools.count(1)  # records a run kept without recording their events, perhaps
 _DROPPED = {"content-encoding", "transfer-encoding", "content-length"}
 
 
@@ -55,37 +69,47 @@ class Archive:
         self.folder, self.rotate_bytes = Path(folder), rotate_bytes
         self._file: io.BufferedWriter | None = None
         self._path: Path | None = None
-        self._count = 0
+        self._written: list[tuple[Stored, str]] = []
+        self._recovered: dict[str, tuple[Stored, str]] = {}
 
     def __enter__(self) -> "Archive":
         self.folder.mkdir(parents=True, exist_ok=True)
         repair_abandoned(self.folder)
+        self._recovered = recovered(self.folder)
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, kind, *exc) -> None:
         self._close()
+        if kind is not None:  # their events may not be recorded: a rerun may need them
+            _list_recovered(self.folder, self._written)
 
     def keep(self, url: str, status: int, headers: dict[str, str], body: bytes,
              at: datetime, event_id: str) -> Stored:
         """Write one response record; where it is."""
         return self.put(*record(url, status, headers, body, at, event_id))
 
-    def put(self, member: bytes, record_id: str) -> Stored:
-        """Write one record made by `record` (in the thread that owns the archive)."""
+    def put(self, member: bytes, record_id: str, digest: str = "") -> Stored:
+        """Write one record made by `record` (in the thread that owns the archive); or,
+        when an earlier run kept this very record (the same id and payload) without
+        recording its event, name that one."""
+        earlier = self._recovered.get(record_id)
+        if earlier is not None and earlier[1] == digest and (self.folder / earlier[0].file).exists():
+            return earlier[0]
         out = self._current(len(member))
         offset = out.tell()
         out.write(member)  # the record whole, or (killed) cut back on repair
         out.flush()
         assert self._path is not None
-        return Stored(self._path.name.removesuffix(OPEN), offset, record_id)
+        stored = Stored(self._path.name.removesuffix(OPEN), offset, record_id)
+        self._written.append((stored, digest))
+        return stored
 
     def _current(self, coming: int) -> io.BufferedWriter:
         if self._file is not None and self._file.tell() + coming > self.rotate_bytes and self._file.tell():
             self._close()
         if self._file is None:
-            self._count += 1
             name = (f"newsmon-{datetime.now():%Y%m%d%H%M%S}-{socket.gethostname()}-{os.getpid()}-"
-                    f"{self._count}.warc.gz{OPEN}")
+                    f"{next(_FILES)}.warc.gz{OPEN}")
             self._path = self.folder / name
             self._file = open(self._path, "ab")
         return self._file
@@ -98,9 +122,15 @@ class Archive:
         self._file = self._path = None
 
 
+def payload_digest(body: bytes) -> str:
+    """The WARC-Payload-Digest warcio writes for `body`."""
+    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode()
+
+
 def record(url: str, status: int, headers: dict[str, str], body: bytes, at: datetime,
-           event_id: str) -> tuple[bytes, str]:
-    """One response record as a gzip member, and its id (made from `event_id`). Pure, and
+           event_id: str) -> tuple[bytes, str, str]:
+    """One response record as a gzip member, its id (made from `event_id`) and its
+    payload's digest. Pure, and
     most of the cost (zlib lets other threads run meanwhile): `fetch_articles` makes
     it in a thread while other pages are on the way."""
     record_id = f"<urn:uuid:{uuid.UUID(hex=event_id[:32].ljust(32, '0'))}>"
@@ -115,7 +145,7 @@ def record(url: str, status: int, headers: dict[str, str], body: bytes, at: date
         url, "response", payload=io.BytesIO(body), http_headers=http,
         warc_headers_dict={"WARC-Record-ID": record_id, "WARC-Date": at.strftime("%Y-%m-%dT%H:%M:%SZ")}))
     packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
-    return packer.compress(buffer.getbuffer()) + packer.flush(), record_id
+    return packer.compress(buffer.getbuffer()) + packer.flush(), record_id, payload_digest(body)
 
 
 def folder_for(settings: Settings) -> Path | None:
@@ -146,7 +176,45 @@ def repair_abandoned(folder: Path) -> list[Path]:
         final = path.with_name(path.name.removesuffix(OPEN))
         path.rename(final)
         closed.append(final)
+        _list_recovered(folder, _records(final))
     return closed
+
+
+def _records(path: Path) -> list[tuple[Stored, str]]:
+    """Where each record of a (whole) WARC file is, and its payload's digest."""
+    found = []
+    with path.open("rb") as stream:
+        records = ArchiveIterator(stream)
+        for each in records:
+            found.append((Stored(path.name, records.get_record_offset(),
+                                 each.rec_headers.get_header("WARC-Record-ID")),
+                          each.rec_headers.get_header("WARC-Payload-Digest") or ""))
+    return found
+
+
+def _list_recovered(folder: Path, records: list[tuple[Stored, str]]) -> None:
+    if not records:
+        return
+    lines = "".join(json.dumps({**kept.as_payload(), "digest": digest}) + "\n" for kept, digest in records)
+    with (folder / RECOVERED).open("a", encoding="utf-8") as out:
+        out.write(lines)
+
+
+def recovered(folder: Path) -> dict[str, tuple[Stored, str]]:
+    """The records that runs kept and may not have recorded (`RECOVERED`), by id."""
+    try:
+        lines = (folder / RECOVERED).read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return {}
+    found = {}
+    for line in lines:
+        try:
+            row = json.loads(line)
+            found[row["warc_record_id"]] = (Stored(row["warc_file"], int(row["warc_offset"]),
+                                                   row["warc_record_id"]), row["digest"])
+        except (ValueError, KeyError, TypeError):
+            continue  # a line cut short by a crash: that record is kept again, no harm
+    return found
 
 
 def _whole(path: Path) -> int:
