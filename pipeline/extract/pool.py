@@ -79,6 +79,10 @@ class ExtractionPool:
     async def extract(self, plan: ArticlePlan, response: Response, fetched: ev.Event) -> list[ev.Event]:
         """The events of extracting and tagging one fetched page; NoWorker when there is no
         worker left to do it."""
+        return await self.analyse(plan, response)
+
+    async def analyse(self, plan: ArticlePlan, response: Response) -> list[ev.Event]:
+        """`extract`, for a page however it was had (fetched, or read from the archive)."""
         assert self._pool is not None, "use ExtractionPool as a context manager"
         settings, clock = self.settings, self.clock
         page = Page(plan.article_id, plan.attempt, response.url, response.body, response.charset,

@@ -169,6 +169,10 @@ def _parser() -> argparse.ArgumentParser:
     p = command("retag", "_retag", "replay stored articles through the current topic rules",
                 (common,))
     p.add_argument("--topics", type=Path, help="topics file (default: bundled config/topics.yaml)")
+    p = command("reextract", "_reextract", "extract the stored articles again from the pages the "
+                "archive kept (after extraction improved), recording what changed; fetches nothing",
+                (common, configs))
+    p.add_argument("--dry-run", action="store_true", help="say what would change; record nothing")
     feeds = sub.add_parser("feeds", help="feeds in and out as OPML, the list feed readers "
                            "import and export; a site's feeds found")
     feed_commands = feeds.add_subparsers(required=True, metavar="ACTION")

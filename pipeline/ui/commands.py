@@ -574,6 +574,37 @@ def _retag(args, settings: Settings, console: Console) -> int:
     return 0
 
 
+def _reextract(args, settings: Settings, console: Console) -> int:
+    from pipeline.extract.reextract import reextract
+    from pipeline.runs.context import run_id, utc_now
+    store = _store(settings)
+    if not store.exists():
+        raise CommandError(f"no store at {store.path}")
+    total = store.count("archived_pages")
+    with RichProgress(console, enabled=not args.no_progress) as progress:
+        progress.start("reextract", total)
+        outcome = reextract(store, settings, _topics(settings), run_id("reextract", utc_now()),
+                            utc_now, apply=not args.dry_run,
+                            progress=lambda n: progress.advance("reextract", n))
+    rows = [("extractor version", outcome.version), ("read from the archive", str(outcome.read)),
+            ("changed", str(outcome.changed)),
+            ("no text now (left as they were)", str(outcome.failed)),
+            ("archive file missing", str(outcome.missing)), ("events recorded", str(outcome.appended))]
+    console.print(f"Re-extracted from the archive with extractor {outcome.version}", highlight=False)
+    for label, value in rows[1:]:
+        console.print(f"  {label}: {value}", highlight=False, markup=False)
+    if args.dry_run:
+        console.print("  nothing recorded (--dry-run)", highlight=False)
+    for article_id, before, after in outcome.samples:
+        console.print(f"  {article_id}: {before or '(no title)'} -> {after or '(no title)'}",
+                      highlight=False, markup=False, soft_wrap=True)
+    from pipeline.ingest.archive import folder_for
+    if folder_for(settings) is None:
+        console.print("no archive: NEWSMON_ARCHIVE is off, or the store is DuckLake without it",
+                      highlight=False)
+    return 0
+
+
 def _topics_backtest(args, settings: Settings, console: Console) -> int:
     from pipeline.runs.context import utc_now
     from pipeline.topics.retag import retag

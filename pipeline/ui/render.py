@@ -24,7 +24,8 @@ if TYPE_CHECKING:  # types only: importing them costs every command a quarter se
     from pipeline.topics.tagging import Tagger
 
 _STAGES = {"poll": "Polling feeds", "process": "Fetching, extracting, tagging",
-           "recheck": "Checking matched articles again"}
+           "recheck": "Checking matched articles again",
+           "reextract": "Extracting again from the archive"}
 
 
 class RichProgress:
