@@ -189,6 +189,19 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(command="_feeds_discover")
     p.add_argument("url", help="a page of the site (its home page, a section), or a feed")
     p.add_argument("--add", action="store_true", help="add the feeds found that the feeds file lacks")
+    kept = sub.add_parser("archive", help="the pages the archive kept, exported")
+    archive_commands = kept.add_subparsers(required=True, metavar="ACTION")
+    p = archive_commands.add_parser("export", parents=[common, configs], help="the kept pages (first "
+                                    "fetches and revisions) of the articles selected, as one WARC "
+                                    "file or a WACZ package")
+    p.set_defaults(command="_archive_export")
+    p.add_argument("--out", type=output_file, required=True,
+                   help="FILE.warc.gz, or FILE.wacz (a package replay tools open as it is)")
+    p.add_argument("--topic", help="only articles that match this topic now")
+    p.add_argument("--since", type=day, help="only articles of this day or later, YYYY-MM-DD")
+    p.add_argument("--until", type=day, help="only articles of this day or earlier, YYYY-MM-DD")
+    p.add_argument("--articles", metavar="SQL", help="only the articles this read-only query names "
+                   "(its first column: article ids), e.g. \"SELECT article_id FROM revisions\"")
     topics = sub.add_parser("topics", help="check topic rules against labelled texts, or "
                             "backtest them on the stored articles")
     topic_commands = topics.add_subparsers(required=True, metavar="ACTION")

@@ -605,6 +605,34 @@ def _reextract(args, settings: Settings, console: Console) -> int:
     return 0
 
 
+def _archive_export(args, settings: Settings, console: Console) -> int:
+    from pipeline.ingest import export
+    from pipeline.ingest.archive import folder_for
+    from pipeline.runs.context import utc_now
+    if not args.out.name.endswith((".warc.gz", ".wacz")):
+        raise CommandError(f"{args.out}: the file must end in .warc.gz or .wacz")
+    store, folder = _store(settings), folder_for(settings)
+    if folder is None or not folder.is_dir():
+        raise CommandError(f"no archive to export from ({folder or 'NEWSMON_ARCHIVE is off'})")
+    if args.topic:
+        _known_topic(store, settings, args.topic)
+    ids = None
+    if args.articles:
+        ids = [str(row[0]) for row in store.sql(args.articles)[1]]
+    rows = store.rows("export_records", {"topic": args.topic, "since": args.since,
+                                         "until": args.until, "ids": ids}, missing_ok=False)
+    about = {"title": "newsmon export", "topic": args.topic, "since": args.since,
+             "until": args.until, "articles-query": args.articles, "store": str(store.path)}
+    write = export.write_wacz if args.out.name.endswith(".wacz") else export.write_warc
+    done = write(rows, folder, args.out, about, utc_now())
+    console.print(f"{done.records} pages of {done.articles} articles written to {args.out} "
+                  f"({done.bytes:,} bytes)", highlight=False, markup=False)
+    if done.missing:
+        console.print(f"{done.missing} pages were not found in {folder} (their files are gone)",
+                      style="yellow", highlight=False, markup=False)
+    return 0
+
+
 def _topics_backtest(args, settings: Settings, console: Console) -> int:
     from pipeline.runs.context import utc_now
     from pipeline.topics.retag import retag
