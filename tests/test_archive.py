@@ -21,6 +21,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.core import events as ev
 from pipeline.ingest import archive
+from pipeline.ingest.objects import Remote
 from pipeline.runs.context import Context, Report
 from pipeline.runs.cycle import run_cycle
 
@@ -239,3 +240,23 @@ def test_an_export_holds_the_pages_of_the_articles_selected_and_replay_tools_rea
         assert json.loads(pages[0])["format"] == "json-pages-1.0" and len(pages) == len(wanted) + 1
     # nothing of the future: an empty selection is an empty export, not an error
     assert "0 pages of 0 articles" in export(tmp_path / "none.warc.gz", "--since", "2099-01-01")
+
+
+def test_an_archive_in_an_object_store_is_written_and_read_the_same(serve, store, tmp_path):
+    bucket = tmp_path / "bucket"
+    prefix = f"file://{bucket}/newsmon"  # s3://, gs://, az:// go through the same calls
+    site = serve(DEMO_SITE)
+    run_demo_site(store, site, archive=prefix)
+    files = sorted((bucket / "newsmon").glob("*.warc.gz"))
+    assert files and not list(Remote(prefix).spool.glob("*.warc.gz*"))  # all put
+    for tool in ("check", "index"):
+        assert subprocess.run([WARCIO, tool, str(files[0])], capture_output=True).returncode == 0
+    fetched = [json.loads(p) for (p,) in store.sql(
+        "SELECT payload FROM events WHERE type = 'ArticleFetched' ORDER BY seq")[1]]
+    url, status, _, body = archive.read(prefix, fetched[-1])  # ranged reads
+    assert (url, status) == (fetched[-1]["final_url"], 200) and len(body) == fetched[-1]["bytes"]
+    out = tmp_path / "all.warc.gz"
+    done = subprocess.run([sys.executable, "-m", "pipeline", "archive", "export", "--db", str(store.path),
+                           "--out", str(out)], capture_output=True, text=True, cwd=CHECKOUT,
+                          env={**os.environ, "NEWSMON_ARCHIVE": prefix})
+    assert done.returncode == 0 and f"{len(fetched)} pages of {len(fetched)} articles" in done.stdout

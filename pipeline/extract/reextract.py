@@ -61,7 +61,7 @@ def reextract(store: Store, settings: Settings, topics: TopicsFile, run_id: str,
     """Extract every archived article again; append what changed unless `apply` is false."""
     folder = archive.folder_for(settings)
     outcome = Outcome(version=extractor_version(settings))
-    if folder is None or not folder.is_dir():
+    if folder is None or not archive.exists(folder):
         return outcome
     ruleset = Tagger(topics).version
     with ExtractionPool(settings, topics, clock) as pool:
@@ -75,7 +75,7 @@ def reextract(store: Store, settings: Settings, topics: TopicsFile, run_id: str,
     return outcome
 
 
-async def _page(rows: list[dict], folder: Path, pool: ExtractionPool, outcome: Outcome,
+async def _page(rows: list[dict], folder: Path | str, pool: ExtractionPool, outcome: Outcome,
                 ruleset: str, clock: Callable[[], datetime]) -> list[ev.Event]:
     async def one(row: dict) -> list[ev.Event]:
         try:

@@ -41,6 +41,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
 from pipeline.core.settings import Settings
+from pipeline.ingest.objects import CHUNK, Remote, is_remote
 
 ROTATE_BYTES = 100_000_000
 GZIP_LEVEL = 3
@@ -65,8 +66,11 @@ class Stored:
 class Archive:
     """A writer of WARC files for one process: `with Archive(folder) as a: a.keep(...)`."""
 
-    def __init__(self, folder: Path, rotate_bytes: int = ROTATE_BYTES):
-        self.folder, self.rotate_bytes = Path(folder), rotate_bytes
+    def __init__(self, folder: Path | str, rotate_bytes: int = ROTATE_BYTES):
+        # an object store's files are written in a spool folder, and put there once closed
+        self.remote = Remote(str(folder)) if is_remote(folder) else None
+        self.folder = self.remote.spool if self.remote else Path(folder)
+        self.rotate_bytes = rotate_bytes
         self._file: io.BufferedWriter | None = None
         self._path: Path | None = None
         self._written: list[tuple[Stored, str]] = []
@@ -75,6 +79,8 @@ class Archive:
     def __enter__(self) -> "Archive":
         self.folder.mkdir(parents=True, exist_ok=True)
         repair_abandoned(self.folder)
+        if self.remote is not None:
+            self.remote.put_left("*.warc.gz")
         self._recovered = recovered(self.folder)
         return self
 
@@ -93,7 +99,8 @@ class Archive:
         when an earlier run kept this very record (the same id and payload) without
         recording its event, name that one."""
         earlier = self._recovered.get(record_id)
-        if earlier is not None and earlier[1] == digest and (self.folder / earlier[0].file).exists():
+        if earlier is not None and earlier[1] == digest and (
+                self.remote is not None or (self.folder / earlier[0].file).exists()):
             return earlier[0]
         out = self._current(len(member))
         offset = out.tell()
@@ -118,8 +125,14 @@ class Archive:
         if self._file is None or self._path is None:
             return
         self._file.close()
-        self._path.rename(self._path.with_name(self._path.name.removesuffix(OPEN)))
+        closed = self._path.with_name(self._path.name.removesuffix(OPEN))
+        self._path.rename(closed)
         self._file = self._path = None
+        if self.remote is not None:
+            try:
+                self.remote.put(closed)
+            except OSError:
+                pass  # left in the spool: the next archive opened on this host puts it
 
 
 def payload_digest(body: bytes) -> str:
@@ -148,13 +161,14 @@ def record(url: str, status: int, headers: dict[str, str], body: bytes, at: date
     return packer.compress(buffer.getbuffer()) + packer.flush(), record_id, payload_digest(body)
 
 
-def folder_for(settings: Settings) -> Path | None:
-    """Where the archive is: NEWSMON_ARCHIVE, else beside a store file; None when it is
-    "off", or when the store is DuckLake and no folder was given."""
+def folder_for(settings: Settings) -> Path | str | None:
+    """Where the archive is: NEWSMON_ARCHIVE (a folder, or an object-store prefix as a
+    URL), else beside a store file; None when it is "off", or when the store is DuckLake
+    and no place was given."""
     if settings.archive == "off":
         return None
     if settings.archive:
-        return Path(settings.archive)
+        return settings.archive if is_remote(settings.archive) else Path(settings.archive)
     return settings.db.with_name(settings.db.name + ".warc") if isinstance(settings.db, Path) else None
 
 
@@ -244,17 +258,44 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def read(folder: Path, stored: Stored | dict) -> tuple[str, int, list[tuple[str, str]], bytes]:
-    """The record kept at `stored`: its URL, HTTP status, headers and body."""
+def exists(folder: Path | str) -> bool:
+    """Whether an archive is there to read from (an object store is taken to be)."""
+    return is_remote(folder) or Path(folder).is_dir()
+
+
+def member(folder: Path | str, stored: Stored | dict) -> bytes:
+    """The record kept at `stored` as the archive holds it: one gzip member, checked to be
+    the record named (FileNotFoundError when its file is gone)."""
     where = stored if isinstance(stored, Stored) else Stored(
         stored["warc_file"], int(stored["warc_offset"]), stored["warc_record_id"])
-    path = folder / where.file
+    out = bytearray()
+    unpack = zlib.decompressobj(31)
+    for chunk in _chunks(folder, where.file, where.offset):
+        unpack.decompress(chunk)
+        out += chunk[:len(chunk) - len(unpack.unused_data)]
+        if unpack.eof:
+            break
+    record = next(iter(ArchiveIterator(io.BytesIO(bytes(out)))))
+    assert record.rec_headers.get_header("WARC-Record-ID") == where.record_id, "not the record named"
+    return bytes(out)
+
+
+def _chunks(folder: Path | str, name: str, offset: int):
+    if is_remote(folder):
+        yield from Remote(str(folder)).chunks(name, offset)
+        return
+    path = Path(folder) / name
     if not path.exists():
         path = path.with_name(path.name + OPEN)
     with path.open("rb") as stream:
-        stream.seek(where.offset)
-        record = next(iter(ArchiveIterator(stream)))
-        assert record.rec_headers.get_header("WARC-Record-ID") == where.record_id, "not the record named"
-        http = record.http_headers
-        return (record.rec_headers.get_header("WARC-Target-URI"), int(http.get_statuscode()),
-                list(http.headers), record.content_stream().read())
+        stream.seek(offset)
+        while chunk := stream.read(CHUNK):
+            yield chunk
+
+
+def read(folder: Path | str, stored: Stored | dict) -> tuple[str, int, list[tuple[str, str]], bytes]:
+    """The record kept at `stored`: its URL, HTTP status, headers and body."""
+    record = next(iter(ArchiveIterator(io.BytesIO(member(folder, stored)))))
+    http = record.http_headers
+    return (record.rec_headers.get_header("WARC-Target-URI"), int(http.get_statuscode()),
+            list(http.headers), record.content_stream().read())

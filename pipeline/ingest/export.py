@@ -12,10 +12,8 @@ index (SURT keys, from the `surt` library), the list of its pages, and a
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import zipfile
-import zlib
 from dataclasses import dataclass
 from datetime import datetime
 from importlib.metadata import version
@@ -25,9 +23,8 @@ from surt import surt
 from warcio.archiveiterator import ArchiveIterator
 from warcio.warcwriter import WARCWriter
 
-from pipeline.ingest.archive import Stored
+from pipeline.ingest import archive
 
-CHUNK = 1 << 16
 SOFTWARE = f"newsmon {version('newsmon')}"
 
 
@@ -39,28 +36,7 @@ class Exported:
     bytes: int = 0
 
 
-def member(folder: Path, row: dict) -> bytes | None:
-    """The record `row` names, as the gzip member the archive holds; None when its file
-    is gone."""
-    where = Stored(row["warc_file"], int(row["warc_offset"]), row["warc_record_id"])
-    path = folder / where.file
-    if not path.exists():
-        path = path.with_name(path.name + ".open")
-        if not path.exists():
-            return None
-    out = bytearray()
-    unpack = zlib.decompressobj(31)
-    with path.open("rb") as stream:
-        stream.seek(where.offset)
-        while not unpack.eof and (chunk := stream.read(CHUNK)):
-            unpack.decompress(chunk)
-            out += chunk[:len(chunk) - len(unpack.unused_data)]
-    record = next(iter(ArchiveIterator(io.BytesIO(bytes(out)))))
-    assert record.rec_headers.get_header("WARC-Record-ID") == where.record_id, "not the record named"
-    return bytes(out)
-
-
-def write_warc(rows: list[dict], folder: Path, out: Path, about: dict, now: datetime) -> Exported:
+def write_warc(rows: list[dict], folder: Path | str, out: Path, about: dict, now: datetime) -> Exported:
     """The records of `rows`, after a warcinfo record saying `about` the export."""
     done = Exported(articles=len({r["article_id"] for r in rows}))
     with out.open("wb") as stream:
@@ -69,17 +45,17 @@ def write_warc(rows: list[dict], folder: Path, out: Path, about: dict, now: date
                 "created": now.isoformat(), **{k: str(v) for k, v in about.items() if v is not None}}
         writer.write_record(writer.create_warcinfo_record(out.name, info))
         for row in rows:
-            kept = member(folder, row)
-            if kept is None:
+            try:
+                stream.write(archive.member(folder, row))
+            except FileNotFoundError:
                 done.missing += 1
                 continue
-            stream.write(kept)
             done.records += 1
     done.bytes = out.stat().st_size
     return done
 
 
-def write_wacz(rows: list[dict], folder: Path, out: Path, about: dict, now: datetime) -> Exported:
+def write_wacz(rows: list[dict], folder: Path | str, out: Path, about: dict, now: datetime) -> Exported:
     """A WACZ package of the records of `rows`."""
     warc = out.with_name(out.name + ".warc.gz.part")
     try:

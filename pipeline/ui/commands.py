@@ -607,12 +607,12 @@ def _reextract(args, settings: Settings, console: Console) -> int:
 
 def _archive_export(args, settings: Settings, console: Console) -> int:
     from pipeline.ingest import export
-    from pipeline.ingest.archive import folder_for
+    from pipeline.ingest.archive import exists, folder_for
     from pipeline.runs.context import utc_now
     if not args.out.name.endswith((".warc.gz", ".wacz")):
         raise CommandError(f"{args.out}: the file must end in .warc.gz or .wacz")
     store, folder = _store(settings), folder_for(settings)
-    if folder is None or not folder.is_dir():
+    if folder is None or not exists(folder):
         raise CommandError(f"no archive to export from ({folder or 'NEWSMON_ARCHIVE is off'})")
     if args.topic:
         _known_topic(store, settings, args.topic)
