@@ -154,11 +154,13 @@ def record(url: str, status: int, headers: dict[str, str], body: bytes, at: date
     # compressed here, one gzip member a record as WARC readers expect, at a low level:
     # warcio's level 9 made keeping a page cost a sixth of fetching it
     writer = WARCWriter(buffer, gzip=False)
-    writer.write_record(writer.create_warc_record(
+    made = writer.create_warc_record(
         url, "response", payload=io.BytesIO(body), http_headers=http,
-        warc_headers_dict={"WARC-Record-ID": record_id, "WARC-Date": at.strftime("%Y-%m-%dT%H:%M:%SZ")}))
+        warc_headers_dict={"WARC-Record-ID": record_id, "WARC-Date": at.strftime("%Y-%m-%dT%H:%M:%SZ")})
+    writer.write_record(made)
     packer = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 31)
-    return packer.compress(buffer.getbuffer()) + packer.flush(), record_id, payload_digest(body)
+    return (packer.compress(buffer.getbuffer()) + packer.flush(), record_id,
+            made.rec_headers.get_header("WARC-Payload-Digest"))
 
 
 def folder_for(settings: Settings) -> Path | str | None:
