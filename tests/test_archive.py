@@ -11,12 +11,15 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from conftest import CHECKOUT, DEMO_SITE, fixed_clock, settings_for
+from servers import RouteServer, send
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.core import events as ev
@@ -260,3 +263,59 @@ def test_an_archive_in_an_object_store_is_written_and_read_the_same(serve, store
                            "--out", str(out)], capture_output=True, text=True, cwd=CHECKOUT,
                           env={**os.environ, "NEWSMON_ARCHIVE": prefix})
     assert done.returncode == 0 and f"{len(fetched)} pages of {len(fetched)} articles" in done.stdout
+
+
+def test_a_run_killed_mid_fetch_leaves_whole_records_and_its_rerun_keeps_no_page_twice(store, tmp_path):
+    pages = sorted((DEMO_SITE / "sur-andino").rglob("*.html"))[:3]
+    gate, slow = threading.Event(), {"held": True}
+
+    def held(handler) -> None:  # the fourth page: on its way until the run is killed
+        if not slow["held"]:
+            return send(handler, 200, pages[0].read_bytes().replace(b"Sur Andino", b"Otro"),
+                        {"Content-Type": "text/html; charset=utf-8"})
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/html; charset=utf-8")
+        handler.send_header("Content-Length", "100000")
+        handler.end_headers()
+        handler.wfile.write(b"<html>")
+        handler.wfile.flush()
+        gate.wait(60)
+
+    routes = {f"/a{n}.html": (lambda body: lambda h: send(h, 200, body, {"Content-Type": "text/html"}))(
+        p.read_bytes()) for n, p in enumerate(pages)}
+    routes["/a3.html"] = held
+    server = RouteServer(routes)
+    items = "".join(f"<item><title>t{n}</title><link>{server.origin}/a{n}.html</link></item>"
+                    for n in range(4))
+    routes["/rss.xml"] = lambda h: send(h, 200, f"<rss version='2.0'><channel><title>s</title>{items}"
+                                        f"</channel></rss>".encode(), {"Content-Type": "application/rss+xml"})
+    feeds = tmp_path / "feeds.yaml"
+    feeds.write_text(f"feeds:\n  - id: s\n    url: {server.origin}/rss.xml\n")
+    env = {**os.environ, "NEWSMON_ALLOW_HOSTS": server.host_port, "NEWSMON_OFFLINE": "1",
+           "NEWSMON_DEADLINE": "120", "NEWSMON_WORKERS": "1"}
+    command = [sys.executable, "-m", "pipeline", "run", "--db", str(store.path), "--feeds", str(feeds),
+               "--no-progress"]
+    folder = store.path.with_name(store.path.name + ".warc")
+    run = subprocess.Popen(command, cwd=CHECKOUT, env=env, start_new_session=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        while not [f for f in folder.glob("*.open") if len(archive._records(f)) == 3]:
+            assert run.poll() is None, "the run ended before it was killed"
+            time.sleep(0.1)
+    finally:
+        os.killpg(run.pid, signal.SIGKILL)
+        run.wait()
+        gate.set()
+    assert store.sql("SELECT count(*) FROM events WHERE type = 'ArticleFetched'")[1] == [(0,)]
+    slow["held"] = False
+    rerun = subprocess.run(command, cwd=CHECKOUT, env=env, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    fetched = [json.loads(p) for (p,) in store.sql(
+        "SELECT payload FROM events WHERE type = 'ArticleFetched'")[1]]
+    kept = [r for f in sorted(folder.glob("*.warc.gz")) for r in archive._records(f)]
+    assert subprocess.run([WARCIO, "check", *map(str, folder.glob("*.warc.gz"))]).returncode == 0
+    # four pages, four records: the three the killed run kept are named, not kept again
+    assert len(fetched) == 4 and len(kept) == 4
+    assert {f["warc_record_id"] for f in fetched} == {stored.record_id for stored, _ in kept}
+    for f in fetched:
+        assert archive.read(folder, f)[3][:6] in (b"<!DOCT", b"<html>", b"<!doct")
