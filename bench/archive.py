@@ -3,8 +3,8 @@ event, and nothing done with the page after) over the demo pages served ten time
 on loopback (480 pages), with each page kept as a WARC record and without, in turns
 in one process; the pages are served by another process, as a real server is elsewhere
 (served from a thread of this one, the server's own work competed with the archive's for
-this process, and was counted as the archive's). Ratio: time with the archive over time without (target at most 1.10),
-and the process's peak memory after each (no growth)."""
+this process, and was counted as the archive's). Ratio: time with the archive over time
+without (target at most 1.10), and the process's peak memory after each (no growth)."""
 
 from __future__ import annotations
 
