@@ -146,3 +146,20 @@ def test_a_service_that_is_down_is_tried_again_and_its_error_masks_the_token(sto
     detail, = store.sql("SELECT payload->>'detail' FROM events WHERE type = 'AlertFailed'")[1][0]
     # requests names the URL it could not reach: the token in its path is masked
     assert "/hooks/***" in detail and TOKEN not in detail
+
+
+def test_an_alert_to_a_chat_taken_out_of_the_alerts_file_fails_for_good_and_says_why(store, hooks,
+                                                                                     monkeypatch):
+    ctx = context(store, hooks, monkeypatch)
+    hooks.plan = {"/hook": ["500"], f"/hooks/{TOKEN}": ["500"]}
+    alert_stage(ctx, Report())  # both wait in the outbox, to be tried again
+    ctx.alerts = AlertsFile.model_validate({"from": "n@example.org", "recipients": [
+        {"email": "desk@example.org", "topics": ["iran-ties"]}]})  # and no mail server
+    alert_stage(ctx, report := Report())
+    assert report.appended[ev.ALERT_FAILED] == 2 and report.alerts_pending == 1  # the email's matches
+    failed = store.sql("SELECT recipient, outcome, error FROM alerted WHERE outcome = 'failed' "
+                       "GROUP BY ALL ORDER BY 1")[1]
+    assert [(r, o) for r, o, _ in failed] == [("desk-webhook", "failed"),
+                                              (f"mmost://{hooks.host_port}/${{NEWSMON_TEST_MM}}", "failed")]
+    assert all("no longer in the alerts file" in e for *_, e in failed)
+    assert len(hooks.answers) == 2  # nothing was sent to them again

@@ -53,9 +53,13 @@ class Channels:
         return cls(server, alerts.sender, {r.key: r for r in alerts.recipients}, heads or {})
 
     def reach(self, key: str) -> bool:
-        """Whether an alert to `key` can be sent now: a chat always, an email with a server."""
+        """Whether an alert to `key` can be sent now: a chat always, an email with a server.
+        A chat no longer in the alerts file is tried too, so that it fails for good (and
+        says why) instead of waiting in the outbox for ever."""
         recipient = self.recipients.get(key)
-        return bool(recipient and recipient.url) or self.server is not None
+        if recipient is None:
+            return "@" not in key or self.server is not None
+        return bool(recipient.url) or self.server is not None
 
 
 def decide_due(store: Store, alerts: AlertsFile, now: datetime, run_id: str,
