@@ -319,3 +319,14 @@ def test_a_run_killed_mid_fetch_leaves_whole_records_and_its_rerun_keeps_no_page
     assert {f["warc_record_id"] for f in fetched} == {stored.record_id for stored, _ in kept}
     for f in fetched:
         assert archive.read(folder, f)[3][:6] in (b"<!DOCT", b"<html>", b"<!doct")
+
+
+def test_the_archive_lies_beside_the_store_or_beside_a_ducklakes_data():
+    from pipeline.core.settings import Settings
+    assert archive.folder_for(Settings(db="/tmp/n.duckdb")) == Path("/tmp/n.duckdb.warc")
+    assert archive.folder_for(Settings(db="ducklake:/tmp/n.ducklake")) == Path("/tmp/n.ducklake.files.warc")
+    # beside the data files, not among them: no DuckLake cleanup can take a WARC file for its own
+    assert archive.folder_for(Settings(db="ducklake:postgres:dbname=n", lake_data="s3://b/lake/")) \
+        == "s3://b/lake.warc"
+    assert archive.folder_for(Settings(db="/tmp/n.duckdb", archive="gs://b/warc")) == "gs://b/warc"
+    assert archive.folder_for(Settings(db="/tmp/n.duckdb", archive="off")) is None

@@ -165,13 +165,21 @@ def record(url: str, status: int, headers: dict[str, str], body: bytes, at: date
 
 def folder_for(settings: Settings) -> Path | str | None:
     """Where the archive is: NEWSMON_ARCHIVE (a folder, or an object-store prefix as a
-    URL), else beside a store file; None when it is "off", or when the store is DuckLake
-    and no place was given."""
+    URL); else beside a store file, or beside a DuckLake's data files however they are
+    reached (`<data>.warc`: a folder, or a prefix in the same object store); None when it
+    is "off"."""
     if settings.archive == "off":
         return None
     if settings.archive:
         return settings.archive if is_remote(settings.archive) else Path(settings.archive)
-    return settings.db.with_name(settings.db.name + ".warc") if isinstance(settings.db, Path) else None
+    if isinstance(settings.db, Path):
+        return settings.db.with_name(settings.db.name + ".warc")
+    catalog = settings.db.removeprefix("ducklake:")
+    data = settings.lake_data or (None if catalog.startswith("postgres:") else f"{catalog}.files")
+    if data is None:
+        return None
+    beside = data.rstrip("/") + ".warc"
+    return beside if is_remote(beside) else Path(beside)
 
 
 def repair_abandoned(folder: Path) -> list[Path]:
