@@ -164,3 +164,16 @@ def test_what_counts_as_taken_down_and_as_changed():
     assert diff == {"title": None, "removed": ["dos"], "added": ["DOS", "cuatro"],
                     "lines_removed": 1, "lines_added": 2}
     assert changes("T", "uno", "T2", "uno")["title"] == ["T", "T2"]
+
+
+def test_status_lists_the_revisions_and_removals_of_the_last_week(store):
+    now = datetime.now(timezone.utc)
+    store.append([ev.article_discovered("a1", "sur", now, url="https://e.org/1", title="Paro en Juliaca"),
+                  ev.article_revised("a1", 1, now - timedelta(days=1), status=200, url="https://e.org/1",
+                                     title="Paro en Juliaca, día 2", diff={}),
+                  ev.article_removed("a1", 2, now - timedelta(days=9), status=410, reason="gone")], "r")
+    shown = subprocess.run([sys.executable, "-m", "pipeline", "status", "--db", str(store.path)],
+                           capture_output=True, text=True, cwd=CHECKOUT)
+    assert shown.returncode == 0, shown.stderr
+    part = shown.stdout.split("Matched articles revised or taken down")[1].split("Recipients")[0]
+    assert "revised" in part and "Paro en Juliaca" in part and "removed" not in part  # a week ago only

@@ -231,6 +231,10 @@ def _status(args, settings: Settings, console: Console) -> int:
                               "WHERE quiet ORDER BY country")
     rows_as("table", columns, rows, console,
             title="Countries gone quiet: no article from any of their outlets in 7 days")
+    columns, rows = store.sql("SELECT seen_at, change, reason, article_id, title FROM revisions "
+                              "WHERE seen_at >= now() - INTERVAL 7 DAY ORDER BY seen_at DESC LIMIT 20")
+    rows_as("table", columns, rows, console,
+            title="Matched articles revised or taken down in the last 7 days (see the revisions view)")
     # those the alerts file names, and those the log has alerts for (the data may have
     # been made with another alerts file: the demo's, or last year's)
     from pipeline.core.config import load_alerts
