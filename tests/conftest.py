@@ -77,3 +77,14 @@ def postgres():
         pytest.skip(str(missing))
     with server:
         yield server.database
+
+
+# The longest files first: the suite runs on two workers (pytest-xdist, a file each), and
+# a long file started last runs alone at the end while the other worker idles.
+SLOWEST_FIRST = ("test_dags.py", "test_cluster.py", "test_lake.py", "test_projections.py",
+                 "test_faults.py", "test_archive.py", "test_cli.py", "test_demo.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: n for n, name in enumerate(SLOWEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: each file's order kept
