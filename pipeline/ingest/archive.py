@@ -22,8 +22,6 @@ and reads the same bytes names that record instead of writing another.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import itertools
 import json
@@ -133,11 +131,6 @@ class Archive:
                 self.remote.put(closed)
             except OSError:
                 pass  # left in the spool: the next archive opened on this host puts it
-
-
-def payload_digest(body: bytes) -> str:
-    """The WARC-Payload-Digest warcio writes for `body`."""
-    return "sha1:" + base64.b32encode(hashlib.sha1(body).digest()).decode()
 
 
 def record(url: str, status: int, headers: dict[str, str], body: bytes, at: datetime,

@@ -90,14 +90,20 @@ async def _fetch_and_extract(plan: ArticlePlan, fetcher: Fetcher, extract: Extra
         encoding=response.charset, elapsed_ms=response.elapsed_ms,
         redirects=response.redirects, **validators(response))
     if archive is not None:  # kept before it is recorded: the event names where
-        made = await asyncio.to_thread(record, response.url, response.status, dict(response.headers),
-                                       response.body, fetched.occurred_at, fetched.event_id)
-        fetched = replace(fetched, payload={**fetched.payload, **archive.put(*made).as_payload()})
+        fetched = await archived(archive, response, fetched)
     if len(response.body) > settings.max_extract_bytes:
         return [fetched, *_following(fetched, [ev.article_extraction_failed(
             plan.article_id, plan.attempt, clock(), error_class="too_large",
             detail=f"{len(response.body)} bytes of HTML, over {settings.max_extract_bytes}")])]
     return [fetched, *_following(fetched, await extract(plan, response, fetched))]
+
+
+async def archived(archive: Archive, response: Response, event: ev.Event) -> ev.Event:
+    """`event` (the page's fetch, or its revision) naming where `archive` keeps the page:
+    the record is made in a thread while other pages are on the way, and written here."""
+    made = await asyncio.to_thread(record, response.url, response.status, dict(response.headers),
+                                   response.body, event.occurred_at, event.event_id)
+    return replace(event, payload={**event.payload, **archive.put(*made).as_payload()})
 
 
 def validators(response: Response) -> dict[str, str]:

@@ -15,15 +15,15 @@ import asyncio
 import difflib
 import hashlib
 from contextlib import ExitStack
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Awaitable, Callable
 from urllib.parse import urlsplit
 
 from pipeline.core import events as ev
 from pipeline.core.settings import Settings
-from pipeline.ingest.archive import Archive, folder_for, record
-from pipeline.ingest.articles import validators
+from pipeline.ingest.archive import Archive, folder_for
+from pipeline.ingest.articles import archived, validators
 from pipeline.ingest.net import Fetcher, FetchError, Response
 from pipeline.store import Store
 
@@ -136,9 +136,7 @@ async def _check(plan: RecheckPlan, fetcher: Fetcher, read: Reader, settings: Se
     revised = ev.article_revised(plan.article_id, plan.check_no, clock(), **about,
                                  title_before=plan.title, title=title, text=text, diff=diff)
     if archive is not None:  # each version read is kept once: an unchanged page is not
-        made = await asyncio.to_thread(record, response.url, response.status, dict(response.headers),
-                                       response.body, revised.occurred_at, revised.event_id)
-        revised = replace(revised, payload={**revised.payload, **archive.put(*made).as_payload()})
+        revised = await archived(archive, response, revised)
     return revised
 
 
