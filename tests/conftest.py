@@ -80,7 +80,8 @@ def postgres():
 
 
 # The longest files first: the suite runs on two workers (pytest-xdist, a file each), and
-# a long file started last runs alone at the end while the other worker idles.
+# a long file started last runs alone at the end while the other worker idles. (xdist
+# would order files by their number of tests: `--no-loadscope-reorder` keeps this order.)
 SLOWEST_FIRST = ("test_dags.py", "test_cluster.py", "test_lake.py", "test_projections.py",
                  "test_faults.py", "test_archive.py", "test_cli.py", "test_demo.py")
 
