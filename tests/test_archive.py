@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from conftest import CHECKOUT, DEMO_SITE, fixed_clock, settings_for
 from servers import RouteServer, send
+from servers import page as html_page
 from warcio.archiveiterator import ArchiveIterator
 
 from pipeline.core import events as ev
@@ -281,8 +282,7 @@ def test_a_run_killed_mid_fetch_leaves_whole_records_and_its_rerun_keeps_no_page
         handler.wfile.flush()
         gate.wait(60)
 
-    routes = {f"/a{n}.html": (lambda body: lambda h: send(h, 200, body, {"Content-Type": "text/html"}))(
-        p.read_bytes()) for n, p in enumerate(pages)}
+    routes = {f"/a{n}.html": html_page(p.read_bytes(), "text/html") for n, p in enumerate(pages)}
     routes["/a3.html"] = held
     server = RouteServer(routes)
     items = "".join(f"<item><title>t{n}</title><link>{server.origin}/a{n}.html</link></item>"

@@ -61,20 +61,10 @@ class ExtractionPool:
     async def read(self, response: Response) -> tuple[str | None, str] | None:
         """The title and main text of a page (None: it has none), with the limits of
         `extract`; a ReadError when the worker could not read it."""
-        assert self._pool is not None, "use ExtractionPool as a context manager"
         try:
-            future = self._pool.schedule(read_in_worker, args=(response.url, response.body,
-                                                               response.charset),
-                                         timeout=self.settings.extract_timeout)
-            return await asyncio.wrap_future(future)
-        except (RuntimeError, BrokenProcessPool) as error:
-            raise ReadError("workers_down", f"{type(error).__name__}: {error}") from None
-        except FutureTimeout:
-            raise ReadError("timeout", f"extraction took over {self.settings.extract_timeout:g} s") from None
-        except ProcessExpired as error:
-            raise ReadError("worker_died", f"the extraction worker died ({error})") from None
-        except Exception as error:
-            raise ReadError("extractor_error", f"{type(error).__name__}: {error}") from None
+            return await self._run(read_in_worker, response.url, response.body, response.charset)
+        except NoWorker as error:
+            raise ReadError("workers_down", str(error)) from None
 
     async def extract(self, plan: ArticlePlan, response: Response, fetched: ev.Event) -> list[ev.Event]:
         """The events of extracting and tagging one fetched page; NoWorker when there is no
@@ -83,13 +73,20 @@ class ExtractionPool:
 
     async def analyse(self, plan: ArticlePlan, response: Response) -> list[ev.Event]:
         """`extract`, for a page however it was had (fetched, or read from the archive)."""
-        assert self._pool is not None, "use ExtractionPool as a context manager"
-        settings, clock = self.settings, self.clock
         page = Page(plan.article_id, plan.attempt, response.url, response.body, response.charset,
                     plan.title, plan.published)
         try:
-            future = self._pool.schedule(analyse_in_worker, args=(page, clock()),
-                                         timeout=settings.extract_timeout)
+            return await self._run(analyse_in_worker, page, self.clock())
+        except ReadError as error:
+            return [ev.article_extraction_failed(plan.article_id, plan.attempt, self.clock(),
+                                                 error_class=error.error_class, detail=error.detail)]
+
+    async def _run(self, work, *args):
+        """`work(*args)` in a worker, within the time limit: NoWorker when there is no
+        worker to do it, a ReadError (with its class) when the work failed."""
+        assert self._pool is not None, "use ExtractionPool as a context manager"
+        try:
+            future = self._pool.schedule(work, args=args, timeout=self.settings.extract_timeout)
         except RuntimeError as error:  # pebble's word for a pool that broke or stopped
             raise NoWorker(f"{type(error).__name__}: {error}") from None
         try:
@@ -97,15 +94,14 @@ class ExtractionPool:
         except BrokenProcessPool as error:
             raise NoWorker(f"BrokenProcessPool: {error}") from None
         except FutureTimeout:
-            error_class, detail = "timeout", f"extraction took over {settings.extract_timeout:g} s"
+            error_class, detail = "timeout", f"extraction took over {self.settings.extract_timeout:g} s"
         except MemoryError:
             error_class, detail = "too_large", "extraction ran out of its memory limit"
         except ProcessExpired as error:
             error_class, detail = "worker_died", f"the extraction worker died ({error})"
         except Exception as error:  # a bug or a page the libraries choke on: record, go on
             error_class, detail = "extractor_error", f"{type(error).__name__}: {error}"
-        return [ev.article_extraction_failed(plan.article_id, plan.attempt, clock(),
-                                             error_class=error_class, detail=detail)]
+        raise ReadError(error_class, detail)
 
 
 def worker_context() -> multiprocessing.context.BaseContext:

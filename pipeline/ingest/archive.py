@@ -44,10 +44,10 @@ from pipeline.ingest.objects import CHUNK, Remote, is_remote
 ROTATE_BYTES = 100_000_000
 GZIP_LEVEL = 3
 OPEN = ".open"
-RECOVERED = "recovered.jsonl"
+RECOVERED = "recovered.jsonl"  # records a run kept without recording their events, perhaps
 # numbers the files of this process: two archives opened in one second (the fetch stage's,
 # then the recheck stage's) must not name a file alike, the second replacing the first
-_FILES = itertools.count(1)  # records a run kept without recording their events, perhaps
+_FILES = itertools.count(1)
 _DROPPED = {"content-encoding", "transfer-encoding", "content-length"}
 
 
@@ -136,9 +136,8 @@ class Archive:
 def record(url: str, status: int, headers: dict[str, str], body: bytes, at: datetime,
            event_id: str) -> tuple[bytes, str, str]:
     """One response record as a gzip member, its id (made from `event_id`) and its
-    payload's digest. Pure, and
-    most of the cost (zlib lets other threads run meanwhile): `fetch_articles` makes
-    it in a thread while other pages are on the way."""
+    payload's digest. Pure, and most of the cost (zlib lets other threads run meanwhile):
+    `fetch_articles` makes it in a thread while other pages are on the way."""
     record_id = f"<urn:uuid:{uuid.UUID(hex=event_id[:32].ljust(32, '0'))}>"
     http = StatusAndHeaders(f"{status} {responses.get(status, '')}".strip(),
                             [(k, v) for k, v in headers.items() if k.lower() not in _DROPPED]

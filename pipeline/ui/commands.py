@@ -590,12 +590,10 @@ def _reextract(args, settings: Settings, console: Console) -> int:
         outcome = reextract(store, settings, _topics(settings), run_id("reextract", utc_now()),
                             utc_now, apply=not args.dry_run,
                             progress=lambda n: progress.advance("reextract", n))
-    rows = [("extractor version", outcome.version), ("read from the archive", str(outcome.read)),
-            ("changed", str(outcome.changed)),
-            ("no text now (left as they were)", str(outcome.failed)),
-            ("archive file missing", str(outcome.missing)), ("events recorded", str(outcome.appended))]
     console.print(f"Re-extracted from the archive with extractor {outcome.version}", highlight=False)
-    for label, value in rows[1:]:
+    for label, value in (("read from the archive", outcome.read), ("changed", outcome.changed),
+                         ("no text now (left as they were)", outcome.failed),
+                         ("archive file missing", outcome.missing), ("events recorded", outcome.appended)):
         console.print(f"  {label}: {value}", highlight=False, markup=False)
     if args.dry_run:
         console.print("  nothing recorded (--dry-run)", highlight=False)
@@ -604,8 +602,7 @@ def _reextract(args, settings: Settings, console: Console) -> int:
                       highlight=False, markup=False, soft_wrap=True)
     from pipeline.ingest.archive import folder_for
     if folder_for(settings) is None:
-        console.print("no archive: NEWSMON_ARCHIVE is off, or the store is DuckLake without it",
-                      highlight=False)
+        console.print("no archive: NEWSMON_ARCHIVE is off", highlight=False)
     return 0
 
 
