@@ -7,10 +7,12 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 import re
 import shutil
 import subprocess
 import sys
+import time
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
@@ -238,6 +240,78 @@ def test_search_takes_the_topic_language_and_ranks_from_an_index(demo_store, tmp
     assert [f.title for f in search(copy, load_topics(), "Puno NEAR/s bloque*", index,
                                     progress=notes.append)] == ["Nuevo bloqueo en Puno"]
     assert len(notes) == 2
+
+
+def test_search_index_follows_the_log_without_indexing_it_all_again(tmp_path):
+    import duckdb
+
+    from pipeline.topics.definitions import load_topics
+    from pipeline.topics.search import search
+    at = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    store, index = FileStore(tmp_path / "s.duckdb"), tmp_path / "s.search"
+    with duckdb.connect(str(index)) as old:  # an index of the earlier layout
+        old.execute("CREATE TABLE meta (signature VARCHAR)")
+    notes: list[str] = []
+
+    def found(query, where=index, **filters):
+        return [(f.article_id, f.topics) for f in search(store, load_topics(), query, where,
+                                                         progress=notes.append, **filters)]
+
+    def article(n, text):
+        return [ev.article_discovered(f"a{n}", "sur", at, url=f"http://x/{n}", title=f"t{n}"),
+                ev.article_extracted(f"a{n}", 1, at, text=text, title=f"t{n}")]
+
+    store.append(article(1, "Bloqueo total en Puno.") + article(2, "Lluvias en Lima."), "r")
+    assert found("Puno NEAR/s bloque*") == [("a1", [])] and len(notes) == 1
+    # an article added, one extracted again, one matched: the next search sees each,
+    # without indexing the store again
+    store.append(article(3, "Nuevo bloqueo de vías en Puno.") + [
+        ev.article_extracted("a1", 2, at, text="Lluvias en Puno.", title="t1"),
+        ev.topic_matched("a2", "puno-protests", "v1", at, score=1.0, snippet="s", terms=[])], "r")
+    assert found("Puno NEAR/s bloque*") == [("a3", [])]
+    assert found("lluvia*", topic="puno-protests") == [("a2", ["puno-protests"])]
+    store.append([ev.topic_unmatched("a2", "puno-protests", "v2", at)], "r")
+    assert found("lluvia*", topic="puno-protests") == []
+    assert len(notes) == 1
+    with duckdb.connect(str(index)) as con:
+        assert con.execute("FROM duckdb_tables() WHERE table_name = 'meta'").fetchall() == []
+    # what an index made from nothing answers, ranks included
+    for query in ("Puno", "lluvia*", "bloqueo OR Lima"):
+        kept = search(store, load_topics(), query, index)
+        fresh = search(store, load_topics(), query, tmp_path / "fresh.search")
+        assert [f.article_id for f in kept] == [f.article_id for f in fresh]
+        assert [f.rank for f in kept] == pytest.approx([f.rank for f in fresh])
+
+
+def test_search_on_an_unchanged_store_file_answers_from_the_index_alone(tmp_path):
+    from pipeline.store.errors import StoreBusy
+    from pipeline.topics.definitions import load_topics
+    from pipeline.topics.search import search
+    at = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    store, index = FileStore(tmp_path / "s.duckdb", lock_wait=0.3), tmp_path / "s.search"
+    store.append([ev.article_discovered("a1", "sur", at, url="http://x/1", title="t1"),
+                  ev.article_extracted("a1", 1, at, text="Bloqueo total en Puno.", title="t1")], "r")
+
+    def age(seconds):  # as if the store had last changed `seconds` ago
+        for path in (store.path, store.path.with_name(store.path.name + ".wal")):
+            if path.exists():
+                os.utime(path, (time.time() - seconds, time.time() - seconds))
+
+    age(60)
+    assert [f.article_id for f in search(store, load_topics(), "Puno", index)] == ["a1"]
+    holder = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; "
+                               "con = duckdb.connect(sys.argv[1]); print('held', flush=True); "
+                               "time.sleep(60)", str(store.path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout and holder.stdout.readline() == "held\n"
+        # another process writes to the store: a search of an unchanged file needs no lock
+        assert [f.article_id for f in search(store, load_topics(), "Puno", index)] == ["a1"]
+        age(30)  # the file changed since: the store must be read, and it is locked
+        with pytest.raises(StoreBusy):
+            search(store, load_topics(), "Puno", index)
+    finally:
+        holder.kill()
+        holder.wait()
 
 
 def test_search_from_the_command_line(demo_store):

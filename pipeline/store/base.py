@@ -104,6 +104,11 @@ class Store:
     def exists(self) -> bool:
         raise NotImplementedError
 
+    def stamp(self) -> str | None:
+        """A mark that changes whenever what the store holds may have (None: no such
+        mark), so that derived files can tell they are current without opening it."""
+        return None
+
     def _connect(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
         raise NotImplementedError
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import duckdb
@@ -25,6 +26,22 @@ class FileStore(Store):
 
     def exists(self) -> bool:
         return self.path.exists()
+
+    def stamp(self) -> str | None:
+        """The file's and its write-ahead log's identity, size and time of change: a
+        commit changes one or the other. None while either changed in the last two
+        seconds: a write in the same tick of the clock as the last may leave both alike."""
+        marks = []
+        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
+            try:
+                found = path.stat()
+            except FileNotFoundError:
+                marks.append("-")
+                continue
+            if time.time() - found.st_mtime < 2:
+                return None
+            marks.append(f"{found.st_dev}:{found.st_ino}:{found.st_size}:{found.st_mtime_ns}")
+        return " ".join(marks)
 
     def _connect(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
         if not read_only and not self.path.exists():

@@ -1,35 +1,39 @@
 """`newsmon search`: the stored articles a query in the topic language finds, best first.
 
 An analyst tries a query here before making it a topic, so it is the same language, the
-same aliases and the same matcher. The texts are not read again for every search: a
-full-text index (DuckDB's fts extension, BM25) over the extracted articles, kept in a
-file beside the store (`<db>.search`), ranks the articles that hold the query's words;
-the matcher then keeps those the query, with its NOT, NEAR and phrases, really matches,
-and shows the sentence that does. The index is built again when the store has changed
-since (newly extracted or re-tagged articles), which is the only time every text is read.
+same aliases and the same matcher. The texts are not read again for every search: an
+index in a file beside the store (`<db>.search`, sql/search/) holds each extracted
+article's words, sorted by word, so that a search reads only its words' rows and ranks
+the articles holding them by BM25; the matcher then keeps those the query, with its NOT,
+NEAR and phrases, really matches, and shows the sentence that does. The index follows
+the log: a search first adds what was extracted or re-tagged since the seq it recorded
+(DuckDB's fts extension could only build its index again whole, and ranked by reading
+every article).
 """
 
 from __future__ import annotations
 
+import math
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
-from importlib import import_module
 from pathlib import Path
 from typing import Callable, Iterator
 
 import duckdb
 
+from pipeline.core.resources import sql_text
 from pipeline.core.text import fold
 from pipeline.store import Store
-from pipeline.store.duck import scalar
+from pipeline.store.duck import roll_back, scalar
 from pipeline.store.errors import StoreError
 from pipeline.topics import rules
 from pipeline.topics.definitions import TopicsFile
 from pipeline.topics.tagging import Tagger
 
 CANDIDATES = 40        # ranked candidates read per result asked for
+LAYOUT = 3             # of the index's tables: an index of another layout is made anew
+RESORT = 0.1           # share of postings added since the last sort that has them sorted again
 _DOCS = """
 SELECT a.article_id, a.title, a.text, a.url, coalesce(a.site, a.feed_id) AS site, a.day,
        coalesce((SELECT list(m.topic ORDER BY m.topic) FROM mention_state AS m
@@ -37,12 +41,12 @@ SELECT a.article_id, a.title, a.text, a.url, coalesce(a.site, a.feed_id) AS site
 FROM article_state AS a
 WHERE a.extracted AND a.discovered_seq IS NOT NULL
 """
-# what changes the index: an article extracted, or its topics re-decided
-_SIGNATURE = """
-SELECT (SELECT count(*) FROM article_state WHERE extracted AND discovered_seq IS NOT NULL) || '|' ||
-       coalesce((SELECT max(extracted_at) FROM article_state)::VARCHAR, '') || '|' ||
-       coalesce((SELECT max(tagged_at) FROM mention_state)::VARCHAR, '') || '|' ||
-       (SELECT count(*) FROM mention_state WHERE decision = 'TopicMatched')
+# the events that change what the index holds of an article: its text, site, day, topics
+_CHANGED = """
+SELECT DISTINCT article_id FROM events
+WHERE seq > $after AND seq <= $upto AND article_id IS NOT NULL
+  AND type IN ('ArticleDiscovered', 'ArticleExtracted', 'ArticleExtractionFailed',
+               'TopicMatched', 'TopicUnmatched')
 """
 
 
@@ -67,29 +71,61 @@ def search(store: Store, topics: TopicsFile, query: str, index: Path, *, since: 
         raise rules.QueryError("a search needs at least one word that is not under NOT")
     tagger = Tagger(TopicsFile.model_validate({
         "aliases": topics.aliases, "topics": [{"id": "search", "name": "search", "query": query}]}))
-    with _connect(index) as con:
-        _refresh(store, con, progress)
-        for prefix in sorted(prefixes):  # protest*: the indexed words that start so
-            words |= {w for (w,) in con.execute(
-                "SELECT term FROM fts_main_docs.dict WHERE starts_with(term, $p) "
-                "ORDER BY df DESC LIMIT 200", {"p": prefix}).fetchall()}
-        rows = con.execute(
-            "SELECT article_id, title, text, url, site, day, topics, "
-            "fts_main_docs.match_bm25(article_id, $words) AS rank FROM docs "
-            "WHERE rank IS NOT NULL AND ($since IS NULL OR day >= $since) "
-            "AND ($topic IS NULL OR list_contains(topics, $topic)) "
-            "ORDER BY rank DESC, article_id LIMIT $candidates",
-            {"words": " ".join(sorted(words)), "since": since, "topic": topic,
-             "candidates": limit * CANDIDATES}).fetchall()
-    found = []
-    for article_id, title, text, url, site, day, in_topics, rank in rows:
-        match = next(iter(tagger.tag(text or "", title or "")), None)
-        if match is not None:
-            found.append(Found(article_id, title or "", url or "", site or "", day, list(in_topics),
-                               rank, match.snippet))
-            if len(found) == limit:
-                break
+    with _index(store, index, progress) as (con, docs, avg):
+        counts = _expand(con, prefixes)
+        if words - set(counts):
+            # the words inline, not as a parameter: DuckDB then reads only their blocks
+            counts.update(con.execute(
+                "SELECT term, count(*) FROM postings WHERE term IN "
+                f"({', '.join(_literal(w) for w in sorted(words - set(counts)))}) GROUP BY term").fetchall())
+        if not counts:
+            return []
+        clauses = ["day >= $since"] if since else []
+        if topic:
+            clauses.append("doc IN (SELECT doc FROM docs WHERE list_contains(topics, $topic))")
+        # each word's weight, worked out here: a join in the query cost as much again
+        idf = "CASE term " + " ".join(
+            f"WHEN {_literal(w)} THEN {math.log((docs - n + 0.5) / (n + 0.5) + 1)!r}::DOUBLE"
+            for w, n in counts.items()) + " END"
+        ranked = con.execute(sql_text("search/rank").format(
+            words=", ".join(_literal(w) for w in counts), idf=idf,
+            where=" AND ".join(clauses) or "true"), {
+            "avg": avg or 1.0, "candidates": limit * CANDIDATES,
+            **({"since": since} if since else {}), **({"topic": topic} if topic else {})}).fetchall()
+        found: list[Found] = []
+        for start in range(0, len(ranked), limit):  # texts read as the matcher needs them
+            chunk = dict(ranked[start:start + limit])
+            rows = con.execute("SELECT doc, article_id, title, text, url, site, day, topics "
+                               f"FROM docs WHERE doc IN ({', '.join(map(str, chunk))})").fetchall()
+            for doc, article_id, title, text, url, site, day, in_topics in sorted(
+                    rows, key=lambda row: (-chunk[row[0]], row[1])):
+                match = next(iter(tagger.tag(text or "", title or "")), None)
+                if match is not None:
+                    found.append(Found(article_id, title or "", url or "", site or "", day,
+                                       list(in_topics), chunk[doc], match.snippet))
+                    if len(found) == limit:
+                        return found
     return found
+
+
+def _expand(con: duckdb.DuckDBPyConnection, prefixes: set[str]) -> dict[str, int]:
+    """protest*: the indexed words that start so, the 200 most used of each prefix, with
+    the number of articles that hold each."""
+    if not prefixes:
+        return {}
+    # one range of the sorted words each, so that each reads only its blocks
+    ranges = " UNION ALL ".join(
+        f"(SELECT term FROM postings WHERE term >= {_literal(p)} "
+        f"AND term < {_literal(p[:-1] + chr(ord(p[-1]) + 1))})" for p in sorted(prefixes))
+    counted = con.execute(f"SELECT term, count(*) FROM ({ranges}) GROUP BY term").fetchall()
+    found: dict[str, int] = {}
+    for prefix in prefixes:
+        found.update((t, -n) for n, t in sorted((-n, t) for t, n in counted if t.startswith(prefix))[:200])
+    return found
+
+
+def _literal(word: str) -> str:
+    return "'" + word.replace("'", "''") + "'"
 
 
 def _words(node, aliases: dict[str, list[str]], seen: tuple[str, ...] = ()) -> tuple[set[str], set[str]]:
@@ -100,8 +136,10 @@ def _words(node, aliases: dict[str, list[str]], seen: tuple[str, ...] = ()) -> t
     if isinstance(node, rules.Term):
         found = [w for word in node.words for w in fold(word).replace("'", " ").split() if w.isalnum()]
         if node.prefix and found:
-            return set(found[:-1]), {found[-1]}
-        return set(found), set()
+            return set(), {found[-1]}  # the phrase holds it: its other words add nothing
+        # a phrase is found by its longest word, likely the rarest: "toma de control"
+        # by "control", not by every article that says "de"
+        return ({max(found, key=len)} if found else set()), set()
     if isinstance(node, rules.Alias):
         if node.name not in aliases:
             raise rules.QueryError(f"no alias @{node.name} in the topics file")
@@ -122,47 +160,107 @@ def _words(node, aliases: dict[str, list[str]], seen: tuple[str, ...] = ()) -> t
 
 
 @contextmanager
-def _connect(index: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+def _index(store: Store, index: Path, progress: Callable[[str], None]
+           ) -> Iterator[tuple[duckdb.DuckDBPyConnection, int, float]]:
+    """The index, current, with the number of articles it holds and their average length
+    in words. Read-only while the store is unchanged since (no lock, nothing to write
+    back at the end); opened to write when it must be brought up to date."""
+    stamp = store.stamp()  # before reading: a commit while we do makes the next search look again
+    if stamp is not None and index.exists():
+        con = _connect(index, read_only=True)
+        try:
+            state = _state(con)
+            if state is not None and (state["layout"], state["stamp"]) == (LAYOUT, stamp):
+                yield con, state["docs"], state["words"] / max(state["docs"], 1)
+                return
+        finally:
+            con.close()
+    con = _connect(index, read_only=False)
     try:
-        con = duckdb.connect(str(index))
-    except duckdb.IOException as error:
-        raise StoreError(f"the search index {index} is busy (another search is "
-                         f"building it?): {error}") from None
-    try:
-        con.execute("SET autoinstall_known_extensions = false")
-        con.execute(f"LOAD '{_fts()}'")
-        yield con
+        yield con, *_refresh(store, con, stamp, progress)
     finally:
         con.close()
 
 
-@cache
-def _fts() -> str:
+def _connect(index: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
     try:
-        root = Path(import_module("duckdb_extension_fts").__file__ or "").parent
-    except ImportError:
-        raise StoreError("search needs duckdb-extension-fts (a dependency of newsmon: "
-                         "reinstall it)") from None
-    return str(sorted(root.glob("extensions/*/*.duckdb_extension"))[-1])
+        return duckdb.connect(str(index), read_only=read_only)
+    except duckdb.IOException as error:
+        raise StoreError(f"the search index {index} is busy (another search is "
+                         f"bringing it up to date?): {error}") from None
 
 
-def _refresh(store: Store, con: duckdb.DuckDBPyConnection, progress: Callable[[str], None]) -> None:
-    """Build the index again when the store has changed since it was built."""
+def _refresh(store: Store, con: duckdb.DuckDBPyConnection, stamp: str | None,
+             progress: Callable[[str], None]) -> tuple[int, float]:
+    """Bring the index up to the store's read models: the articles whose events came
+    since the seq it recorded are indexed again (all of them when it is of another
+    store or layout). Returns the articles indexed and their average length in words."""
+    state = _state(con)
     with store.reader() as source:
-        signature = scalar(source, _SIGNATURE)
-        con.execute("CREATE TABLE IF NOT EXISTS meta (signature VARCHAR)")
-        if con.execute("SELECT signature FROM meta").fetchall() == [(signature,)]:
+        first = scalar(source, "SELECT event_id FROM events WHERE seq = 1") or ""
+        upto = scalar(source, "SELECT applied_seq FROM newsmon_projections")
+        if state is None or (state["layout"], state["store"]) != (LAYOUT, first) or state["seq"] > upto:
+            state = None  # another store's, another layout's, or ahead of this log
+        whole = state is None
+        changed: list[str] = [] if state is None else [a for (a,) in source.execute(
+            _CHANGED, {"after": state["seq"], "upto": upto}).fetchall()]
+        if whole:
+            progress("indexing the stored articles for search (once; later searches add "
+                     "only what changed)")
+        elif len(changed) > 1000:
+            progress(f"indexing {len(changed):,} changed articles for search")
+        con.execute("BEGIN")  # the index stays as it was until it is whole again
+        try:
+            if whole:
+                con.execute(sql_text("search/tables"))
+            _replace(con, source, None if whole else changed)
+            if whole:  # made after the rows, as it is quicker so: kept up by DuckDB after
+                con.execute("CREATE INDEX docs_doc ON docs (doc)")
+            docs, words = con.execute("SELECT count(*), coalesce(sum(length), 0) FROM docs").fetchone() \
+                or (0, 0)
+            rows = scalar(con, "SELECT count(*) FROM postings")
+            ordered = 0 if state is None else state["sorted"]
+            if rows - ordered > RESORT * rows:  # the words' rows spread again: sort them
+                con.execute("CREATE OR REPLACE TABLE postings AS FROM postings ORDER BY term, doc")
+                ordered = rows
+            con.execute("DELETE FROM state")
+            con.execute("INSERT INTO state VALUES ($layout, $store, $stamp, $seq, $docs, $words, $ordered)", {
+                "layout": LAYOUT, "store": first, "stamp": stamp, "seq": upto, "docs": docs,
+                "words": words, "ordered": ordered})
+            con.execute("COMMIT")
+        except BaseException:
+            roll_back(con)
+            raise
+    return docs, words / max(docs, 1)
+
+
+def _state(con: duckdb.DuckDBPyConnection) -> dict | None:
+    try:
+        cursor = con.execute("SELECT layout, store, stamp, seq, docs, words, sorted FROM state")
+    except duckdb.Error:  # a new file, or one of an earlier layout
+        return None
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cursor.description], row))
+
+
+def _replace(con: duckdb.DuckDBPyConnection, source: duckdb.DuckDBPyConnection,
+             articles: list[str] | None) -> None:
+    """Index the stored articles `articles` (every one when None) again."""
+    query, params = _DOCS, {}
+    if articles is not None:
+        if not articles:
             return
-        progress("indexing the stored articles for search (once after each change to them)")
-        con.execute("DELETE FROM meta")  # not current until the index is whole again
-        batches = source.execute(_DOCS).to_arrow_reader(50_000)
-        con.execute("CREATE OR REPLACE TABLE docs (article_id VARCHAR, title VARCHAR, text VARCHAR, "
-                    "url VARCHAR, site VARCHAR, day DATE, topics VARCHAR[])")
-        for batch in batches:
-            con.register("batch", batch)
-            con.execute("INSERT INTO docs SELECT * FROM batch")
-            con.unregister("batch")
-    # folded and without stemming: the matcher, not the index, decides what a word matches
-    con.execute("PRAGMA create_fts_index('docs', 'article_id', 'title', 'text', stemmer='none', "
-                "strip_accents=1, lower=1, stopwords='none', overwrite=1)")
-    con.execute("INSERT INTO meta VALUES ($s)", {"s": signature})
+        query += " AND a.article_id IN (SELECT unnest($ids))"
+        params = {"ids": articles}
+        con.execute("CREATE OR REPLACE TEMP TABLE gone AS "
+                    "SELECT doc FROM docs WHERE article_id IN (SELECT unnest($ids))", params)
+        con.execute("DELETE FROM postings WHERE doc IN (SELECT doc FROM gone)")
+        con.execute("DELETE FROM docs WHERE doc IN (SELECT doc FROM gone)")
+    after = scalar(con, "SELECT coalesce(max(doc), 0) FROM docs")
+    for batch in source.execute(query, params).to_arrow_reader(50_000):
+        con.register("batch", batch)
+        con.execute("CREATE OR REPLACE TEMP TABLE incoming AS "
+                    "SELECT $after + row_number() OVER () AS doc, * FROM batch", {"after": after})
+        con.unregister("batch")
+        con.execute(sql_text("search/add"))
+        after += batch.num_rows

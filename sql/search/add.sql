@@ -1,0 +1,22 @@
+-- add: index the articles staged in `incoming` (doc and the columns of docs but length):
+-- their words, folded as the matcher folds them (lower case, no accents), split on all
+-- that is not a letter or a digit, counted per article.
+CREATE OR REPLACE TEMP TABLE added AS
+SELECT term, doc, count(*)::INTEGER AS tf
+FROM (SELECT doc, unnest(regexp_split_to_array(
+          lower(strip_accents(coalesce(title, '') || ' ' || coalesce(text, ''))),
+          '[^\pL\pN]+')) AS term
+      FROM incoming)
+WHERE term <> ''
+GROUP BY term, doc;
+
+CREATE OR REPLACE TEMP TABLE sized AS
+SELECT i.doc, i.day, coalesce(n.length, 0)::INTEGER AS length
+FROM incoming AS i LEFT JOIN (SELECT doc, sum(tf) AS length FROM added GROUP BY doc) AS n USING (doc);
+
+INSERT INTO docs
+SELECT i.*, s.length FROM incoming AS i JOIN sized AS s USING (doc);
+
+INSERT INTO postings
+SELECT a.term, a.doc, a.tf, s.length, s.day FROM added AS a JOIN sized AS s USING (doc)
+ORDER BY a.term, a.doc;

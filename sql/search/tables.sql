@@ -1,0 +1,18 @@
+-- The search index (a DuckDB file beside the store, `<db>.search`): the extracted
+-- articles and, for every word of each, how often it occurs. Only ever derived: deleting
+-- the file loses nothing.
+--   state     which store (its first event; the file's stamp when it was last read), up
+--             to which seq of its log, and the counts BM25 needs
+--   docs      one row per extracted article (`doc` numbers it in the index)
+--   postings  word x article; kept sorted by word, so a search reads only the blocks of
+--             its words (DuckDB skips the others by their min/max), however many articles
+-- (and what the index of layout 1, DuckDB's fts extension, left)
+DROP SCHEMA IF EXISTS fts_main_docs CASCADE;
+DROP TABLE IF EXISTS meta;
+CREATE OR REPLACE TABLE state (layout INTEGER, store VARCHAR, stamp VARCHAR, seq BIGINT,
+                               docs BIGINT, words BIGINT, sorted BIGINT);
+CREATE OR REPLACE TABLE docs (doc BIGINT, article_id VARCHAR, title VARCHAR, text VARCHAR,
+                              url VARCHAR, site VARCHAR, day DATE, topics VARCHAR[],
+                              length INTEGER);
+-- (with the article's length and day: ranking and --since read no other table)
+CREATE OR REPLACE TABLE postings (term VARCHAR, doc BIGINT, tf INTEGER, length INTEGER, day DATE);
