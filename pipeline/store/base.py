@@ -278,13 +278,15 @@ class Store:
     # -- reading -----------------------------------------------------------------
 
     def rows(self, query: str, params: dict[str, Any] | None = None, *,
-             missing_ok: bool = True) -> list[dict[str, Any]]:
-        """The rows of the named query in `sql/queries`, as dicts. An absent store has no
-        rows, unless `missing_ok` is false: then it is a StoreError."""
+             missing_ok: bool = True, fill: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """The rows of the named query in `sql/queries`, as dicts, its `{name}` parts
+        filled from `fill` (SQL of our own making, never user input). An absent store has
+        no rows, unless `missing_ok` is false: then it is a StoreError."""
         if missing_ok and not self.exists():
             return []
+        text = sql_text(f"queries/{query}")
         with self.reader() as con:
-            cursor = con.execute(sql_text(f"queries/{query}"), params or {})
+            cursor = con.execute(text.format(**fill) if fill else text, params or {})
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
 

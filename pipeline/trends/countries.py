@@ -25,3 +25,14 @@ _NAMES = {
 
 # name -> a pattern for DuckDB's regexp_matches (RE2)
 PATTERNS = [{"name": name, "pattern": rf"(?i)(^|[^\pL]){words}([^\pL]|$)"} for name, words in _NAMES.items()]
+
+
+def named_in(column: str) -> str:
+    """SQL for the list of the countries the text in `column` names (NULL for each it
+    does not). Each pattern is written into the statement: RE2 compiles a constant once,
+    but a pattern read from a row or a parameter once per row, which on the 2,500
+    matching articles of a month took ten seconds."""
+    def quoted(text: str) -> str:
+        return "'" + text.replace("'", "''") + "'"
+    return "[" + ", ".join(f"CASE WHEN regexp_matches({column}, {quoted(p['pattern'])}) "
+                           f"THEN {quoted(p['name'])} END" for p in PATTERNS) + "]"

@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from pipeline.store import Store
 from pipeline.topics.definitions import TopicsFile
 from pipeline.trends import buckets, charts
-from pipeline.trends.countries import PATTERNS
+from pipeline.trends.countries import named_in
 
 DEFAULT_DAYS = 30
 SHOWN = 5  # stories, outlets and countries shown at once; the rest behind "N more"
@@ -53,7 +53,7 @@ def write(store: Store, topics: TopicsFile, out: Path, now: datetime,
     per_topic = {row["topic"]: row for row in store.rows("report_topics", span)}
     names = {t.id: t.name for t in topics.topics}
     ids = sorted(per_topic)
-    countries = store.rows("report_countries", {**span, "countries": PATTERNS})
+    countries = store.rows("report_countries", span, fill={"named": named_in("words")})
     csvs = [_csv(out.with_name(f"{out.stem}-volume.csv"),
                  ["period", "topic", "articles", "stories", "ingested", "share"], volume),
             _csv(out.with_name(f"{out.stem}-stories.csv"),
