@@ -18,3 +18,9 @@ def roll_back(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ROLLBACK")
     except duckdb.Error:  # a failed COMMIT has already ended the transaction
         pass
+
+
+def literal(text: str) -> str:
+    """`text` as an SQL string constant, for the statements that must carry a value in
+    their text (ATTACH's options; a constant DuckDB folds where a parameter is not)."""
+    return "'" + text.replace("'", "''") + "'"

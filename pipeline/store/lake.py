@@ -25,6 +25,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 
 from pipeline.core.events import Event
 from pipeline.store.base import Store
+from pipeline.store.duck import literal
 from pipeline.store.errors import StoreBusy, StoreError
 
 PREFIX = "ducklake:"
@@ -51,10 +52,6 @@ def _extension(package: str) -> str:
     if not found:
         raise StoreError(f"{package} holds no extension file")
     return str(found[-1])
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 class LakeStore(Store):
@@ -102,8 +99,8 @@ class LakeStore(Store):
             for package in packages:
                 con.execute(f"LOAD '{_extension(package)}'")
             # ATTACH takes no parameters: the strings are quoted as SQL literals
-            options = [f"DATA_PATH {_literal(self.data_path)}"] + (["READ_ONLY"] if read_only else [])
-            con.execute(f"ATTACH {_literal(self.url)} AS lake ({', '.join(options)})")
+            options = [f"DATA_PATH {literal(self.data_path)}"] + (["READ_ONLY"] if read_only else [])
+            con.execute(f"ATTACH {literal(self.url)} AS lake ({', '.join(options)})")
             con.execute("USE lake")
             # DuckLake retries a commit that conflicts with another's; ours wait for the
             # advisory lock, so only maintenance can conflict with them.
@@ -119,7 +116,7 @@ class LakeStore(Store):
 
     def _adhoc_settings(self) -> tuple[str, ...]:
         # the log's own data files, and no other file
-        return (f"SET allowed_directories = [{_literal(self.data_path)}]",)
+        return (f"SET allowed_directories = [{literal(self.data_path)}]",)
 
     @contextmanager
     def _writers_lock(self) -> Iterator[None]:

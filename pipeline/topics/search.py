@@ -25,7 +25,7 @@ import duckdb
 from pipeline.core.resources import sql_text
 from pipeline.core.text import fold
 from pipeline.store import Store
-from pipeline.store.duck import roll_back, scalar
+from pipeline.store.duck import literal, roll_back, scalar
 from pipeline.store.errors import StoreError
 from pipeline.topics import rules
 from pipeline.topics.definitions import TopicsFile
@@ -77,7 +77,7 @@ def search(store: Store, topics: TopicsFile, query: str, index: Path, *, since: 
             # the words inline, not as a parameter: DuckDB then reads only their blocks
             counts.update(con.execute(
                 "SELECT term, count(*) FROM postings WHERE term IN "
-                f"({', '.join(_literal(w) for w in sorted(words - set(counts)))}) GROUP BY term").fetchall())
+                f"({', '.join(literal(w) for w in sorted(words - set(counts)))}) GROUP BY term").fetchall())
         if not counts:
             return []
         clauses = ["day >= $since"] if since else []
@@ -85,10 +85,10 @@ def search(store: Store, topics: TopicsFile, query: str, index: Path, *, since: 
             clauses.append("doc IN (SELECT doc FROM docs WHERE list_contains(topics, $topic))")
         # each word's weight, worked out here: a join in the query cost as much again
         idf = "CASE term " + " ".join(
-            f"WHEN {_literal(w)} THEN {math.log((docs - n + 0.5) / (n + 0.5) + 1)!r}::DOUBLE"
+            f"WHEN {literal(w)} THEN {math.log((docs - n + 0.5) / (n + 0.5) + 1)!r}::DOUBLE"
             for w, n in counts.items()) + " END"
         ranked = con.execute(sql_text("search/rank").format(
-            words=", ".join(_literal(w) for w in counts), idf=idf,
+            words=", ".join(literal(w) for w in counts), idf=idf,
             where=" AND ".join(clauses) or "true"), {
             "avg": avg or 1.0, "candidates": limit * CANDIDATES,
             **({"since": since} if since else {}), **({"topic": topic} if topic else {})}).fetchall()
@@ -115,17 +115,13 @@ def _expand(con: duckdb.DuckDBPyConnection, prefixes: set[str]) -> dict[str, int
         return {}
     # one range of the sorted words each, so that each reads only its blocks
     ranges = " UNION ALL ".join(
-        f"(SELECT term FROM postings WHERE term >= {_literal(p)} "
-        f"AND term < {_literal(p[:-1] + chr(ord(p[-1]) + 1))})" for p in sorted(prefixes))
+        f"(SELECT term FROM postings WHERE term >= {literal(p)} "
+        f"AND term < {literal(p[:-1] + chr(ord(p[-1]) + 1))})" for p in sorted(prefixes))
     counted = con.execute(f"SELECT term, count(*) FROM ({ranges}) GROUP BY term").fetchall()
     found: dict[str, int] = {}
     for prefix in prefixes:
         found.update((t, -n) for n, t in sorted((-n, t) for t, n in counted if t.startswith(prefix))[:200])
     return found
-
-
-def _literal(word: str) -> str:
-    return "'" + word.replace("'", "''") + "'"
 
 
 def _words(node, aliases: dict[str, list[str]], seen: tuple[str, ...] = ()) -> tuple[set[str], set[str]]:

@@ -4,6 +4,8 @@ region's press uses; a word boundary that knows accented letters (RE2's \\b does
 
 from __future__ import annotations
 
+from pipeline.store.duck import literal
+
 _NAMES = {
     "Argentina": r"argentin[ao]s?|argentinian|buenos aires",
     "Bolivia": r"bolivia|bolivian[oa]s?|la paz",
@@ -32,7 +34,5 @@ def named_in(column: str) -> str:
     does not). Each pattern is written into the statement: RE2 compiles a constant once,
     but a pattern read from a row or a parameter once per row, which on the 2,500
     matching articles of a month took ten seconds."""
-    def quoted(text: str) -> str:
-        return "'" + text.replace("'", "''") + "'"
-    return "[" + ", ".join(f"CASE WHEN regexp_matches({column}, {quoted(p['pattern'])}) "
-                           f"THEN {quoted(p['name'])} END" for p in PATTERNS) + "]"
+    return "[" + ", ".join(f"CASE WHEN regexp_matches({column}, {literal(p['pattern'])}) "
+                           f"THEN {literal(p['name'])} END" for p in PATTERNS) + "]"
