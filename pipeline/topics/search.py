@@ -197,6 +197,9 @@ def _refresh(store: Store, con: duckdb.DuckDBPyConnection, stamp: str | None,
         upto = scalar(source, "SELECT applied_seq FROM newsmon_projections")
         if state is None or (state["layout"], state["store"]) != (LAYOUT, first) or state["seq"] > upto:
             state = None  # another store's, another layout's, or ahead of this log
+        if state is not None and state["seq"] == upto:  # the log has not moved: only the file did
+            con.execute("UPDATE state SET stamp = $stamp", {"stamp": stamp})
+            return state["docs"], state["words"] / max(state["docs"], 1)
         whole = state is None
         changed: list[str] = [] if state is None else [a for (a,) in source.execute(
             _CHANGED, {"after": state["seq"], "upto": upto}).fetchall()]
