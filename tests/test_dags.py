@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -170,7 +171,11 @@ def test_a_mapped_task_that_fails_once_leaves_no_duplicate(airflow_ready, newsmo
         return handed
 
     monkeypatch.setattr(orchestrate, "process_batch", crash_after_staging)
-    run = load_dag("newsmon_ingest").test()
+    dag = load_dag("newsmon_ingest")
+    process = dag.get_task("process")
+    assert process.retries >= 1 and process.retry_delay >= timedelta(seconds=30)  # as deployed
+    process.retry_delay, process.retry_exponential_backoff = timedelta(0), 0  # retried at once here
+    run = dag.test()
     assert run.state == "success"
     tries = {(ti.task_id, ti.map_index): ti.try_number for ti in run.get_task_instances()}
     assert 2 in [n for (task, _), n in tries.items() if task == "process"]
