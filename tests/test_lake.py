@@ -28,28 +28,27 @@ def lake(postgres, tmp_path, name: str) -> Settings:
                     workers=2)
 
 
-@pytest.mark.parametrize("catalog", ["local", "postgres"])
-def test_the_demo_records_the_same_on_ducklake_as_on_a_file(catalog, tmp_path, request):
+def test_the_demo_records_the_same_on_ducklake_as_on_a_file(tmp_path, request):
     on_file = Settings(db=tmp_path / "demo.duckdb", workers=2)
-    if catalog == "local":  # a DuckDB file as the catalog: no server needed
-        on_lake = Settings(db=f"ducklake:{tmp_path / 'demo.ducklake'}", workers=2)
-    else:
-        on_lake = lake(request.getfixturevalue("postgres"), tmp_path, "demo")
-    port = free_port()  # article ids hold the port: the same one for both
-    for settings in (on_file, on_lake):
-        run_demo(settings, port, tmp_path / "mail", NoProgress())
-    file_store, lake_store = open_store(on_file), open_store(on_lake)
-    assert type(lake_store).__name__ == "LakeStore"
-    for query in (COUNTS, "SELECT topic, count(*) FROM mentions GROUP BY ALL ORDER BY ALL",
-                  "SELECT articles, count(*) FROM stories GROUP BY ALL ORDER BY ALL",
-                  "SELECT state, count(*) FROM feeds GROUP BY ALL ORDER BY ALL"):
-        assert lake_store.sql(query) == file_store.sql(query), query
-    # a second run records its polls and nothing else new, as on a file
-    before = dict(lake_store.sql(COUNTS)[1])
-    run_demo(on_lake, port, tmp_path / "mail", NoProgress())
-    after = dict(lake_store.sql(COUNTS)[1])
-    grown = {t for t in after if after[t] != before.get(t, 0)}
-    assert "FeedPolled" in grown and grown <= {"FeedPolled", "FeedPollFailed"}
+    port = free_port()  # article ids hold the port: the same one for every store
+    run_demo(on_file, port, tmp_path / "mail", NoProgress())
+    file_store = open_store(on_file)
+    for catalog in ("local", "postgres"):  # a DuckDB file as the catalog needs no server
+        on_lake = (Settings(db=f"ducklake:{tmp_path / 'demo.ducklake'}", workers=2)
+                   if catalog == "local" else lake(request.getfixturevalue("postgres"), tmp_path, "demo"))
+        run_demo(on_lake, port, tmp_path / "mail", NoProgress())
+        lake_store = open_store(on_lake)
+        assert type(lake_store).__name__ == "LakeStore"
+        for query in (COUNTS, "SELECT topic, count(*) FROM mentions GROUP BY ALL ORDER BY ALL",
+                      "SELECT articles, count(*) FROM stories GROUP BY ALL ORDER BY ALL",
+                      "SELECT state, count(*) FROM feeds GROUP BY ALL ORDER BY ALL"):
+            assert lake_store.sql(query) == file_store.sql(query), (catalog, query)
+        # a second run records its polls and nothing else new, as on a file
+        before = dict(lake_store.sql(COUNTS)[1])
+        run_demo(on_lake, port, tmp_path / "mail", NoProgress())
+        after = dict(lake_store.sql(COUNTS)[1])
+        grown = {t for t in after if after[t] != before.get(t, 0)}
+        assert "FeedPolled" in grown and grown <= {"FeedPolled", "FeedPollFailed"}, catalog
 
 
 WRITER = textwrap.dedent("""
