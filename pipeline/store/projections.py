@@ -10,6 +10,9 @@ are the same tables (tests/test_projections.py shows it on random logs).
 
 from __future__ import annotations
 
+import itertools
+import re
+
 import duckdb
 
 from pipeline.core import events as ev
@@ -33,7 +36,23 @@ _WORK = {"apply_1_articles": _ARTICLE, "apply_2_mentions": _ARTICLE, "apply_3_st
          "apply_9_sources": {ev.FEED_CONFIGURED, ev.FEED_SUBSCRIBED},
          "apply_10_pages": {ev.ARTICLE_FETCHED, ev.ARTICLE_RECHECKED, ev.ARTICLE_REVISED,
                             ev.ARTICLE_REMOVED}}
-_STEPS = [(name, sql_text(f"projections/{name}")) for name in APPLY]
+_WHEN = re.compile(r"--\s*when:\s*(.+)")
+
+
+def _statements(text: str) -> list[tuple[str | None, str]]:
+    """The statements of a step, each with its condition (None: always run), read from
+    the comments that lead it."""
+    found = []
+    for statement in duckdb.extract_statements(text):
+        lines = statement.query.strip().splitlines()
+        leading = [line for line in itertools.takewhile(lambda line: line.startswith("--")
+                                                        or not line.strip(), lines)]
+        when = [m.group(1).strip() for line in leading if (m := _WHEN.fullmatch(line.strip()))]
+        found.append((" AND ".join(f"({w})" for w in when) or None, statement.query))
+    return found
+
+
+_STEPS = [(name, _statements(sql_text(f"projections/{name}"))) for name in APPLY]
 assert set(_WORK) == set(APPLY), "every step of sql/projections says what gives it work"
 
 
@@ -68,7 +87,9 @@ def _apply(con: duckdb.DuckDBPyConnection, after: int, upto: int) -> None:
     for name, statements in _STEPS:
         work = _WORK[name]
         if work is None or types & work:
-            con.execute(statements)
+            for when, statement in statements:
+                if when is None or scalar(con, f"SELECT {when}"):
+                    con.execute(statement)
 
 
 def reset(con: duckdb.DuckDBPyConnection) -> None:

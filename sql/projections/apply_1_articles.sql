@@ -128,10 +128,12 @@ WHERE a.key IN (SELECT key FROM after WHERE known AND (discovered_now OR extract
                                        AND NOT (discovered_now AND extracted_now))
   AND a.rowid >= coalesce((SELECT min(row) FROM article_rows), 9223372036854775807);
 
+-- when: EXISTS (SELECT 1 FROM after WHERE known AND (discovered_now OR extracted_now))
 DELETE FROM article_state
 WHERE key IN (SELECT key FROM after WHERE known AND (discovered_now OR extracted_now))
   AND rowid >= coalesce((SELECT min(row) FROM article_rows), 9223372036854775807);
 
+-- when: EXISTS (SELECT 1 FROM rewritten)
 INSERT INTO article_state
 SELECT n.key, n.article_id, n.discovered_seq, n.discovered_at, n.feed_id, n.url,
        CASE WHEN n.discovered_now OR k.key IS NULL THEN n.discovery->>'canonical_url' ELSE k.canonical_url END,
@@ -156,6 +158,7 @@ LEFT JOIN kept AS k USING (key)
 WHERE n.key IN (SELECT key FROM rewritten);
 
 -- the articles not rewritten: their fetches and their stories
+-- when: EXISTS (SELECT 1 FROM d_article WHERE n_fetch > 0 AND key NOT IN (SELECT key FROM rewritten))
 UPDATE article_state AS a SET
     fetch_events = n.fetch_events, fetch_failures = n.fetch_failures, fetched = n.fetched,
     fetch_final = n.fetch_final, fetch_type = n.fetch_type,
@@ -165,6 +168,7 @@ FROM after AS n JOIN d_article AS d USING (key)
 WHERE a.key = n.key AND d.n_fetch > 0 AND n.key NOT IN (SELECT key FROM rewritten)
   AND a.rowid >= coalesce((SELECT min(row) FROM article_rows), 9223372036854775807);
 
+-- when: EXISTS (SELECT 1 FROM d_article WHERE n_story > 0 AND key NOT IN (SELECT key FROM rewritten))
 UPDATE article_state AS a SET
     story_id = n.story_id, story_methods = n.story_methods, story_key = n.story_key
 FROM after AS n JOIN d_article AS d USING (key)

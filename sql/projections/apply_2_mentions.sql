@@ -30,6 +30,7 @@ SELECT m.key, m.found_by_retag, m.first_match_event_id, m.first_tagged_at
 FROM mention_state AS m SEMI JOIN d_mention AS d ON m.key = d.key
 WHERE m.rowid >= coalesce((SELECT min(row) FROM mention_rows), 9223372036854775807);
 
+-- when: EXISTS (SELECT 1 FROM mentions_before)
 UPDATE mention_state AS m SET
     decision = d.decision,
     ruleset_version = d.latest->>'ruleset_version',
@@ -47,6 +48,7 @@ FROM d_mention AS d JOIN mentions_before AS b USING (key)
 WHERE m.key = d.key AND m.rowid >= coalesce((SELECT min(row) FROM mention_rows), 9223372036854775807);
 
 -- the first match's fields, where these events brought the first one
+-- when: EXISTS (SELECT 1 FROM mentions_before WHERE first_match_event_id IS NULL)
 UPDATE mention_state AS m SET
     first_ruleset_version = d.first->>'ruleset_version',
     first_score = TRY_CAST(d.first->>'score' AS DOUBLE),
@@ -55,6 +57,7 @@ FROM d_mention AS d JOIN mentions_before AS b USING (key)
 WHERE m.key = d.key AND b.first_match_event_id IS NULL AND d.first IS NOT NULL
   AND m.rowid >= coalesce((SELECT min(row) FROM mention_rows), 9223372036854775807);
 
+-- when: EXISTS (SELECT 1 FROM d_mention)
 INSERT INTO mention_state
 SELECT d.key, newsmon_key(d.article_id), d.article_id, d.topic, d.decision,
        d.latest->>'ruleset_version', TRY_CAST(d.latest->>'score' AS DOUBLE), d.latest->>'snippet',
@@ -70,6 +73,7 @@ WHERE d.key NOT IN (SELECT key FROM mentions_before);
 
 -- the mentions known before of the articles rewritten (their fields may have changed),
 -- and of the articles put in a story
+-- when: EXISTS (SELECT 1 FROM mention_rows) AND EXISTS (SELECT 1 FROM rewritten)
 UPDATE mention_state AS m SET
     title = a.title, url = a.url, feed_id = a.feed_id, published = a.published,
     date_source = a.date_source, language = a.language, site = a.site,
@@ -80,6 +84,7 @@ WHERE m.article_key = a.key AND a.key IN (SELECT key FROM rewritten)
   AND m.key NOT IN (SELECT key FROM d_mention WHERE key NOT IN (SELECT key FROM mentions_before))
   AND m.rowid >= coalesce((SELECT min(row) FROM mention_rows), 9223372036854775807);
 
+-- when: EXISTS (SELECT 1 FROM mention_rows) AND EXISTS (SELECT 1 FROM d_article WHERE n_story > 0)
 UPDATE mention_state AS m SET story_id = coalesce(a.story_id, a.article_id), story_key = a.story_key
 FROM after AS a JOIN d_article AS d USING (key)
 WHERE m.article_key = a.key AND d.n_story > 0 AND a.key NOT IN (SELECT key FROM rewritten)

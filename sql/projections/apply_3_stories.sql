@@ -45,6 +45,8 @@ FROM (SELECT story_key, any_value(coalesce(story_id, article_id)) AS story_id,
       FROM members GROUP BY story_key) AS s
 LEFT JOIN story_topics AS t USING (story_key);
 
+-- when: EXISTS (SELECT 1 FROM touched_stories)
 DELETE FROM story_state WHERE story_key IN (SELECT story_key FROM touched_stories);
 
+-- when: EXISTS (SELECT 1 FROM stories_after)
 INSERT INTO story_state SELECT * FROM stories_after;

@@ -6,6 +6,7 @@ CREATE OR REPLACE TEMP TABLE match_rows AS
 SELECT m.rowid AS row FROM match_log AS m WHERE m.article_key.hi IN (SELECT key.hi FROM touched);
 
 -- the matches known before of the articles rewritten, and of those put in a story
+-- when: EXISTS (SELECT 1 FROM match_rows) AND EXISTS (SELECT 1 FROM rewritten)
 UPDATE match_log AS m SET
     title = a.title, url = a.url, site = a.site, feed_id = a.feed_id, published = a.published,
     date_source = a.date_source, language = a.language, discovered_at = a.discovered_at,
@@ -14,11 +15,13 @@ FROM after AS a
 WHERE m.article_key = a.key AND a.key IN (SELECT key FROM rewritten)
   AND m.rowid >= coalesce((SELECT min(row) FROM match_rows), 9223372036854775807);
 
+-- when: EXISTS (SELECT 1 FROM match_rows) AND EXISTS (SELECT 1 FROM d_article WHERE n_story > 0)
 UPDATE match_log AS m SET story_id = coalesce(a.story_id, a.article_id), story_key = a.story_key
 FROM after AS a JOIN d_article AS d USING (key)
 WHERE m.article_key = a.key AND d.n_story > 0 AND a.key NOT IN (SELECT key FROM rewritten)
   AND m.rowid >= coalesce((SELECT min(row) FROM match_rows), 9223372036854775807);
 
+-- when: EXISTS (SELECT 1 FROM new_events WHERE type = 'TopicMatched')
 INSERT INTO match_log
 SELECT newsmon_key(e.event_id), e.event_id, newsmon_key(e.article_id), e.article_id, e.topic,
        e.payload->>'ruleset_version', TRY_CAST(e.payload->>'score' AS DOUBLE),
@@ -35,6 +38,7 @@ CREATE OR REPLACE TEMP TABLE story_match_rows AS
 SELECT m.rowid AS row FROM match_log AS m
 WHERE m.story_key.hi IN (SELECT story_key.hi FROM touched_stories);
 
+-- when: EXISTS (SELECT 1 FROM story_match_rows)
 UPDATE match_log AS m SET story_outlets = s.outlets
 FROM (SELECT t.story_key, s.outlets FROM touched_stories AS t
       LEFT JOIN stories_after AS s USING (story_key)) AS s

@@ -2,6 +2,7 @@
 -- articles per feed and day, and feed_state made again for every feed touched.
 
 -- polls recorded before: the articles these events discovered first
+-- when: EXISTS (SELECT 1 FROM new_events WHERE type = 'ArticleDiscovered' AND (payload->>'poll') IS NOT NULL)
 UPDATE poll_log AS p SET new_entries = p.new_entries + d.n
 FROM (SELECT newsmon_key(payload->>'poll') AS event_key, count(*) AS n
       FROM new_events WHERE type = 'ArticleDiscovered' AND (payload->>'poll') IS NOT NULL
@@ -13,6 +14,7 @@ CREATE OR REPLACE TEMP TABLE d_polls AS
 SELECT newsmon_key(event_id) AS event_key, * FROM new_events
 WHERE type IN ('FeedPolled', 'FeedPollFailed');
 
+-- when: EXISTS (SELECT 1 FROM d_polls)
 INSERT INTO poll_log
 SELECT p.event_key, p.event_id, p.seq, p.feed_id, (p.payload->>'poll_no')::INTEGER, p.occurred_at,
        p.type = 'FeedPolled', (p.payload->>'status')::INTEGER,
@@ -32,9 +34,11 @@ SELECT feed_id, CAST(occurred_at AS DATE) AS day, count(*) AS articles
 FROM new_events WHERE type = 'ArticleDiscovered' AND feed_id IS NOT NULL
 GROUP BY ALL;
 
+-- when: EXISTS (SELECT 1 FROM d_feed_daily)
 UPDATE feed_daily AS f SET articles = f.articles + d.articles
 FROM d_feed_daily AS d WHERE f.feed_id = d.feed_id AND f.day = d.day;
 
+-- when: EXISTS (SELECT 1 FROM d_feed_daily)
 INSERT INTO feed_daily
 SELECT * FROM d_feed_daily AS d
 WHERE NOT EXISTS (SELECT 1 FROM feed_daily AS f WHERE f.feed_id = d.feed_id AND f.day = d.day);
@@ -43,8 +47,10 @@ CREATE OR REPLACE TEMP TABLE touched_feeds AS
 SELECT DISTINCT feed_id FROM new_events
 WHERE type IN ('FeedPolled', 'FeedPollFailed', 'ArticleDiscovered') AND feed_id IS NOT NULL;
 
+-- when: EXISTS (SELECT 1 FROM touched_feeds)
 DELETE FROM feed_state WHERE feed_id IN (SELECT feed_id FROM touched_feeds);
 
+-- when: EXISTS (SELECT 1 FROM touched_feeds)
 INSERT INTO feed_state
 WITH polls AS (
     SELECT *, max(CASE WHEN ok THEN poll_no END) OVER (PARTITION BY feed_id) AS last_ok_no,

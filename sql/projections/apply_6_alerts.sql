@@ -1,6 +1,7 @@
 -- apply_6_alerts: the items of each decided alert into alert_items, and each alert's
 -- events folded into alert_state (claims, failures, how it ended).
 
+-- when: EXISTS (SELECT 1 FROM new_events WHERE type = 'AlertDecided')
 INSERT INTO alert_items
 SELECT split_part(stream, ':', 2), payload->>'recipient', payload->>'mode', item.article_id,
        item.topic, item.match_event_id, occurred_at, item.change_event_id

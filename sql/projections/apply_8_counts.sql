@@ -7,14 +7,18 @@ SELECT day FROM before WHERE day IS NOT NULL
 UNION
 SELECT day FROM after WHERE day IS NOT NULL;
 
+-- when: EXISTS (SELECT 1 FROM touched_days)
 DELETE FROM day_ingested WHERE day IN (SELECT day FROM touched_days);
+-- when: EXISTS (SELECT 1 FROM touched_days)
 INSERT INTO day_ingested
 SELECT day, count(*), count(DISTINCT story_key)
 FROM article_state
 WHERE day IN (SELECT day FROM touched_days) AND extracted AND discovered_seq IS NOT NULL
 GROUP BY day;
 
+-- when: EXISTS (SELECT 1 FROM touched_days)
 DELETE FROM topic_day WHERE day IN (SELECT day FROM touched_days);
+-- when: EXISTS (SELECT 1 FROM touched_days)
 INSERT INTO topic_day
 SELECT day, topic,
        count(*) FILTER (WHERE decision = 'TopicMatched'),

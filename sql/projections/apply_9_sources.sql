@@ -7,8 +7,10 @@ SELECT feed_id, event_id, seq, occurred_at AS configured_at, payload->>'name' AS
 FROM new_events WHERE type = 'FeedConfigured'
 QUALIFY row_number() OVER (PARTITION BY feed_id ORDER BY seq DESC) = 1;
 
+-- when: EXISTS (SELECT 1 FROM d_source)
 DELETE FROM feed_source WHERE feed_id IN (SELECT feed_id FROM d_source);
 
+-- when: EXISTS (SELECT 1 FROM d_source)
 INSERT INTO feed_source SELECT * FROM d_source;
 
 CREATE OR REPLACE TEMP TABLE d_lease AS
@@ -17,6 +19,8 @@ SELECT feed_id, payload->>'hub' AS hub, payload->>'topic' AS topic,
 FROM new_events WHERE type = 'FeedSubscribed'
 QUALIFY row_number() OVER (PARTITION BY feed_id ORDER BY seq DESC) = 1;
 
+-- when: EXISTS (SELECT 1 FROM d_lease)
 DELETE FROM feed_lease WHERE feed_id IN (SELECT feed_id FROM d_lease);
 
+-- when: EXISTS (SELECT 1 FROM d_lease)
 INSERT INTO feed_lease SELECT * FROM d_lease;
