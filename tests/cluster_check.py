@@ -230,7 +230,7 @@ def main() -> int:
                        "NEWSMON_FEEDS": str(feeds), "NEWSMON_ALERTS": str(CHECKOUT / "demo/alerts.yaml"),
                        "NEWSMON_OFFLINE": "1", "NEWSMON_ALLOW_HOSTS": site.host_port,
                        "NEWSMON_WORKERS": "1", "NEWSMON_POLL_BATCH": "4",
-                       "NEWSMON_ARTICLE_BATCH": "8"}
+                       "NEWSMON_ARTICLE_BATCH": "30"}
         for settings in (lake_one, lake_two):  # tables before the fan-out
             open_store(settings).prepare()
 
