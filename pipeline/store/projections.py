@@ -44,10 +44,9 @@ def _statements(text: str) -> list[tuple[str | None, str]]:
     the comments that lead it."""
     found = []
     for statement in duckdb.extract_statements(text):
-        lines = statement.query.strip().splitlines()
-        leading = [line for line in itertools.takewhile(lambda line: line.startswith("--")
-                                                        or not line.strip(), lines)]
-        when = [m.group(1).strip() for line in leading if (m := _WHEN.fullmatch(line.strip()))]
+        lines = [line.strip() for line in statement.query.strip().splitlines()]
+        leading = itertools.takewhile(lambda line: line.startswith("--") or not line, lines)
+        when = [m.group(1).strip() for line in leading if (m := _WHEN.fullmatch(line))]
         found.append((" AND ".join(f"({w})" for w in when) or None, statement.query))
     return found
 
