@@ -4,6 +4,7 @@ SMTP server on loopback."""
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import os
@@ -34,6 +35,7 @@ DAGS = CHECKOUT / "dags"
 sys.path.insert(0, str(DAGS))  # the DAG files share newsmon_common, as Airflow lets them
 # Airflow reads its configuration when first imported: set it before any test does.
 AIRFLOW_HOME = tempfile.mkdtemp(prefix="newsmon-airflow-")
+atexit.register(shutil.rmtree, AIRFLOW_HOME, ignore_errors=True)
 AIRFLOW_ENV = {
     "AIRFLOW_HOME": AIRFLOW_HOME,
     "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
