@@ -15,6 +15,7 @@ import sys
 import time
 from datetime import date, datetime, timedelta, timezone
 
+import duckdb
 import pytest
 from conftest import CHECKOUT
 
@@ -321,3 +322,15 @@ def test_search_from_the_command_line(demo_store):
     assert rows[0]["title"].startswith("Juliaca: al menos 17 muertos")
     bad = newsmon("search", "--db", str(demo_store.path), "Puno AND (")
     assert bad.returncode == 2 and bad.stderr.startswith("error: not a query:")
+
+
+@pytest.mark.parametrize("text, named", [
+    ("Protestas en Lima y Quito", ["Ecuador", "Peru"]),
+    ("El clima cambia; los mosquitos llegan a Chinatown", []),  # words inside other words
+    ("Irán y la RPC: Teherán, Pekín", ["China", "Iran"]),
+])
+def test_the_report_names_a_country_by_whole_words_only(text, named):
+    from pipeline.trends.countries import named_in
+    found = duckdb.connect().execute(f"SELECT list_filter({named_in('$text')}, x -> x IS NOT NULL)",
+                                     {"text": text}).fetchone()[0]
+    assert sorted(found) == named
