@@ -173,3 +173,27 @@ class HookServer:
     def close(self) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+def connections_taken(address: tuple[str, int], clients: int = 64, wait: float = 3.0) -> int:
+    """How many of `clients` connections opened at once a listening socket takes before
+    anything accepts them: what its listen backlog holds. (A backlog too short turns a
+    fetcher's burst of requests into timeouts and resets.)"""
+    import selectors
+
+    waiting, taken = selectors.DefaultSelector(), 0
+    sockets = [socket.socket() for _ in range(clients)]
+    try:
+        for sock in sockets:
+            sock.setblocking(False)
+            sock.connect_ex(address)
+            waiting.register(sock, selectors.EVENT_WRITE)
+        deadline = time.monotonic() + wait
+        while waiting.get_map() and time.monotonic() < deadline:
+            for key, _ in waiting.select(deadline - time.monotonic()):
+                waiting.unregister(key.fileobj)
+                taken += key.fileobj.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0
+    finally:
+        for sock in sockets:
+            sock.close()
+    return taken

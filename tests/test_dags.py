@@ -91,6 +91,17 @@ def event_ids(db: str, where: str = "type NOT LIKE 'Alert%'") -> list[str]:
     return [r[0] for r in FileStore(db).sql(f"SELECT event_id FROM events WHERE {where}")[1]]
 
 
+def differing(db: str, other: str) -> list[tuple]:
+    """The events one store holds and the other lacks, to show when they should agree."""
+    mine, theirs = set(event_ids(db)), set(event_ids(other))
+    rows = []
+    for path, ids in ((db, mine - theirs), (other, theirs - mine)):
+        rows += [(Path(path).name, *r) for r in FileStore(path).sql(
+            "SELECT type, left(payload::VARCHAR, 300) FROM events WHERE event_id IN "
+            f"({', '.join(repr(i) for i in ids) or 'NULL'})")[1]]
+    return rows
+
+
 def run_in_process(db: Path, feeds: Path) -> None:
     """`newsmon run`, the in-process pipeline, on the same input."""
     settings = from_env().with_(db=db, feeds=feeds)
@@ -146,7 +157,8 @@ def test_ingest_commits_what_newsmon_run_commits_and_a_rerun_adds_no_article(
     first = event_ids(db)
 
     run_in_process(tmp_path / "cli.duckdb", Path(newsmon_env["NEWSMON_FEEDS"]))
-    assert sorted(first) == sorted(event_ids(str(tmp_path / "cli.duckdb")))
+    assert sorted(first) == sorted(event_ids(str(tmp_path / "cli.duckdb"))), \
+        differing(db, str(tmp_path / "cli.duckdb"))
     assert len(first) == len(set(first))
 
     announce = {ti.task_id: ti.state for ti in run.get_task_instances()}["announce_matches"]
@@ -185,7 +197,8 @@ def test_a_mapped_task_that_fails_once_leaves_no_duplicate(airflow_ready, newsmo
     ids = event_ids(newsmon_env["NEWSMON_DB"])
     assert len(ids) == len(set(ids))
     run_in_process(tmp_path / "cli.duckdb", Path(newsmon_env["NEWSMON_FEEDS"]))
-    assert sorted(ids) == sorted(event_ids(str(tmp_path / "cli.duckdb")))
+    assert sorted(ids) == sorted(event_ids(str(tmp_path / "cli.duckdb"))), \
+        differing(newsmon_env["NEWSMON_DB"], str(tmp_path / "cli.duckdb"))
 
 
 OVERLAP = textwrap.dedent("""

@@ -7,12 +7,14 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from conftest import CHECKOUT
+from conftest import CHECKOUT, DEMO_SITE
+from servers import connections_taken
 
 from pipeline.core import events as ev
 from pipeline.core.settings import Settings
 from pipeline.demo.mailcatcher import free_port
 from pipeline.demo.run import run_demo
+from pipeline.demo.siteserver import SiteServer
 from pipeline.runs.context import NoProgress
 from pipeline.store import FileStore, Store
 
@@ -163,3 +165,12 @@ def test_the_demo_serves_its_corpus_for_a_run_elsewhere(tmp_path):
         out, _ = server.communicate(timeout=30)
     assert server.returncode == 0 and "stopped; caught mail is in" in out
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
+
+
+def test_the_site_server_takes_a_fetchers_burst_of_connections():
+    # a backlog of 5 (socketserver's) turned some of 32 fetches in flight into timeouts
+    site = SiteServer(DEMO_SITE, port=0)  # listening, not yet accepting
+    try:
+        assert connections_taken(site._httpd.server_address, clients=64) == 64
+    finally:
+        site._httpd.server_close()

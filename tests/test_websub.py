@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import DEMO_SITE, fixed_clock, settings_for
+from servers import connections_taken
 
 from pipeline.core import events as ev
 from pipeline.core.config import Feed
@@ -161,3 +162,13 @@ def test_a_signature_is_the_hmac_of_the_body_with_the_feed_secret():
     assert websub.signed(body, "sha1=" + hmac.new(secret.encode(), body, hashlib.sha1).hexdigest(), secret)
     assert not websub.signed(body + b" ", good, secret)
     assert not websub.signed(body, None, secret) and not websub.signed(body, "md5=00", secret)
+
+
+def test_the_push_server_takes_a_hubs_burst_of_connections():
+    from pipeline.runs.serve import http_server
+
+    server = http_server(None, "127.0.0.1", 0, 1000)  # listening, not yet accepting
+    try:
+        assert connections_taken(server.server_address, clients=64) == 64
+    finally:
+        server.server_close()

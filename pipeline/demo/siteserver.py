@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import socket
 import sys
 import threading
 from email.utils import formatdate, parsedate_to_datetime
@@ -81,6 +82,9 @@ class SiteServer:
 
 class QuietServer(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a fetcher with 32 requests in flight
+    # overflows it, and the connections left out time out or are reset under load.
+    request_queue_size = socket.SOMAXCONN
 
     def handle_error(self, request, client_address) -> None:
         # Clients that connect and hang up or stop reading (httpx-secure probes an

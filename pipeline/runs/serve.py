@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import queue
+import socket
 import threading
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -122,6 +123,12 @@ class Subscriber:
         return report
 
 
+class PushServer(ThreadingHTTPServer):
+    daemon_threads = True
+    # socketserver's backlog of 5 would turn away a hub's burst of pushes
+    request_queue_size = socket.SOMAXCONN
+
+
 def http_server(subscriber: Subscriber, host: str, port: int, max_bytes: int) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -162,9 +169,7 @@ def http_server(subscriber: Subscriber, host: str, port: int, max_bytes: int) ->
             subscriber.take(feed_id, body, {k.lower(): v for k, v in self.headers.items()})
             self._answer(202)
 
-    server = ThreadingHTTPServer((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    return PushServer((host, port), Handler)
 
 
 def serve(subscriber: Subscriber, host: str, port: int, max_bytes: int, stop: Stopping,
