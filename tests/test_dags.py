@@ -73,18 +73,55 @@ def site():
         yield server
 
 
+def newsmon_settings(folder: Path, site: SiteServer) -> dict[str, str]:
+    """NEWSMON_* for the tasks (read when they run), pointing at the loopback site."""
+    feeds = folder / "feeds.yaml"
+    feeds.write_text((CHECKOUT / "demo/feeds.yaml").read_text().replace("{{origin}}", site.origin))
+    return {"NEWSMON_DB": str(folder / "airflow.duckdb"), "NEWSMON_FEEDS": str(feeds),
+            "NEWSMON_ALERTS": str(CHECKOUT / "demo/alerts.yaml"), "NEWSMON_OFFLINE": "1",
+            "NEWSMON_ALLOW_HOSTS": site.host_port, "NEWSMON_WORKERS": "1",
+            "NEWSMON_LOCK_WAIT": "30"}
+
+
 @pytest.fixture
 def newsmon_env(tmp_path, site, monkeypatch):
-    """NEWSMON_* for the tasks (read when they run), pointing at the loopback site."""
-    feeds = tmp_path / "feeds.yaml"
-    feeds.write_text((CHECKOUT / "demo/feeds.yaml").read_text().replace("{{origin}}", site.origin))
-    env = {"NEWSMON_DB": str(tmp_path / "airflow.duckdb"), "NEWSMON_FEEDS": str(feeds),
-           "NEWSMON_ALERTS": str(CHECKOUT / "demo/alerts.yaml"), "NEWSMON_OFFLINE": "1",
-           "NEWSMON_ALLOW_HOSTS": site.host_port, "NEWSMON_WORKERS": "1",
-           "NEWSMON_LOCK_WAIT": "30"}
+    env = newsmon_settings(tmp_path, site)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     return env
+
+
+@pytest.fixture(scope="module")
+def in_process(site, tmp_path_factory) -> str:
+    """The events `newsmon run` records in process from the demo site: what a DAG run must
+    record too."""
+    folder = tmp_path_factory.mktemp("in-process")
+    env = newsmon_settings(folder, site)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        run_in_process(folder / "cli.duckdb", Path(env["NEWSMON_FEEDS"]))
+    return str(folder / "cli.duckdb")
+
+
+@pytest.fixture(scope="module")
+def ingested(airflow_ready, site, tmp_path_factory):
+    """One run of the ingest DAG on the demo site: its task states and its store, which
+    each test that goes on from there copies (with the archive beside it)."""
+    folder = tmp_path_factory.mktemp("ingested")
+    env = newsmon_settings(folder, site)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        run = load_dag("newsmon_ingest").test()
+    assert run.state == "success"
+    return {ti.task_id: ti.state for ti in run.get_task_instances()}, env["NEWSMON_DB"]
+
+
+def copy_store(db: str, to: str) -> None:
+    shutil.copy(db, to)
+    if Path(db + ".warc").exists():
+        shutil.copytree(db + ".warc", to + ".warc")
 
 
 def event_ids(db: str, where: str = "type NOT LIKE 'Alert%'") -> list[str]:
@@ -149,21 +186,15 @@ def test_dags_import_fast_and_follow_the_policy(airflow_ready):
 # -- runs ---------------------------------------------------------------------------
 
 def test_ingest_commits_what_newsmon_run_commits_and_a_rerun_adds_no_article(
-        airflow_ready, newsmon_env, tmp_path):
-    dag = load_dag("newsmon_ingest")
-    run = dag.test()
-    assert run.state == "success"
-    db = newsmon_env["NEWSMON_DB"]
-    first = event_ids(db)
-
-    run_in_process(tmp_path / "cli.duckdb", Path(newsmon_env["NEWSMON_FEEDS"]))
-    assert sorted(first) == sorted(event_ids(str(tmp_path / "cli.duckdb"))), \
-        differing(db, str(tmp_path / "cli.duckdb"))
+        ingested, in_process, newsmon_env):
+    states, first_db = ingested
+    first = event_ids(first_db)
+    assert sorted(first) == sorted(event_ids(in_process)), differing(first_db, in_process)
     assert len(first) == len(set(first))
+    assert states["announce_matches"] == "success"  # new matches: the Asset is updated
 
-    announce = {ti.task_id: ti.state for ti in run.get_task_instances()}["announce_matches"]
-    assert announce == "success"  # new matches: the Asset is updated
-
+    db = newsmon_env["NEWSMON_DB"]
+    copy_store(first_db, db)
     rerun = load_dag("newsmon_ingest").test()
     assert rerun.state == "success"
     added = FileStore(db).sql("SELECT run_id, type FROM events")[1]
@@ -174,7 +205,7 @@ def test_ingest_commits_what_newsmon_run_commits_and_a_rerun_adds_no_article(
 
 
 def test_a_mapped_task_that_fails_once_leaves_no_duplicate(airflow_ready, newsmon_env,
-                                                           tmp_path, monkeypatch):
+                                                           in_process, monkeypatch):
     from pipeline.runs import batches as orchestrate
     real, calls = orchestrate.process_batch, []
 
@@ -196,9 +227,8 @@ def test_a_mapped_task_that_fails_once_leaves_no_duplicate(airflow_ready, newsmo
     assert 2 in [n for (task, _), n in tries.items() if task == "process"]
     ids = event_ids(newsmon_env["NEWSMON_DB"])
     assert len(ids) == len(set(ids))
-    run_in_process(tmp_path / "cli.duckdb", Path(newsmon_env["NEWSMON_FEEDS"]))
-    assert sorted(ids) == sorted(event_ids(str(tmp_path / "cli.duckdb"))), \
-        differing(newsmon_env["NEWSMON_DB"], str(tmp_path / "cli.duckdb"))
+    assert sorted(ids) == sorted(event_ids(in_process)), \
+        differing(newsmon_env["NEWSMON_DB"], in_process)
 
 
 OVERLAP = textwrap.dedent("""
@@ -211,7 +241,8 @@ OVERLAP = textwrap.dedent("""
 """)
 
 
-def test_two_overlapping_runs_neither_fail_nor_duplicate(airflow_ready, newsmon_env, tmp_path):
+def test_two_overlapping_runs_neither_fail_nor_duplicate(airflow_ready, newsmon_env, in_process,
+                                                         tmp_path):
     envs = []
     for name in ("a", "b"):  # each its own Airflow (SQLite takes one writer); one DuckDB
         home = tmp_path / f"airflow-{name}"
@@ -227,15 +258,14 @@ def test_two_overlapping_runs_neither_fail_nor_duplicate(airflow_ready, newsmon_
         [err[-3000:] for _, err in outcomes]
     ids = event_ids(newsmon_env["NEWSMON_DB"])
     assert len(ids) == len(set(ids))
-    run_in_process(tmp_path / "cli.duckdb", Path(newsmon_env["NEWSMON_FEEDS"]))
     articles = "type NOT LIKE 'Alert%' AND type NOT LIKE 'FeedPoll%'"
     assert sorted(event_ids(newsmon_env["NEWSMON_DB"], articles)) == \
-        sorted(event_ids(str(tmp_path / "cli.duckdb"), articles))
+        sorted(event_ids(in_process, articles))
 
 
-def test_alerts_dag_delivers_once_through_the_airflow_connection(airflow_ready, newsmon_env,
+def test_alerts_dag_delivers_once_through_the_airflow_connection(ingested, newsmon_env,
                                                                  tmp_path, monkeypatch):
-    assert load_dag("newsmon_ingest").test().state == "success"
+    copy_store(ingested[1], newsmon_env["NEWSMON_DB"])
     with MailCatcher(tmp_path / "mail", unknown=frozenset({"buzon-inexistente@example.org"})) as mail:
         monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({
             "conn_type": "smtp", "host": mail.host, "port": mail.port,
@@ -249,8 +279,8 @@ def test_alerts_dag_delivers_once_through_the_airflow_connection(airflow_ready, 
     assert sent == 2
 
 
-def test_retag_dag_adds_nothing_under_unchanged_rules(airflow_ready, newsmon_env):
-    assert load_dag("newsmon_ingest").test().state == "success"
+def test_retag_dag_adds_nothing_under_unchanged_rules(ingested, newsmon_env):
+    copy_store(ingested[1], newsmon_env["NEWSMON_DB"])
     before = len(event_ids(newsmon_env["NEWSMON_DB"]))
     assert load_dag("newsmon_retag").test().state == "success"
     assert len(event_ids(newsmon_env["NEWSMON_DB"])) == before
