@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 from conftest import CHECKOUT
@@ -114,3 +115,21 @@ def test_a_log_moves_to_ducklake_and_back_without_loss_or_copies(postgres, tmp_p
     assert FileStore(back).sql(everything) == original
     assert FileStore(back).sql("SELECT count(*) FROM mentions") == open_store(on_file).sql(
         "SELECT count(*) FROM mentions")
+
+
+def test_an_extension_file_is_checked_before_it_is_first_loaded(tmp_path, monkeypatch):
+    # DuckDB checks an extension's signature at every LOAD, a third of a second per
+    # connection; a store checks each file once per process, and never skips a new one
+    from pipeline.store import lake as lakes
+
+    real = Path(lakes._extension("duckdb_extension_ducklake"))
+    forged = tmp_path / real.name
+    data = bytearray(real.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    forged.write_bytes(bytes(data))
+    store = open_store(Settings(db=f"ducklake:{tmp_path / 'catalog.ducklake'}"))
+    store.prepare()
+    store.prepare()  # the real file, checked once already
+    monkeypatch.setattr(lakes, "_extension", lambda package: str(forged))
+    with pytest.raises(StoreError, match="signature"):
+        store.prepare()
