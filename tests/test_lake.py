@@ -44,12 +44,15 @@ def test_the_demo_records_the_same_on_ducklake_as_on_a_file(tmp_path, request):
                       "SELECT articles, count(*) FROM stories GROUP BY ALL ORDER BY ALL",
                       "SELECT state, count(*) FROM feeds GROUP BY ALL ORDER BY ALL"):
             assert lake_store.sql(query) == file_store.sql(query), (catalog, query)
-        # a second run records its polls and nothing else new, as on a file
+        if catalog == "local":
+            continue
+        # a second run records its polls and nothing else new, as on a file (the catalog
+        # plays no part in this: checked on the one many processes share)
         before = dict(lake_store.sql(COUNTS)[1])
         run_demo(on_lake, port, tmp_path / "mail", NoProgress())
         after = dict(lake_store.sql(COUNTS)[1])
         grown = {t for t in after if after[t] != before.get(t, 0)}
-        assert "FeedPolled" in grown and grown <= {"FeedPolled", "FeedPollFailed"}, catalog
+        assert "FeedPolled" in grown and grown <= {"FeedPolled", "FeedPollFailed"}
 
 
 WRITER = textwrap.dedent("""
