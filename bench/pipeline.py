@@ -1,206 +1,336 @@
-"""End to end: `newsmon run`'s cycle (poll, fetch, extract, tag, commit, cluster) on the
-demo corpus served on loopback, its 48 pages copied under distinct URLs, into a fresh
-DuckDB file; against bare trafilatura extraction of the same pages with the same
-settings (`pipeline.extract.OPTIONS`), one after another in one process. Every run is a
-process of its own pinned to its cores, so "one core" is one core for everything
-newsmon does; the site server, standing for the outlets' servers, runs on the cores
-left free (on a 2-core machine it shares the cores of the 2-core run). Where the time
-goes: CPU of the main process (polling, fetching, committing, clustering) and of the
-workers with their fork server (libraries loaded once, extraction, date, language,
-MinHash, tagging) during the cycle. Per article once started: the corpus once and twice
-over, on one core, both sides; the difference over the added pages is the cost per
-article, what is left the start-up. Memory: peak RSS of the run's main process and of
-its largest worker, the corpus once and four times over."""
+"""End to end, as a user runs it: `newsmon run` as a whole process (start-up, poll, fetch,
+extract, tag, commit, cluster) on an hourly-shaped batch, the demo corpus's pages copied
+under distinct URLs into 12 feeds of 30 pages, each feed an outlet of its own (a site
+server on its own loopback address, 127.0.0.1 to 127.0.0.12), into a fresh DuckDB file.
+
+The baseline is a bare loop, one core: each page fetched with a plain HTTP client
+(urllib) and extracted by trafilatura with newsmon's own settings
+(`pipeline.extract.OPTIONS`). Peers, on the same pages in the same run: trafilatura's
+command line over the list of URLs with its parallel downloads (`--parallel 4` on 2
+cores, a configuration without its 5 s pause between rounds of hosts and with loopback allowed),
+and a plain script of feedparser, httpx, trafilatura and DuckDB as a user would write
+it (`bench/plain_script.py`, one loop). Per core: pages a second over the cores a run
+was pinned to. Per article once started: the whole batch once and twice over (360 and
+720 pages) on one core, both sides; the difference over the added pages is the cost per
+article. Start-up: from the process's start to its first extracted article committed, on
+a feed of one page. Other commands: CPU (user + system) of the whole process, on the
+store of the 360-page run. Every run is a process of its own pinned to its cores; the
+site servers, standing for the outlets, run on the cores the run leaves free (on a
+2-core machine they share the cores of a 2-core run). Memory: peak RSS of the main
+process and of the largest extraction worker of an in-process cycle, the batch once and
+four times over."""
 
 from __future__ import annotations
 
-import gzip
 import json
 import multiprocessing.forkserver
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+import urllib.request
+from contextlib import ExitStack, contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.common import CHECKOUT, DescendantsPeak, peak_mb
 
-COPIES = 10          # 480 pages
+PER_FEED = 30
+FEEDS = 12           # 360 pages: an hour of a few dozen outlets
 ROUNDS = 3
 SITE = CHECKOUT / "demo" / "site"
+NEWSMON = [sys.executable, "-m", "pipeline"]
 
 
 def demo_pages() -> list[Path]:
     return sorted(p for p in SITE.rglob("*") if p.name.endswith((".html", ".html.gz")))
 
 
-def build_site(folder: Path, copies: int) -> int:
-    """`copies` copies of every demo page under /c<k>/, and a feed for each copy."""
-    pages = demo_pages()
-    for k in range(copies):
-        items = []
-        for page in pages:
-            relative = page.relative_to(SITE)
-            target = folder / f"c{k}" / relative
+def build_sites(folder: Path, feeds: int, per_feed: int = PER_FEED) -> list[Path]:
+    """`feeds` folders, each one outlet's site: `per_feed` demo pages (copied under
+    distinct paths, cycling through the corpus) and an RSS feed of them at /rss.xml."""
+    pages, sites = demo_pages(), []
+    for f in range(feeds):
+        site, items = folder / f"outlet{f}", []
+        for n in range(f * per_feed, (f + 1) * per_feed):
+            page = pages[n % len(pages)]
+            relative = Path(f"c{n // len(pages)}") / page.relative_to(SITE)
+            target = site / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             os.link(page, target)
             path = str(relative).removesuffix(".gz")
-            items.append(f"<item><title>{path}</title><link>{{{{origin}}}}/c{k}/{path}</link>"
-                         f"<guid>{{{{origin}}}}/c{k}/{path}</guid></item>")
-        (folder / f"c{k}" / "rss.xml").write_text(
+            items.append(f"<item><title>{path}</title><link>{{{{origin}}}}/{path}</link>"
+                         f"<guid>{{{{origin}}}}/{path}</guid></item>")
+        (site / "rss.xml").write_text(
             "<?xml version='1.0' encoding='utf-8'?><rss version='2.0'><channel>"
-            f"<title>copy {k}</title><link>{{{{origin}}}}/c{k}/</link>{''.join(items)}"
+            f"<title>outlet {f}</title><link>{{{{origin}}}}/</link>{''.join(items)}"
             "</channel></rss>", encoding="utf-8")
-    return copies * len(pages)
+        sites.append(site)
+    return sites
 
 
-# -- in the pinned child process ---------------------------------------------------
+# -- in the pinned child processes --------------------------------------------------
 
-def serve(site_dir: str) -> None:
-    """The site, until standard input closes."""
+def serve(folders: list[str]) -> None:
+    """Each folder served on a loopback address of its own, until standard input closes;
+    prints their origins, one line."""
     from pipeline.demo.siteserver import SiteServer
-    with SiteServer(site_dir) as site:
-        print(site.origin, flush=True)
+    with ExitStack() as stack:
+        origins = [stack.enter_context(SiteServer(folder, host=f"127.0.0.{k + 1}")).origin
+                   for k, folder in enumerate(folders)]
+        print(json.dumps(origins), flush=True)
         sys.stdin.read()
 
 
-def run_pipeline(origin: str, db: str, workers: int, copies: int) -> dict:
-    from pipeline.core.config import AlertsFile, FeedsFile
+def run_bare(urls_file: str) -> dict:
+    """The baseline: each page fetched with urllib and extracted, one after another."""
+    import trafilatura
+
+    from pipeline.extract.page import OPTIONS, decode
+    started = time.perf_counter()
+    found = 0
+    for url in Path(urls_file).read_text().split():
+        with urllib.request.urlopen(url, timeout=30) as response:
+            html = decode(response.read(), response.headers.get_content_charset())
+        found += trafilatura.bare_extraction(html, url=url, **OPTIONS) is not None
+    return {"seconds": time.perf_counter() - started, "extracted": found}
+
+
+def run_in_process(origins: list[str], db: str, workers: int) -> dict:
+    """One cycle in this process, for its memory: the main process's and its largest
+    extraction worker's peak."""
+    from pipeline.core.config import AlertsFile
     from pipeline.core.settings import Settings
     from pipeline.runs.context import Context, run_id, utc_now
     from pipeline.runs.cycle import run_cycle
     from pipeline.store import open_store
     from pipeline.topics.definitions import load_topics
 
-    settings = Settings(db=Path(db), allow_hosts=frozenset({origin.removeprefix("http://")}),
+    settings = Settings(db=Path(db), allow_hosts=frozenset(o.removeprefix("http://") for o in origins),
                         offline=True, workers=workers)
-    feeds = FeedsFile.model_validate({"feeds": [
-        {"id": f"c{k}", "url": f"{origin}/c{k}/rss.xml"} for k in range(copies)]})
-    ctx = Context(settings=settings, store=open_store(settings), feeds=feeds,
+    ctx = Context(settings=settings, store=open_store(settings), feeds=feeds_file(origins),
                   topics=load_topics(), alerts=AlertsFile.model_validate({"from": "a@b.c"}),
                   run_id=run_id("bench", utc_now()))
-    before = resource.getrusage(resource.RUSAGE_SELF)
-    started = time.perf_counter()
     with DescendantsPeak() as worker_peak:
         report = run_cycle(ctx)
-    seconds = time.perf_counter() - started
-    # The workers' fork server lives as long as this process; stopped, it and the
-    # workers it reaped count in RUSAGE_CHILDREN's CPU time.
     multiprocessing.forkserver._forkserver._stop()
-    me, workers = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return {"seconds": seconds, "extracted": report.appended["ArticleExtracted"],
-            "main_cpu": me.ru_utime + me.ru_stime - before.ru_utime - before.ru_stime,
-            "worker_cpu": workers.ru_utime + workers.ru_stime,
-            "failed": sum(report.errors.values()),
-            "main_mb": peak_mb(), "worker_mb": worker_peak.mb}
+    return {"extracted": report.appended["ArticleExtracted"], "main_mb": peak_mb(),
+            "worker_mb": worker_peak.mb}
 
 
-def run_bare(site_dir: str) -> dict:
-    """The pages under `site_dir` read into memory, then extracted one after another."""
-    import trafilatura
-
-    from pipeline.extract.page import OPTIONS, decode
-    htmls = []
-    for page in sorted(Path(site_dir).rglob("*")):
-        if page.name.endswith((".html", ".html.gz")):
-            body = page.read_bytes()
-            htmls.append(decode(gzip.decompress(body) if page.suffix == ".gz" else body, None))
-    started = time.perf_counter()
-    found = sum(trafilatura.bare_extraction(html, **OPTIONS) is not None for html in htmls)
-    return {"seconds": time.perf_counter() - started, "extracted": found, "pages": len(htmls)}
+def feeds_file(origins: list[str]):
+    from pipeline.core.config import FeedsFile
+    return FeedsFile.model_validate({"feeds": [
+        {"id": f"outlet{k}", "url": f"{origin}/rss.xml"} for k, origin in enumerate(origins)]})
 
 
 # -- in the benchmark process ------------------------------------------------------
 
-def pinned(cores: list[int], *args: str) -> dict:
-    out = subprocess.run([sys.executable, "-m", "bench.pipeline", *args], cwd=CHECKOUT,
-                         preexec_fn=lambda: os.sched_setaffinity(0, cores),
-                         capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+def _pin(cores: list[int]):
+    return lambda: os.sched_setaffinity(0, cores)
+
+
+def timed(cores: list[int], args: list[str], env: dict | None = None) -> dict:
+    """A whole process pinned to `cores`: its wall time, its CPU (user + system, its
+    children included), its last line of output read as JSON when it is JSON."""
+    started = time.perf_counter()
+    process = subprocess.Popen(args, cwd=CHECKOUT, env=env, preexec_fn=_pin(cores),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = process.communicate()
+    wall = time.perf_counter() - started
+    if process.returncode:
+        raise RuntimeError(f"{' '.join(args[:4])} failed ({process.returncode}):\n{err[-3000:]}")
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # cumulative: the caller subtracts
+    last = (out.strip().splitlines() or [""])[-1]
+    try:
+        reported = json.loads(last)
+    except ValueError:
+        reported = {}
+    return {"wall": wall, "cpu_total": usage.ru_utime + usage.ru_stime, **reported}
+
+
+def cpu_of(cores: list[int], args: list[str], env: dict | None = None) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    timed(cores, args, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 @contextmanager
-def site_server(site: Path, cores: list[int]):
-    """The site in a process of its own: it stands for the outlets' servers, whose work
-    is not newsmon's. Pinned to `cores`."""
-    server = subprocess.Popen([sys.executable, "-m", "bench.pipeline", "serve", str(site)],
+def outlets(sites: list[Path], cores: list[int]):
+    """The sites served in a process of their own (they stand for the outlets' servers,
+    whose work is not newsmon's), pinned to `cores`; yields their origins."""
+    server = subprocess.Popen([sys.executable, "-m", "bench.pipeline", "serve", *map(str, sites)],
                               cwd=CHECKOUT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True, preexec_fn=lambda: os.sched_setaffinity(0, cores))
+                              text=True, preexec_fn=_pin(cores))
     try:
-        yield server.stdout.readline().strip()
+        yield json.loads(server.stdout.readline())
     finally:
         server.stdin.close()
         server.wait(timeout=30)
 
 
+def urls(sites: list[Path], origins: list[str]) -> list[str]:
+    found = []
+    for site, origin in zip(sites, origins):
+        found += [f"{origin}/{p.relative_to(site)}".removesuffix(".gz") for p in sorted(site.rglob("*"))
+                  if p.name.endswith((".html", ".html.gz"))]
+    return found
+
+
+class Batch:
+    """One hourly-shaped batch served for the runs measured on it."""
+
+    def __init__(self, work: Path, name: str, sites: list[Path], origins: list[str]):
+        self.work, self.name, self.sites, self.origins = work, name, sites, origins
+        self.pages = len(urls(sites, origins))
+        self.urls_file = work / f"{name}.urls"
+        self.urls_file.write_text("\n".join(urls(sites, origins)) + "\n")
+        self.feeds = work / f"{name}.feeds.yaml"
+        self.feeds.write_text(json.dumps({"feeds": [
+            {"id": f"outlet{k}", "url": f"{o}/rss.xml"} for k, o in enumerate(origins)]}))
+        self.runs = 0
+
+    def env(self, db: Path, workers: int) -> dict:
+        alerts = self.work / "alerts.yaml"
+        alerts.write_text('{"from": "bench@example.org", "recipients": []}')
+        return {**os.environ, "NEWSMON_DB": str(db), "NEWSMON_FEEDS": str(self.feeds),
+                "NEWSMON_ALERTS": str(alerts), "NEWSMON_OFFLINE": "1", "NEWSMON_WORKERS": str(workers),
+                "NEWSMON_ALLOW_HOSTS": ",".join(o.removeprefix("http://") for o in self.origins)}
+
+    def newsmon(self, cores: list[int]) -> dict:
+        self.runs += 1
+        db = self.work / f"{self.name}-{self.runs}.duckdb"
+        found = timed(cores, [*NEWSMON, "run"], self.env(db, len(cores)))
+        return {**found, "db": db}
+
+    def bare(self, cores: list[int]) -> dict:
+        return timed(cores, [sys.executable, "-m", "bench.pipeline", "bare", str(self.urls_file)])
+
+    def trafilatura_cli(self, cores: list[int]) -> dict:
+        config = self.work / "trafilatura.cfg"
+        shipped = (Path(__import__("trafilatura").__file__).parent / "settings.cfg").read_text()
+        config.write_text(shipped.replace("SLEEP_TIME = 5.0", "SLEEP_TIME = 0")
+                          .replace("SSRF_PROTECTION = on", "SSRF_PROTECTION = off"))
+        out = self.work / f"trafilatura-{self.runs}"
+        self.runs += 1
+        return timed(cores, [str(Path(sys.executable).parent / "trafilatura"), "-i", str(self.urls_file),
+                             "--parallel", str(2 * len(cores)), "-o", str(out), "--json",
+                             "--with-metadata", "--config-file", str(config)])
+
+    def plain_script(self, cores: list[int]) -> dict:
+        self.runs += 1
+        return timed(cores, [sys.executable, str(CHECKOUT / "bench" / "plain_script.py"),
+                             str(self.work / f"plain-{self.runs}.duckdb"), str(self.feeds)])
+
+    def first_extracted(self, cores: list[int]) -> float:
+        """Seconds from the start of `newsmon run` to its first extracted article
+        committed (recorded_at)."""
+        self.runs += 1
+        db = self.work / f"{self.name}-{self.runs}.duckdb"
+        started = datetime.now(timezone.utc)
+        timed(cores, [*NEWSMON, "run"], self.env(db, len(cores)))
+        import duckdb
+        con = duckdb.connect(str(db), read_only=True)
+        first = con.execute("SELECT min(recorded_at) FROM events "
+                            "WHERE type = 'ArticleExtracted'").fetchone()[0]
+        con.close()
+        return (first - started).total_seconds()
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
 def run() -> list[tuple[str, str, str]]:
     cores = sorted(os.sched_getaffinity(0))
-    two = cores[:2]
-    with tempfile.TemporaryDirectory() as tmp:
-        once, twice, four = Path(tmp) / "once", Path(tmp) / "twice", Path(tmp) / "four"
-        pages = build_site(once, COPIES)
-        build_site(twice, 2 * COPIES)
-        build_site(four, 4 * COPIES)
-        runs = iter(range(1000))
+    one, two = cores[:1], cores[:2]
+    free = lambda used: [c for c in cores if c not in used] or used  # noqa: E731
+    rows: list[tuple[str, str, str]] = []
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        work = Path(tmp)
+        hourly_sites = build_sites(work / "hourly", FEEDS)
+        double_sites = build_sites(work / "double", 2 * FEEDS)
+        single_sites = build_sites(work / "single", 1, per_feed=1)
+        four_sites = build_sites(work / "four", 4 * FEEDS)
+        batch = Batch(work, "hourly", hourly_sites, stack.enter_context(outlets(hourly_sites, free(one))))
+        double = Batch(work, "double", double_sites, stack.enter_context(outlets(double_sites, free(one))))
+        single = Batch(work, "single", single_sites, stack.enter_context(outlets(single_sites, free(one))))
+        pages = batch.pages
 
-        def pipeline(site: Path, cpus: list[int], copies: int) -> dict:
-            # the server on the cores the run leaves free, or else on the run's own
-            with site_server(site, [c for c in cores if c not in cpus] or cpus) as origin:
-                return pinned(cpus, "pipeline", origin, str(Path(tmp) / f"{next(runs)}.duckdb"),
-                              str(len(cpus)), str(copies))
+        # Rounds of every run one after another, so that a slow spell of the machine
+        # hits them all; medians of the rounds' ratios are reported.
+        measured: dict[str, list[float]] = {}
 
-        # Rounds of bare, 1 core, 2 cores, one after another, so that a slow spell of
-        # the machine hits all three; the median round is reported.
-        rounds, marginal = [], []
+        def note(key: str, value: float) -> None:
+            measured.setdefault(key, []).append(value)
+
+        store = None
         for _ in range(ROUNDS):
-            bare = pinned(cores[:1], "bare", str(once))
-            one = pipeline(once, cores[:1], COPIES)
-            both = pipeline(once, two, COPIES) if len(two) == 2 else None
-            rounds.append((bare, one, both))
-            bare2 = pinned(cores[:1], "bare", str(twice))
-            one2 = pipeline(twice, cores[:1], 2 * COPIES)
-            marginal.append(((bare2["seconds"] - bare["seconds"]) / pages,
-                             (one2["seconds"] - one["seconds"]) / pages, one["seconds"],
-                             (one2["main_cpu"] - one["main_cpu"]) / pages,
-                             (one2["worker_cpu"] - one["worker_cpu"]) / pages))
-        bigger = pipeline(four, two, 4 * COPIES)
+            bare1, bare2 = batch.bare(one), double.bare(one)
+            run1, run2 = batch.newsmon(one), double.newsmon(one)
+            both = batch.newsmon(two)
+            store = both["db"]
+            cli = batch.trafilatura_cli(two)
+            plain = batch.plain_script(one)
+            note("bare_pps", pages / bare1["wall"])
+            note("one_pps", pages / run1["wall"])
+            note("two_pps", pages / both["wall"])
+            note("cli_pps", pages / cli["wall"])
+            note("plain_pps", pages / plain["wall"])
+            bare_each = (bare2["wall"] - bare1["wall"]) / pages
+            run_each = (run2["wall"] - run1["wall"]) / pages
+            note("bare_each", bare_each)
+            note("run_each", run_each)
+            note("each_ratio", bare_each / run_each)
+            note("e2e_ratio", bare1["wall"] / both["wall"])
+            note("startup", single.first_extracted(one))
+            note("bare_extracted", bare1.get("extracted", 0))
+        env = batch.env(store, 1)
+        commands = {"newsmon -h": [*NEWSMON, "-h"],
+                    "newsmon status": [*NEWSMON, "status"],
+                    "newsmon sql": [*NEWSMON, "sql", "SELECT count(*) FROM articles"]}
+        cpu = {name: median([cpu_of(one, args, env) for _ in range(ROUNDS)])
+               for name, args in commands.items()}
 
-    def median_round(key) -> tuple:
-        return sorted(rounds, key=key)[len(rounds) // 2]
+        with outlets(four_sites, free(two)) as four_origins:
+            base = json.loads(subprocess.run(
+                [sys.executable, "-m", "bench.pipeline", "memory", str(work / "m1.duckdb"), "2",
+                 *batch.origins], cwd=CHECKOUT, capture_output=True, text=True, check=True,
+                preexec_fn=_pin(two)).stdout.splitlines()[-1])
+            bigger = json.loads(subprocess.run(
+                [sys.executable, "-m", "bench.pipeline", "memory", str(work / "m4.duckdb"), "2",
+                 *four_origins], cwd=CHECKOUT, capture_output=True, text=True, check=True,
+                preexec_fn=_pin(two)).stdout.splitlines()[-1])
 
-    bare, one, _ = median_round(lambda r: r[0]["seconds"] / r[1]["seconds"])
-    rows = [(f"bare trafilatura, 1 core ({pages} pages)",
-             f"{pages / bare['seconds']:.1f} pages/s ({bare['extracted']} with text)", ""),
-            ("newsmon run, 1 core (1 worker)",
-             f"{pages / one['seconds']:.1f} articles/s ({one['extracted']} extracted)",
-             f"{bare['seconds'] / one['seconds']:.2f} of bare per core (target 0.85)"),
-            ("where the 1-core run's time goes",
-             f"main process {one['main_cpu']:.1f} s CPU, workers and fork server "
-             f"{one['worker_cpu']:.1f} s, in {one['seconds']:.1f} s",
-             f"{one['worker_cpu'] / bare['seconds']:.2f}x bare in workers, "
-             f"{one['main_cpu'] / bare['seconds']:.2f}x in main")]
-    bare_each, run_each, run_once, main_each, worker_each = sorted(
-        marginal, key=lambda m: m[0] / m[1])[len(marginal) // 2]
-    rows.append(("per article once started, 1 core (480 -> 960 pages)",
-                 f"{1000 * run_each:.1f} ms against bare {1000 * bare_each:.1f} ms (CPU: main "
-                 f"{1000 * main_each:.1f} ms, worker {1000 * worker_each:.1f} ms); "
-                 f"start-up {run_once - pages * run_each:.1f} s",
-                 f"{bare_each / run_each:.2f} of bare"))
-    if len(two) == 2:
-        bare2, one2, both = median_round(lambda r: r[0]["seconds"] / r[2]["seconds"])
-        rows.append(("newsmon run, 2 cores (2 workers)",
-                     f"{pages / both['seconds']:.1f} articles/s",
-                     f"{bare2['seconds'] / both['seconds'] / 2:.2f} of bare per core"))
-        _, one3, both3 = median_round(lambda r: r[1]["seconds"] / r[2]["seconds"])
-        rows.append(("speed-up from 1 core to 2", "",
-                     f"{one3['seconds'] / both3['seconds']:.2f} (target 1.7)"))
-    base = rounds[-1][2] or rounds[-1][1]
-    rows.append((f"peak memory, corpus once ({pages} pages)",
+    m = {k: median(v) for k, v in measured.items()}
+    rows.append((f"bare loop, 1 core: urllib fetch + trafilatura with newsmon's settings ({pages} pages)",
+                 f"{m['bare_pps']:.1f} pages/s ({m['bare_extracted']:.0f} with text)", ""))
+    rows.append(("per article once started, 1 core (360 -> 720 pages)",
+                 f"{1000 * m['run_each']:.1f} ms against the bare loop's {1000 * m['bare_each']:.1f} ms",
+                 f"{m['each_ratio']:.2f} of the bare loop (target at least 0.85)"))
+    rows.append(("start-up of `newsmon run`, to its first extracted article committed (a feed of 1 page)",
+                 f"{m['startup']:.2f} s", "target at most 1 s"))
+    for name, seconds in cpu.items():
+        rows.append((f"`{name}`, CPU of the whole process", f"{seconds:.2f} s", "target at most 0.5 s"))
+    rows.append((f"end to end, whole process, 2 cores ({pages} pages, {FEEDS} feeds of {PER_FEED})",
+                 f"{m['two_pps']:.1f} pages/s against the bare loop's {m['bare_pps']:.1f} on 1 core",
+                 f"{m['e2e_ratio']:.2f}x the bare loop's throughput (target at least 1.6x)"))
+    per_core = {"newsmon run, 1 core": m["one_pps"], "newsmon run, 2 cores": m["two_pps"] / 2,
+                "trafilatura's command line, 2 cores (--parallel 4)": m["cli_pps"] / 2,
+                "plain script of the four libraries, 1 core": m["plain_pps"]}
+    best_peer = max(per_core["trafilatura's command line, 2 cores (--parallel 4)"],
+                    per_core["plain script of the four libraries, 1 core"])
+    for name, value in per_core.items():
+        ratio = "" if not name.startswith("newsmon") else \
+            f"{value / best_peer:.2f} of the better peer per core (target above 1)"
+        rows.append((f"per core: {name}", f"{value:.1f} pages/s a core", ratio))
+    rows.append((f"peak memory, batch once ({pages} pages)",
                  f"main {base['main_mb']:.0f} MB, worker {base['worker_mb']:.0f} MB", ""))
-    rows.append((f"peak memory, corpus four times ({4 * pages} pages)",
+    rows.append((f"peak memory, batch four times ({4 * pages} pages)",
                  f"main {bigger['main_mb']:.0f} MB, worker {bigger['worker_mb']:.0f} MB",
                  f"{bigger['main_mb'] / base['main_mb']:.2f}x main, "
                  f"{bigger['worker_mb'] / base['worker_mb']:.2f}x worker of once"))
@@ -212,7 +342,9 @@ if __name__ == "__main__":
     if kind == "bare":
         print(json.dumps(run_bare(rest[0])))
     elif kind == "serve":
-        serve(rest[0])
+        serve(rest)
+    elif kind == "memory":
+        db, workers, *origins = rest
+        print(json.dumps(run_in_process(origins, db, int(workers))))
     else:
-        origin, db, workers, copies = rest
-        print(json.dumps(run_pipeline(origin, db, int(workers), int(copies))))
+        raise SystemExit(f"unknown part {kind!r}")
