@@ -20,7 +20,7 @@ from pipeline.alerts.policy import decide
 from pipeline.alerts.smtp import SmtpServer
 from pipeline.core import events as ev
 from pipeline.core.config import AlertsFile, Recipient
-from pipeline.store import Store
+from pipeline.store import Reading, Store
 
 CHART_DAYS = 30
 # How long a claimed alert is left to the run that claimed it: longer than one send can
@@ -248,7 +248,7 @@ def pending_for(source, recipient: Recipient) -> list[dict]:
     return pending
 
 
-def waiting_for(store: Store, recipient: Recipient) -> int:
+def waiting_for(store: Store | Reading, recipient: Recipient) -> int:
     """How many matches (and changes they asked to hear of) wait for an alert to this
     recipient."""
     changes = store.count("pending_changes", {"recipient": recipient.key, "topics": recipient.topics}) \

@@ -11,12 +11,12 @@ views analysts query (the only package that talks to DuckDB).
 
 from __future__ import annotations
 
-from pipeline.store.base import Store
+from pipeline.store.base import Reading, Store
 from pipeline.store.errors import StoreBusy, StoreDamaged, StoreError
 from pipeline.store.file import FileStore
 from pipeline.store.lake import LakeStore, is_lake
 
-__all__ = ["FileStore", "LakeStore", "Store", "StoreBusy", "StoreDamaged", "StoreError",
+__all__ = ["FileStore", "LakeStore", "Reading", "Store", "StoreBusy", "StoreDamaged", "StoreError",
            "open_store"]
 
 

@@ -42,6 +42,28 @@ def _locked(error: BaseException) -> bool:
     return isinstance(error, (duckdb.IOException, duckdb.ConnectionException)) and is_lock_error(error)
 
 
+class Reading:
+    """Queries of newsmon's own on one read connection (`Store.reading`): what they show
+    is one state of the store, and the connection is opened once for them all."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection):
+        self._con = con
+
+    def rows(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        cursor = self._con.execute(sql_text(f"queries/{query}"), params or {})
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def count(self, query: str, params: dict[str, Any] | None = None) -> int:
+        text = sql_text(f"queries/{query}").strip().rstrip(";")
+        return scalar(self._con, f"SELECT count(*) FROM ({text})", params or {})
+
+    def sql(self, statement: str) -> tuple[list[str], list[tuple]]:
+        """Columns and rows of a statement of newsmon's own (not a user's: see `Store.sql`)."""
+        cursor = self._con.execute(statement)
+        return [d[0] for d in cursor.description], cursor.fetchall()
+
+
 class Transaction:
     """Queries and appends on one connection inside `Store.transaction`."""
 
@@ -289,6 +311,13 @@ class Store:
             cursor = con.execute(text.format(**fill) if fill else text, params or {})
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    @contextmanager
+    def reading(self) -> Iterator[Reading]:
+        """Several queries of newsmon's own on one read connection: one state of the
+        store. A StoreError when there is no store."""
+        with self.reader() as con:
+            yield Reading(con)
 
     def count(self, query: str, params: dict[str, Any] | None = None) -> int:
         """How many rows the named query in `sql/queries` gives, counted by the store."""

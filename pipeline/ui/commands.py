@@ -213,39 +213,40 @@ def _copy_log(args, settings: Settings, console: Console) -> int:
 
 def _status(args, settings: Settings, console: Console) -> int:
     from pipeline.alerts import outbox
-    store = _store(settings)
+    from pipeline.core.config import load_alerts
+    alerts = load_alerts(settings.alerts, _topics(settings).ids)
     show = [("Recent runs", "recent_runs", {"limit": 5},
              ["run_id", "finished", "events", "articles", "matches", "alerts_sent", "errors"]),
             ("Alerts waiting to be sent (the outbox)", "outbox", {},
              ["alert_id", "recipient", "mode", "decided_at", "failures"]),
             ("Alerts that failed for good", "failed_alerts", {},
              ["alert_id", "recipient", "items", "decided_at", "error"])]
-    for title, query, params, columns in show:
-        rows = store.rows(query, params, missing_ok=False)
-        rows_as("table", columns, [tuple(r[c] for c in columns) for r in rows], console, title=title)
-    columns, rows = store.sql("SELECT feed_id, state, failure_streak, last_error, moved_to, "
-                              "articles_7d, usual_7d FROM feeds WHERE state <> 'ok' OR volume_low "
-                              "OR moved_to IS NOT NULL ORDER BY feed_id")
-    rows_as("table", columns, rows, console, title="Feeds in trouble (see the feeds view)")
-    columns, rows = store.sql("SELECT country, feeds, failing, usual_7d FROM country_health "
-                              "WHERE quiet ORDER BY country")
-    rows_as("table", columns, rows, console,
-            title="Countries gone quiet: no article from any of their outlets in 7 days")
-    columns, rows = store.sql("SELECT seen_at, change, reason, article_id, title FROM revisions "
-                              "WHERE seen_at >= now() - INTERVAL 7 DAY ORDER BY seen_at DESC LIMIT 20")
-    rows_as("table", columns, rows, console,
-            title="Matched articles revised or taken down in the last 7 days (see the revisions view)")
-    # those the alerts file names, and those the log has alerts for (the data may have
-    # been made with another alerts file: the demo's, or last year's)
-    from pipeline.core.config import load_alerts
-    alerts = load_alerts(settings.alerts, _topics(settings).ids)
-    history = {r[0]: r[1:] for r in store.sql(
-        "SELECT recipient, any_value(mode), count(DISTINCT alert_id) FILTER (WHERE outcome = 'sent') "
-        "FROM alerted GROUP BY recipient")[1]}
-    recipients: list[tuple] = [
-        (r.key, r.mode, outbox.waiting_for(store, r), history.get(r.key, (r.mode, 0))[1],
-         "after each run" if r.mode == "immediate" else f"{r.digest_at} {r.timezone}")
-        for r in alerts.recipients]
+    # every table from one state of the store, on one connection
+    with _store(settings).reading() as store:
+        for title, query, params, columns in show:
+            rows = store.rows(query, params)
+            rows_as("table", columns, [tuple(r[c] for c in columns) for r in rows], console, title=title)
+        columns, rows = store.sql("SELECT feed_id, state, failure_streak, last_error, moved_to, "
+                                  "articles_7d, usual_7d FROM feeds WHERE state <> 'ok' OR volume_low "
+                                  "OR moved_to IS NOT NULL ORDER BY feed_id")
+        rows_as("table", columns, rows, console, title="Feeds in trouble (see the feeds view)")
+        columns, rows = store.sql("SELECT country, feeds, failing, usual_7d FROM country_health "
+                                  "WHERE quiet ORDER BY country")
+        rows_as("table", columns, rows, console,
+                title="Countries gone quiet: no article from any of their outlets in 7 days")
+        columns, rows = store.sql("SELECT seen_at, change, reason, article_id, title FROM revisions "
+                                  "WHERE seen_at >= now() - INTERVAL 7 DAY ORDER BY seen_at DESC LIMIT 20")
+        rows_as("table", columns, rows, console,
+                title="Matched articles revised or taken down in the last 7 days (see the revisions view)")
+        # those the alerts file names, and those the log has alerts for (the data may have
+        # been made with another alerts file: the demo's, or last year's)
+        history = {r[0]: r[1:] for r in store.sql(
+            "SELECT recipient, any_value(mode), count(DISTINCT alert_id) FILTER (WHERE outcome = 'sent') "
+            "FROM alerted GROUP BY recipient")[1]}
+        recipients: list[tuple] = [
+            (r.key, r.mode, outbox.waiting_for(store, r), history.get(r.key, (r.mode, 0))[1],
+             "after each run" if r.mode == "immediate" else f"{r.digest_at} {r.timezone}")
+            for r in alerts.recipients]
     configured = {r.key for r in alerts.recipients}
     recipients += [(email, mode, None, sent, "not configured")
                    for email, (mode, sent) in sorted(history.items()) if email not in configured]
