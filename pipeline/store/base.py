@@ -49,12 +49,17 @@ class Reading:
     def __init__(self, con: duckdb.DuckDBPyConnection):
         self._con = con
 
-    def rows(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        cursor = self._con.execute(sql_text(f"queries/{query}"), params or {})
+    def rows(self, query: str, params: dict[str, Any] | None = None, *,
+             fill: dict[str, str] | None = None) -> list[dict[str, Any]]:
+        """The rows of the named query in `sql/queries`, as dicts, its `{name}` parts
+        filled from `fill` (SQL of our own making, never user input)."""
+        text = sql_text(f"queries/{query}")
+        cursor = self._con.execute(text.format(**fill) if fill else text, params or {})
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row)) for row in cursor.fetchall()]
 
     def count(self, query: str, params: dict[str, Any] | None = None) -> int:
+        """How many rows the named query in `sql/queries` gives, counted by the store."""
         text = sql_text(f"queries/{query}").strip().rstrip(";")
         return scalar(self._con, f"SELECT count(*) FROM ({text})", params or {})
 
@@ -64,16 +69,12 @@ class Reading:
         return [d[0] for d in cursor.description], cursor.fetchall()
 
 
-class Transaction:
+class Transaction(Reading):
     """Queries and appends on one connection inside `Store.transaction`."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str):
-        self._con, self._run_id = con, run_id
-
-    def rows(self, query: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-        cursor = self._con.execute(sql_text(f"queries/{query}"), params or {})
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        super().__init__(con)
+        self._run_id = run_id
 
     def append(self, events: Sequence[Event]) -> set[str]:
         """Append the events whose ids the log does not hold yet (a batch may carry one
@@ -306,11 +307,8 @@ class Store:
         no rows, unless `missing_ok` is false: then it is a StoreError."""
         if missing_ok and not self.exists():
             return []
-        text = sql_text(f"queries/{query}")
-        with self.reader() as con:
-            cursor = con.execute(text.format(**fill) if fill else text, params or {})
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row)) for row in cursor.fetchall()]
+        with self.reading() as reading:
+            return reading.rows(query, params, fill=fill)
 
     @contextmanager
     def reading(self) -> Iterator[Reading]:
@@ -323,9 +321,8 @@ class Store:
         """How many rows the named query in `sql/queries` gives, counted by the store."""
         if not self.exists():
             return 0
-        text = sql_text(f"queries/{query}").strip().rstrip(";")
-        with self.reader() as con:
-            return scalar(con, f"SELECT count(*) FROM ({text})", params or {})
+        with self.reading() as reading:
+            return reading.count(query, params)
 
     def sql(self, statement: str, *, timeout: float = 30.0) -> tuple[list[str], list[tuple]]:
         """An ad-hoc query's columns and rows (see `_adhoc`)."""
