@@ -1,5 +1,7 @@
+import socket
+
 import pytest
-from servers import RouteServer, drip, encode, encoded, gzip_bomb, page, redirect, zeros_bomb
+from servers import Route, RouteServer, drip, encode, encoded, gzip_bomb, page, redirect, zeros_bomb
 
 from pipeline.core.settings import Settings
 from pipeline.ingest.net import FetchError, fetch, refusal
@@ -135,3 +137,42 @@ def test_http_errors_have_a_class(servers, status, error_class):
     assert (error.error_class, error.status) == (error_class, status)
     assert error.retryable == (status >= 429)
     assert error.headers.get("retry-after") == "120"
+
+
+def dropped(times: int) -> Route:
+    """The connection closed without an answer, the first `times` requests; then a page."""
+    count = []
+
+    def route(h) -> None:
+        count.append(1)
+        if len(count) <= times:
+            h.close_connection = True
+            h.connection.shutdown(socket.SHUT_RDWR)
+            return
+        page(b"<html>hola</html>")(h)
+    return route
+
+
+def test_a_get_dropped_before_any_answer_is_sent_once_more(servers):
+    site = servers({"/a": dropped(1)})
+    assert get(site.origin + "/a", allowing(site)).body == b"<html>hola</html>"
+    assert site.requests == ["/a", "/a"]
+
+
+def test_a_get_dropped_twice_is_a_failure_of_the_page(servers):
+    site = servers({"/a": dropped(2)})
+    error = failure(site.origin + "/a", allowing(site))
+    assert error.error_class in {"network", "protocol"}
+    assert site.requests == ["/a", "/a"]
+
+
+def test_a_body_cut_short_is_not_asked_for_again(servers):
+    def cut(h) -> None:
+        h.send_response(200)
+        h.send_header("Content-Length", "1000")
+        h.end_headers()
+        h.wfile.write(b"x" * 10)
+        h.close_connection = True
+    site = servers({"/a": cut})
+    failure(site.origin + "/a", allowing(site))
+    assert site.requests == ["/a"]

@@ -222,29 +222,55 @@ class Fetcher:
 
     async def _get(self, url: str, started: float, max_bytes: int, headers: Mapping[str, str],
                    accept: Callable[[str], bool] | None) -> Response:
+        try:
+            return await self._answer(url, started, max_bytes, headers, accept)
+        except _Unanswered:
+            # The server closed or reset the connection before any answer: a kept-alive
+            # connection it dropped just as it was reused, or a moment's overload. The GET
+            # is sent once more, on a new connection, as browsers do; a second such
+            # failure is the page's (a network failure, retried at a later run).
+            return await self._answer(url, started, max_bytes, headers, accept, last=True)
+
+    async def _answer(self, url: str, started: float, max_bytes: int, headers: Mapping[str, str],
+                      accept: Callable[[str], bool] | None, last: bool = False) -> Response:
         assert self._client is not None, "use Fetcher as an async context manager"
-        async with self._client.stream("GET", url, headers=dict(headers)) as r:
-            head = {k.lower(): v for k, v in r.headers.items()}
-            moved = str(r.url) if any(h.status_code in (301, 308) for h in r.history) else None
-            if r.status_code == 304:
-                return Response(str(r.url), 304, head, b"", _ms(started), len(r.history), moved)
-            if r.status_code >= 400 or r.status_code < 200:
-                kind = "http_429" if r.status_code == 429 else f"http_{r.status_code // 100}xx"
-                raise FetchError(kind, f"HTTP {r.status_code} {r.reason_phrase}", r.status_code, head)
-            content_type = head.get("content-type", "").split(";")[0].strip().lower()
-            if accept is not None and not accept(content_type):
-                raise FetchError("unsupported_type", f"content type {content_type or '(none)'!r}",
-                                 r.status_code)
-            declared = head.get("content-length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise FetchError("too_large", f"Content-Length {declared} over {max_bytes} bytes",
-                                 r.status_code)
-            try:
-                body = await _decoded_body(r, head.get("content-encoding"), max_bytes)
-            except CodingError as error:
-                raise FetchError(error.error_class, error.detail, r.status_code) from None
-            return Response(str(r.url), r.status_code, head, body, _ms(started),
-                            len(r.history), moved)
+        answered = False
+        try:
+            async with self._client.stream("GET", url, headers=dict(headers)) as r:
+                answered = True
+                return await self._read(r, started, max_bytes, accept)
+        except (httpx.ReadError, httpx.RemoteProtocolError) as error:
+            if answered or last:
+                raise
+            raise _Unanswered() from error
+
+    async def _read(self, r: httpx.Response, started: float, max_bytes: int,
+                    accept: Callable[[str], bool] | None) -> Response:
+        head = {k.lower(): v for k, v in r.headers.items()}
+        moved = str(r.url) if any(h.status_code in (301, 308) for h in r.history) else None
+        if r.status_code == 304:
+            return Response(str(r.url), 304, head, b"", _ms(started), len(r.history), moved)
+        if r.status_code >= 400 or r.status_code < 200:
+            kind = "http_429" if r.status_code == 429 else f"http_{r.status_code // 100}xx"
+            raise FetchError(kind, f"HTTP {r.status_code} {r.reason_phrase}", r.status_code, head)
+        content_type = head.get("content-type", "").split(";")[0].strip().lower()
+        if accept is not None and not accept(content_type):
+            raise FetchError("unsupported_type", f"content type {content_type or '(none)'!r}",
+                             r.status_code)
+        declared = head.get("content-length", "")
+        if declared.isdigit() and int(declared) > max_bytes:
+            raise FetchError("too_large", f"Content-Length {declared} over {max_bytes} bytes",
+                             r.status_code)
+        try:
+            body = await _decoded_body(r, head.get("content-encoding"), max_bytes)
+        except CodingError as error:
+            raise FetchError(error.error_class, error.detail, r.status_code) from None
+        return Response(str(r.url), r.status_code, head, body, _ms(started),
+                        len(r.history), moved)
+
+
+class _Unanswered(Exception):
+    """A GET the server dropped before answering."""
 
 
 async def _decoded_body(r: httpx.Response, content_encoding: str | None, max_bytes: int) -> bytes:
