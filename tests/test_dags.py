@@ -13,8 +13,10 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from conftest import CHECKOUT, DEMO_SITE
@@ -83,12 +85,20 @@ def newsmon_settings(folder: Path, site: SiteServer) -> dict[str, str]:
             "NEWSMON_LOCK_WAIT": "30"}
 
 
+@contextmanager
+def newsmon_environment(folder: Path, site: SiteServer) -> Iterator[dict[str, str]]:
+    """NEWSMON_* set (as `newsmon_settings` makes them) while the block runs."""
+    env = newsmon_settings(folder, site)
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in env.items():
+            patch.setenv(name, value)
+        yield env
+
+
 @pytest.fixture
-def newsmon_env(tmp_path, site, monkeypatch):
-    env = newsmon_settings(tmp_path, site)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return env
+def newsmon_env(tmp_path, site):
+    with newsmon_environment(tmp_path, site) as env:
+        yield env
 
 
 @pytest.fixture(scope="module")
@@ -96,10 +106,7 @@ def in_process(site, tmp_path_factory) -> str:
     """The events `newsmon run` records in process from the demo site: what a DAG run must
     record too."""
     folder = tmp_path_factory.mktemp("in-process")
-    env = newsmon_settings(folder, site)
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
+    with newsmon_environment(folder, site) as env:
         run_in_process(folder / "cli.duckdb", Path(env["NEWSMON_FEEDS"]))
     return str(folder / "cli.duckdb")
 
@@ -108,11 +115,7 @@ def in_process(site, tmp_path_factory) -> str:
 def ingested(airflow_ready, site, tmp_path_factory):
     """One run of the ingest DAG on the demo site: its task states and its store, which
     each test that goes on from there copies (with the archive beside it)."""
-    folder = tmp_path_factory.mktemp("ingested")
-    env = newsmon_settings(folder, site)
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in env.items():
-            patch.setenv(name, value)
+    with newsmon_environment(tmp_path_factory.mktemp("ingested"), site) as env:
         run = load_dag("newsmon_ingest").test()
     assert run.state == "success"
     return {ti.task_id: ti.state for ti in run.get_task_instances()}, env["NEWSMON_DB"]
