@@ -35,6 +35,7 @@ import urllib.request
 from contextlib import ExitStack, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bench.common import CHECKOUT, DescendantsPeak, peak_mb
 
@@ -99,19 +100,20 @@ def run_bare(urls_file: str) -> dict:
     return {"seconds": time.perf_counter() - started, "extracted": found}
 
 
-def run_in_process(origins: list[str], db: str, workers: int) -> dict:
+def run_in_process(feeds: str, db: str, workers: int) -> dict:
     """One cycle in this process, for its memory: the main process's and its largest
     extraction worker's peak."""
-    from pipeline.core.config import AlertsFile
+    from pipeline.core.config import AlertsFile, load_feeds
     from pipeline.core.settings import Settings
     from pipeline.runs.context import Context, run_id, utc_now
     from pipeline.runs.cycle import run_cycle
     from pipeline.store import open_store
     from pipeline.topics.definitions import load_topics
 
-    settings = Settings(db=Path(db), allow_hosts=frozenset(o.removeprefix("http://") for o in origins),
-                        offline=True, workers=workers)
-    ctx = Context(settings=settings, store=open_store(settings), feeds=feeds_file(origins),
+    outlets = load_feeds(Path(feeds))
+    settings = Settings(db=Path(db), offline=True, workers=workers,
+                        allow_hosts=frozenset(urlsplit(f.url).netloc for f in outlets.feeds))
+    ctx = Context(settings=settings, store=open_store(settings), feeds=outlets,
                   topics=load_topics(), alerts=AlertsFile.model_validate({"from": "a@b.c"}),
                   run_id=run_id("bench", utc_now()))
     with DescendantsPeak() as worker_peak:
@@ -121,12 +123,6 @@ def run_in_process(origins: list[str], db: str, workers: int) -> dict:
             "worker_mb": worker_peak.mb}
 
 
-def feeds_file(origins: list[str]):
-    from pipeline.core.config import FeedsFile
-    return FeedsFile.model_validate({"feeds": [
-        {"id": f"outlet{k}", "url": f"{origin}/rss.xml"} for k, origin in enumerate(origins)]})
-
-
 # -- in the benchmark process ------------------------------------------------------
 
 def _pin(cores: list[int]):
@@ -134,8 +130,8 @@ def _pin(cores: list[int]):
 
 
 def timed(cores: list[int], args: list[str], env: dict | None = None) -> dict:
-    """A whole process pinned to `cores`: its wall time, its CPU (user + system, its
-    children included), its last line of output read as JSON when it is JSON."""
+    """A whole process pinned to `cores`: its wall time, and its last line of output read
+    as JSON when it is JSON."""
     started = time.perf_counter()
     process = subprocess.Popen(args, cwd=CHECKOUT, env=env, preexec_fn=_pin(cores),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -143,16 +139,16 @@ def timed(cores: list[int], args: list[str], env: dict | None = None) -> dict:
     wall = time.perf_counter() - started
     if process.returncode:
         raise RuntimeError(f"{' '.join(args[:4])} failed ({process.returncode}):\n{err[-3000:]}")
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)  # cumulative: the caller subtracts
     last = (out.strip().splitlines() or [""])[-1]
     try:
         reported = json.loads(last)
     except ValueError:
         reported = {}
-    return {"wall": wall, "cpu_total": usage.ru_utime + usage.ru_stime, **reported}
+    return {"wall": wall, **reported}
 
 
 def cpu_of(cores: list[int], args: list[str], env: dict | None = None) -> float:
+    """CPU (user + system) of a whole process, its children included."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     timed(cores, args, env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -192,13 +188,13 @@ class Batch:
         self.feeds = work / f"{name}.feeds.yaml"
         self.feeds.write_text(json.dumps({"feeds": [
             {"id": f"outlet{k}", "url": f"{o}/rss.xml"} for k, o in enumerate(origins)]}))
+        self.alerts = work / "alerts.yaml"
+        self.alerts.write_text('{"from": "bench@example.org", "recipients": []}')
         self.runs = 0
 
     def env(self, db: Path, workers: int) -> dict:
-        alerts = self.work / "alerts.yaml"
-        alerts.write_text('{"from": "bench@example.org", "recipients": []}')
         return {**os.environ, "NEWSMON_DB": str(db), "NEWSMON_FEEDS": str(self.feeds),
-                "NEWSMON_ALERTS": str(alerts), "NEWSMON_OFFLINE": "1", "NEWSMON_WORKERS": str(workers),
+                "NEWSMON_ALERTS": str(self.alerts), "NEWSMON_OFFLINE": "1", "NEWSMON_WORKERS": str(workers),
                 "NEWSMON_ALLOW_HOSTS": ",".join(o.removeprefix("http://") for o in self.origins)}
 
     def newsmon(self, cores: list[int]) -> dict:
@@ -215,8 +211,8 @@ class Batch:
         shipped = (Path(__import__("trafilatura").__file__).parent / "settings.cfg").read_text()
         config.write_text(shipped.replace("SLEEP_TIME = 5.0", "SLEEP_TIME = 0")
                           .replace("SSRF_PROTECTION = on", "SSRF_PROTECTION = off"))
-        out = self.work / f"trafilatura-{self.runs}"
         self.runs += 1
+        out = self.work / f"trafilatura-{self.runs}"
         return timed(cores, [str(Path(sys.executable).parent / "trafilatura"), "-i", str(self.urls_file),
                              "--parallel", str(2 * len(cores)), "-o", str(out), "--json",
                              "--with-metadata", "--config-file", str(config)])
@@ -296,20 +292,20 @@ def run() -> list[tuple[str, str, str]]:
         cpu = {name: median([cpu_of(one, args, env) for _ in range(ROUNDS)])
                for name, args in commands.items()}
 
+        def memory(feeds: Path, db: str) -> dict:
+            return json.loads(subprocess.run(
+                [sys.executable, "-m", "bench.pipeline", "memory", str(feeds), str(work / db), "2"],
+                cwd=CHECKOUT, capture_output=True, text=True, check=True,
+                preexec_fn=_pin(two)).stdout.splitlines()[-1])
+
+        base = memory(batch.feeds, "m1.duckdb")
         with outlets(four_sites, free(two)) as four_origins:
-            base = json.loads(subprocess.run(
-                [sys.executable, "-m", "bench.pipeline", "memory", str(work / "m1.duckdb"), "2",
-                 *batch.origins], cwd=CHECKOUT, capture_output=True, text=True, check=True,
-                preexec_fn=_pin(two)).stdout.splitlines()[-1])
-            bigger = json.loads(subprocess.run(
-                [sys.executable, "-m", "bench.pipeline", "memory", str(work / "m4.duckdb"), "2",
-                 *four_origins], cwd=CHECKOUT, capture_output=True, text=True, check=True,
-                preexec_fn=_pin(two)).stdout.splitlines()[-1])
+            bigger = memory(Batch(work, "four", four_sites, four_origins).feeds, "m4.duckdb")
 
     m = {k: median(v) for k, v in measured.items()}
     rows.append((f"bare loop, 1 core: urllib fetch + trafilatura with newsmon's settings ({pages} pages)",
                  f"{m['bare_pps']:.1f} pages/s ({m['bare_extracted']:.0f} with text)", ""))
-    rows.append(("per article once started, 1 core (360 -> 720 pages)",
+    rows.append((f"per article once started, 1 core ({pages} -> {2 * pages} pages)",
                  f"{1000 * m['run_each']:.1f} ms against the bare loop's {1000 * m['bare_each']:.1f} ms",
                  f"{m['each_ratio']:.2f} of the bare loop (target at least 0.85)"))
     rows.append(("start-up of `newsmon run`, to its first extracted article committed (a feed of 1 page)",
@@ -344,7 +340,7 @@ if __name__ == "__main__":
     elif kind == "serve":
         serve(rest)
     elif kind == "memory":
-        db, workers, *origins = rest
-        print(json.dumps(run_in_process(origins, db, int(workers))))
+        feeds, db, workers = rest
+        print(json.dumps(run_in_process(feeds, db, int(workers))))
     else:
         raise SystemExit(f"unknown part {kind!r}")
