@@ -223,10 +223,12 @@ def test_applied_in_any_batches_the_read_models_are_what_a_rebuild_makes(seed, c
     with tempfile.TemporaryDirectory() as folder:
         store = FileStore(Path(folder) / "events.duckdb", lock_wait=5)
         done, i = 0, 0
-        while done < len(log):
-            size = cuts[i % len(cuts)]
-            store.append(log[done:done + size], f"run-{i % 3}")
-            done, i = done + size, i + 1
+        with store.transactions() as transaction:  # a commit each, on one connection
+            while done < len(log):
+                size = cuts[i % len(cuts)]
+                with transaction(f"run-{i % 3}") as tx:
+                    tx.append(log[done:done + size])
+                done, i = done + size, i + 1
         with store.writer() as con:
             incremental = tables(con)
         store.rebuild()
