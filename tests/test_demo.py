@@ -117,9 +117,12 @@ def story_groups(store: Store) -> set[frozenset[str]]:
 def test_stories_are_clustered_as_batches_commit_and_come_out_the_same(demo_runs, tmp_path,
                                                                        monkeypatch):
     # `newsmon run` clusters after every commit while the workers go on extracting,
-    # instead of all at the end: each article once, and the same stories
+    # instead of all at the end, a few articles at a time (here 3, as each commit of 5
+    # leaves them): each article once, and the same stories
     import pipeline.runs.cycle
+    from pipeline.stories import stage
     monkeypatch.setattr(pipeline.runs.cycle, "COMMIT_EVERY", 5)
+    monkeypatch.setattr(stage, "CLUSTER_BATCH", 3)
     settings = Settings(db=tmp_path / "demo.duckdb", workers=2, lock_wait=10)
     report = run_demo(settings, free_port(), tmp_path / "mail", NoProgress())
     store = FileStore(settings.db)
