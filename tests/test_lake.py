@@ -29,10 +29,18 @@ def lake(postgres, tmp_path, name: str) -> Settings:
                     workers=2)
 
 
-def test_the_demo_records_the_same_on_ducklake_as_on_a_file(tmp_path, request):
-    on_file = Settings(db=tmp_path / "demo.duckdb", workers=2)
-    port = free_port()  # article ids hold the port: the same one for every store
-    run_demo(on_file, port, tmp_path / "mail", NoProgress())
+@pytest.fixture(scope="module")
+def demo_on_file(tmp_path_factory) -> tuple[Settings, int]:
+    """The demo run into a DuckDB file (read, never written, by the tests), and the port
+    its site was served on: article ids hold it, so a run to compare uses the same."""
+    folder = tmp_path_factory.mktemp("on-file")
+    on_file, port = Settings(db=folder / "demo.duckdb", workers=2), free_port()
+    run_demo(on_file, port, folder / "mail", NoProgress())
+    return on_file, port
+
+
+def test_the_demo_records_the_same_on_ducklake_as_on_a_file(demo_on_file, tmp_path, request):
+    on_file, port = demo_on_file
     file_store = open_store(on_file)
     for catalog in ("local", "postgres"):  # a DuckDB file as the catalog needs no server
         on_lake = (Settings(db=f"ducklake:{tmp_path / 'demo.ducklake'}", workers=2)
@@ -100,11 +108,11 @@ def test_a_lake_without_a_data_path_is_a_clear_error(postgres):
         open_store(Settings(db=f"ducklake:postgres:{postgres('nodata')}"))
 
 
-def test_a_log_moves_to_ducklake_and_back_without_loss_or_copies(postgres, tmp_path, monkeypatch):
+def test_a_log_moves_to_ducklake_and_back_without_loss_or_copies(demo_on_file, postgres, tmp_path,
+                                                                 monkeypatch):
     from pipeline.ui.cli import main
 
-    on_file = Settings(db=tmp_path / "demo.duckdb", workers=2)
-    run_demo(on_file, free_port(), tmp_path / "mail", NoProgress())
+    on_file = demo_on_file[0]
     on_lake = lake(postgres, tmp_path, "moved")
     back = tmp_path / "back.duckdb"
     monkeypatch.setenv("NEWSMON_LAKE_DATA", on_lake.lake_data)  # for the way back
