@@ -1,3 +1,4 @@
+import base64
 import json
 
 import pytest
@@ -43,3 +44,27 @@ def test_an_article_joins_the_story_of_its_earlier_copy_across_runs():
 def test_shingles_ignore_case_and_accents():
     assert shingles("Irán y Perú").tolist() == shingles("IRAN Y PERU").tolist()
     assert jaccard(shingles("a b c"), shingles("a b d")) == 1 / 3
+
+
+def test_the_bands_find_what_datasketchs_lsh_finds(shared):
+    # the bands are datasketch's choice for this threshold, and candidates are the keys
+    # whose signatures share a band with the query's, as its MinHashLSH finds them
+    import datasketch
+    import numpy as np
+
+    def minhash(sig: str) -> datasketch.MinHash:
+        values = np.frombuffer(base64.b64decode(sig), dtype="<u4").astype(np.uint64)
+        return datasketch.MinHash(num_perm=stories.NUM_PERM, seed=stories.SEED,
+                                  scheme=stories.SCHEME, hashvalues=values)
+
+    lsh = datasketch.MinHashLSH(threshold=stories.CANDIDATE_THRESHOLD, num_perm=stories.NUM_PERM)
+    assert (lsh.b, lsh.r) == (stories.BANDS, stories.ROWS)
+    rows = [json.loads(line) for line in (shared / "tagging/dev.jsonl").open()]
+    sigs = {r["id"]: signature(r["text"]) for r in rows}
+    bands = stories.Bands()
+    for key, sig in sigs.items():
+        lsh.insert(key, minhash(sig))
+        bands.insert(key, sig)
+    found = {key: bands.query(sig) for key, sig in sigs.items()}
+    assert found == {key: set(lsh.query(minhash(sig))) for key, sig in sigs.items()}
+    assert sum(len(c) > 1 for c in found.values()) > 10  # not only each text itself

@@ -3,7 +3,7 @@ rewritten) grouped into one story. Pure.
 
 Each extracted text gets a MinHash signature of its word bigrams (datasketch), computed
 once in the extraction worker and kept in `ArticleExtracted`. Clustering finds
-candidates with MinHash LSH, then checks each with the exact Jaccard similarity of the
+candidates with MinHash LSH (`Bands`), then checks each with the exact Jaccard similarity of the
 two texts' bigrams, because at the similarities that matter here (a rewrite shares
 about a third of its bigrams, two stories on the same event about a tenth) a 128-hash
 estimate is too rough to decide alone. An article joins the story of its most similar
@@ -31,6 +31,9 @@ SAME_STORY = 0.25            # ...then keep only what is this close, exactly
 # and a story copied by dozens of outlets makes every new copy read its candidates'
 # texts from the log again: with 1,000, 40 copies of 47 pages took 60 s instead of 2.
 SHINGLE_CACHE = 10_000
+# LSH: 51 bands of 2 hashes each, the split datasketch's MinHashLSH finds best for
+# CANDIDATE_THRESHOLD with NUM_PERM permutations (tests/test_stories.py checks both).
+BANDS, ROWS = 51, 2
 METHOD = f"minhash{NUM_PERM}-lsh/word-bigrams/jaccard>={SAME_STORY}"
 _WORD = re.compile(r"\w+")
 _NONE = np.empty(0, dtype=np.int64)
@@ -53,9 +56,8 @@ _PERMUTATIONS = None
 
 
 def _datasketch():
-    """datasketch, imported when first used: its package imports all its sketches,
-    scipy and redis among their needs (0.35 s), which every `newsmon` command and every
-    Airflow task would pay otherwise."""
+    """datasketch, imported when first used, by the extraction workers: its package
+    imports all its sketches, scipy among their needs (0.7 s)."""
     import datasketch
     return datasketch
 
@@ -77,10 +79,27 @@ def signature(text: str) -> str:
     return base64.b64encode(minhash.hashvalues.astype("<u4").tobytes()).decode()
 
 
-def _minhash(sig: str):
-    values = np.frombuffer(base64.b64decode(sig), dtype="<u4").astype(np.uint64)
-    return _datasketch().MinHash(num_perm=NUM_PERM, seed=SEED, hashvalues=values,
-                                 scheme=SCHEME, permutations=_permutations())
+class Bands:
+    """MinHash LSH over stored signatures: an article is a candidate for another when
+    their signatures agree on every hash of at least one band, as in datasketch's
+    MinHashLSH, which this replaces in the process that clusters: datasketch's package
+    imports scipy (0.7 s of CPU) to choose the bands, once, at every run."""
+
+    def __init__(self) -> None:
+        self._tables: list[dict[bytes, list[str]]] = [{} for _ in range(BANDS)]
+
+    @staticmethod
+    def _bands(sig: str) -> list[bytes]:
+        values = np.frombuffer(base64.b64decode(sig), dtype="<u4")
+        return [values[i * ROWS:(i + 1) * ROWS].tobytes() for i in range(BANDS)]
+
+    def insert(self, key: str, sig: str) -> None:
+        for table, band in zip(self._tables, self._bands(sig)):
+            table.setdefault(band, []).append(key)
+
+    def query(self, sig: str) -> set[str]:
+        return {key for table, band in zip(self._tables, self._bands(sig))
+                for key in table.get(band, ())}
 
 
 def jaccard(a: np.ndarray, b: np.ndarray) -> float:
@@ -104,7 +123,7 @@ class Clusterer:
 
     def __init__(self, known: Iterable[tuple[str, str, str]],
                  texts: Callable[[list[str]], dict[str, str]]):
-        self._lsh = _datasketch().MinHashLSH(threshold=CANDIDATE_THRESHOLD, num_perm=NUM_PERM)
+        self._lsh = Bands()
         self._story: dict[str, str] = {}
         self._texts = texts
         # the bigrams of recent articles, the likeliest candidates; others are read again
@@ -114,7 +133,7 @@ class Clusterer:
 
     def _add(self, article_id: str, story_id: str, sig: str) -> None:
         if article_id not in self._story:
-            self._lsh.insert(article_id, _minhash(sig))
+            self._lsh.insert(article_id, sig)
             self._story[article_id] = story_id
 
     def _remember(self, article_id: str, hashes: np.ndarray) -> None:
@@ -126,7 +145,7 @@ class Clusterer:
     def assign(self, article_id: str, text: str, sig: str) -> Assignment:
         if article_id in self._story:
             return Assignment(article_id, self._story[article_id], None, None)
-        candidates = self._lsh.query(_minhash(sig))
+        candidates = self._lsh.query(sig)
         best, best_score = None, 0.0
         mine = shingles(text)
         missing = [c for c in candidates if c not in self._shingles]
