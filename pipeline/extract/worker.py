@@ -1,6 +1,10 @@
 """Extraction and tagging of one fetched page, as events. Pure, and the code that runs
 in the extraction worker processes: it imports nothing that touches the store or the
-network, so a worker stays small."""
+network, so a worker stays small. The process that runs the pool imports this module
+too, for the names of what its workers run, but never runs them: the extraction
+libraries (trafilatura, htmldate, py3langid with numpy: about half a second) are
+imported where they run, in the workers, whose fork server has loaded them already
+(`preload.py`)."""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from datetime import datetime, timedelta, timezone
 
 from pipeline.core import events as ev
 from pipeline.core.config import SitesFile
-from pipeline.extract.page import MIN_WORDS, decode, extract_page
 from pipeline.stories.clustering import signature
 from pipeline.topics.definitions import TopicsFile
 from pipeline.topics.tagging import Tagger, match_event
@@ -30,6 +33,8 @@ class Page:
 
 def analyse(page: Page, tagger: Tagger, at: datetime,
             sites: SitesFile | None = None) -> list[ev.Event]:
+    from pipeline.extract.page import MIN_WORDS, decode, extract_page
+
     extraction = extract_page(decode(page.body, page.charset), page.url, page.feed_published,
                               prune=sites.drop_for(page.url) if sites else None)
     if extraction is None:
@@ -83,6 +88,8 @@ def start_worker(topics: dict, sites: dict, memory_bytes: int | None) -> None:
 
 def read_in_worker(url: str, body: bytes, charset: str | None) -> tuple[str | None, str] | None:
     """The title and main text of a page read again (a recheck); None when it has none."""
+    from pipeline.extract.page import decode, extract_page
+
     extraction = extract_page(decode(body, charset), url,
                               prune=_SITES.drop_for(url) if _SITES else None)
     return None if extraction is None else (extraction.title, extraction.text)
