@@ -369,7 +369,7 @@ def test_extraction_workers_do_not_run_the_main_script_again(tmp_path, serve):
 # that does not exist.
 STARTED_AS_THE_POOL_CLOSES = textwrap.dedent("""
     import _multiprocessing
-    from pipeline.extract.pool import warm_up_workers, worker_context
+    from pipeline.extract.forkserver import warm_up_workers, worker_context
 
     class GoneLock:
         def __reduce__(self):

@@ -8,20 +8,18 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-import multiprocessing.forkserver
-import sys
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from datetime import datetime
-from importlib.machinery import ModuleSpec
-from typing import Callable, Iterator
+from typing import Callable
 
 from pebble import ProcessExpired, ProcessPool
 
 from pipeline.core import events as ev
 from pipeline.core.config import load_sites
 from pipeline.core.settings import Settings
+from pipeline.extract.forkserver import main_script_not_rerun, worker_context
 from pipeline.extract.worker import Page, analyse_in_worker, read_in_worker, start_worker
 from pipeline.ingest.articles import ArticlePlan, NoWorker
 from pipeline.ingest.net import Response
@@ -48,7 +46,7 @@ class ExtractionPool:
                                "daemonic (a Celery prefork pool?): run Celery workers with "
                                "[celery] pool = solo, one task each, several per machine")
         with ExitStack() as opening:
-            opening.enter_context(_main_script_not_rerun())
+            opening.enter_context(main_script_not_rerun())
             self._pool = opening.enter_context(ProcessPool(
                 max_workers=self.settings.workers, initializer=start_worker,
                 initargs=self._args, context=worker_context()))
@@ -102,40 +100,3 @@ class ExtractionPool:
         except Exception as error:  # a bug or a page the libraries choke on: record, go on
             error_class, detail = "extractor_error", f"{type(error).__name__}: {error}"
         raise ReadError(error_class, detail)
-
-
-def worker_context() -> multiprocessing.context.BaseContext:
-    """Workers forked from a fork server that has loaded what they need (`preload`),
-    not forked from this process, which would copy its threads and address space
-    (DuckDB, the event loop) into every worker and count them against its memory
-    limit, and not spawned, which makes every worker load it all again."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["pipeline.extract.preload"])
-    return context
-
-
-def warm_up_workers() -> None:
-    """Start the fork server now, so that it loads what the workers need (1.1 to 1.3 s
-    of CPU) while this process polls the feeds and waits on the network. A run that
-    finds nothing to fetch has spent that for nothing, on another core."""
-    with _main_script_not_rerun():
-        worker_context()  # tells the fork server what to load
-        multiprocessing.forkserver.ensure_running()
-
-
-@contextmanager
-def _main_script_not_rerun() -> Iterator[None]:
-    """A process started by spawn or by a fork server first runs the parent's main module
-    again (`python -m x`: x; a script: the script), unless that is named `__main__`. Our
-    workers need nothing from it, it costs them start-up time, and some fail there:
-    under Airflow's Celery worker it is `bin/airflow`, which imports Airflow, which
-    refuses the database URL its task processes are given; every worker died at start
-    and pebble started another, for ever. Pebble may start workers at any time while the
-    pool is open, so the name stays until it closes."""
-    main = sys.modules["__main__"]
-    spec = getattr(main, "__spec__", None)
-    main.__spec__ = ModuleSpec("__main__", None)
-    try:
-        yield
-    finally:
-        main.__spec__ = spec

@@ -19,7 +19,8 @@ from pipeline.alerts.message import Letterhead
 from pipeline.alerts.smtp import SmtpServer
 from pipeline.core import events as ev
 from pipeline.core.settings import Settings
-from pipeline.extract.pool import ExtractionPool, warm_up_workers
+from pipeline.extract.forkserver import warm_up_workers
+from pipeline.extract.pool import ExtractionPool
 from pipeline.ingest.articles import ArticlePlan, fetch_articles, plan_articles
 from pipeline.ingest.poll import plan_polls, poll_feeds
 from pipeline.ingest.revisions import plan_rechecks, recheck_articles

@@ -4,6 +4,7 @@ clock to what each command does (commands.py)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -19,8 +20,19 @@ append-only event log (DuckDB) and emails alerts on new matches. Start with `new
 which runs it all offline on a bundled sample; `newsmon COMMAND -h` explains each command."""
 
 
+# the commands that extract pages
+EXTRACTING = {"_run", "_watch", "_serve", "_process", "_recheck", "_demo"}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command in EXTRACTING and not getattr(args, "serve", False) \
+            and len(os.sched_getaffinity(0)) > 1:
+        # the workers' fork server loads the extraction libraries (2-3 s) on another
+        # core while this process imports and reads what the command needs (on one
+        # core, it would only slow those down: the cycle starts it, as it always does)
+        from pipeline.extract.forkserver import warm_up_workers
+        warm_up_workers()
     # imported once the arguments are read: `newsmon -h` and a mistyped option answer at once
     from pipeline.core.errors import ConfigError
     from pipeline.core.settings import from_env
