@@ -149,7 +149,8 @@ def test_the_demo_serves_its_corpus_for_a_run_elsewhere(tmp_path):
     from pipeline.demo.mailcatcher import free_port
     server = subprocess.Popen([sys.executable, "-m", "pipeline", "demo", "--serve", "--port",
                                str(free_port()), "--mail-dir", str(tmp_path / "mail")],
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONFAULTHANDLER": "1"})
     try:
         exports = ""
         while not exports.startswith("  export "):
@@ -165,7 +166,12 @@ def test_the_demo_serves_its_corpus_for_a_run_elsewhere(tmp_path):
         assert "matches: puno-protests" in run.stdout and re.search(r"alerts sent +2\n", run.stdout)
     finally:
         server.send_signal(signal.SIGINT)
-        out, _ = server.communicate(timeout=30)
+        try:
+            out, _ = server.communicate(timeout=30)
+        except subprocess.TimeoutExpired:  # once, under load: where was it stuck?
+            server.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+            out, err = server.communicate()
+            pytest.fail(f"the demo server did not stop within 30 s of Ctrl-C:\n{out}\n{err[-6000:]}")
     assert server.returncode == 0 and "stopped; caught mail is in" in out
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
 
