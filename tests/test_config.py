@@ -65,3 +65,13 @@ def test_environment_settings():
             from_env({f"NEWSMON_{name}": raw})
     assert from_env({"NEWSMON_EXTRACT_MEMORY_MB": "0"}).extract_memory_mb == 0  # no limit
     assert from_env({"NEWSMON_ARTICLE_BATCH": "10", "NEWSMON_POLL_BATCH": "5"}).article_batch == 10
+
+
+def test_topic_ids_are_read_without_the_query_language(tmp_path):
+    from pipeline.core.config import topic_ids
+
+    assert topic_ids() == load_topics().ids
+    # a query the language cannot parse does not stop a command that only names topics
+    broken = tmp_path / "topics.yaml"
+    broken.write_text("topics:\n  - id: uno\n    name: Uno\n    query: 'puno AND ('\n")
+    assert topic_ids(broken) == ["uno"]

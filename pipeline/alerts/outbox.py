@@ -16,11 +16,12 @@ from pipeline.alerts import chat, smtp
 from pipeline.alerts.errors import SendError
 from pipeline.alerts.message import Chart, Letterhead, compose, message_id, viewable_html
 from pipeline.alerts.message import chat as chat_message
+from pipeline.alerts.pending import pending_for, waiting_for
 from pipeline.alerts.policy import decide
 from pipeline.alerts.smtp import SmtpServer
 from pipeline.core import events as ev
 from pipeline.core.config import AlertsFile, Recipient
-from pipeline.store import Reading, Store
+from pipeline.store import Store
 
 CHART_DAYS = 30
 # How long a claimed alert is left to the run that claimed it: longer than one send can
@@ -236,29 +237,3 @@ def letterheads(alerts: AlertsFile, names: Mapping[str, str], alerts_file: str) 
 def waiting(store: Store, alerts: AlertsFile) -> int:
     """How many matches wait for an alert (when there is no mail server to send them)."""
     return sum(waiting_for(store, r) for r in alerts.recipients)
-
-
-def pending_for(source, recipient: Recipient) -> list[dict]:
-    """The matches waiting for an alert to this recipient, as they would get them
-    (`source`: the store, or a transaction on it)."""
-    pending = source.rows("pending_matches", _wants(recipient))
-    if recipient.changes:
-        pending += source.rows("pending_changes", {"recipient": recipient.key,
-                                                   "topics": recipient.topics})
-    return pending
-
-
-def waiting_for(store: Store | Reading, recipient: Recipient) -> int:
-    """How many matches (and changes they asked to hear of) wait for an alert to this
-    recipient."""
-    changes = store.count("pending_changes", {"recipient": recipient.key, "topics": recipient.topics}) \
-        if recipient.changes else 0
-    return store.count("pending_matches", _wants(recipient)) + changes
-
-
-def _wants(recipient: Recipient) -> dict:
-    """The parameters of `pending_matches` that say what a recipient wants: the one
-    place their filters are read."""
-    return {"recipient": recipient.key, "topics": recipient.topics,
-            "languages": recipient.languages, "sources": recipient.sources,
-            "min_score": recipient.min_score, "immediate": recipient.mode == "immediate"}

@@ -212,9 +212,9 @@ def _copy_log(args, settings: Settings, console: Console) -> int:
 
 
 def _status(args, settings: Settings, console: Console) -> int:
-    from pipeline.alerts import outbox
-    from pipeline.core.config import load_alerts
-    alerts = load_alerts(settings.alerts, _topics(settings).ids)
+    from pipeline.alerts.pending import waiting_for
+    from pipeline.core.config import load_alerts, topic_ids
+    alerts = load_alerts(settings.alerts, topic_ids(settings.topics))
     show = [("Recent runs", "recent_runs", {"limit": 5},
              ["run_id", "finished", "events", "articles", "matches", "alerts_sent", "errors"]),
             ("Alerts waiting to be sent (the outbox)", "outbox", {},
@@ -244,7 +244,7 @@ def _status(args, settings: Settings, console: Console) -> int:
             "SELECT recipient, any_value(mode), count(DISTINCT alert_id) FILTER (WHERE outcome = 'sent') "
             "FROM alerted GROUP BY recipient")[1]}
         recipients: list[tuple] = [
-            (r.key, r.mode, outbox.waiting_for(store, r), history.get(r.key, (r.mode, 0))[1],
+            (r.key, r.mode, waiting_for(store, r), history.get(r.key, (r.mode, 0))[1],
              "after each run" if r.mode == "immediate" else f"{r.digest_at} {r.timezone}")
             for r in alerts.recipients]
     configured = {r.key for r in alerts.recipients}
