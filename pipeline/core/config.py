@@ -253,7 +253,7 @@ def load_alerts(path: Path | None = None, topics: Iterable[str] | None = None) -
 
 
 # libyaml's parser where PyYAML was built with it (its wheels are): the same documents,
-# a tenth of the time (the bundled topics file: 0.15 s in Python)
+# a tenth of the time (the bundled topics file: 4 ms against 48 in Python)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
