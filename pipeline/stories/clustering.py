@@ -4,10 +4,10 @@ rewritten) grouped into one story. Pure.
 Each extracted text gets a MinHash signature of its word bigrams (datasketch), computed
 once in the extraction worker and kept in `ArticleExtracted`. Clustering finds
 candidates with MinHash LSH (`Bands`), then checks each with the exact Jaccard
-similarity of the two texts' bigrams, because at the similarities that matter here (a rewrite shares
-about a third of its bigrams, two stories on the same event about a tenth) a 128-hash
-estimate is too rough to decide alone. An article joins the story of its most similar
-earlier article; otherwise it starts a story of its own.
+similarity of the two texts' bigrams, because at the similarities that matter here (a
+rewrite shares about a third of its bigrams, two stories on the same event about a
+tenth) a 128-hash estimate is too rough to decide alone. An article joins the story of
+its most similar earlier article; otherwise it starts a story of its own.
 """
 
 from __future__ import annotations
