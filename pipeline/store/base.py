@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterator, Sequence
 
 import duckdb
-from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
 
 from pipeline.core.events import Event
 from pipeline.core.resources import sql_text
@@ -147,12 +146,12 @@ class Store:
             raise StoreError(f"no event store at {self.path}: run `newsmon run` "
                              "or `newsmon demo` first, or pass --db")
         try:
-            # another process's lock: wait for it, a little longer each time
-            for attempt in Retrying(stop=stop_after_delay(self.lock_wait), reraise=True,
-                                    wait=wait_exponential_jitter(multiplier=0.05, max=1.0, jitter=0.05),
-                                    retry=retry_if_exception(_locked)):
-                with attempt:
-                    return self._connect_ready(read_only, settings)
+            try:
+                return self._connect_ready(read_only, settings)
+            except (duckdb.IOException, duckdb.ConnectionException) as error:
+                if not is_lock_error(error):
+                    raise
+            return self._wait_to_connect(read_only, settings)
         except (duckdb.IOException, duckdb.ConnectionException) as error:
             if is_lock_error(error):
                 raise StoreBusy(f"{self.path} is in use by another process and stayed "
@@ -160,6 +159,17 @@ class Store:
             raise damage(self.path, error) or StoreError(f"cannot open {self.path}: {error}") from None
         except duckdb.Error as error:
             raise damage(self.path, error) or StoreError(f"cannot open {self.path}: {error}") from None
+
+    def _wait_to_connect(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
+        """Another process's lock: wait for it, a little longer each time. (tenacity is
+        imported only then: it costs every command's start-up 60 ms, tornado's import
+        included.)"""
+        from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
+        for attempt in Retrying(stop=stop_after_delay(self.lock_wait), reraise=True,
+                                wait=wait_exponential_jitter(multiplier=0.05, max=1.0, jitter=0.05),
+                                retry=retry_if_exception(_locked)):
+            with attempt:
+                return self._connect_ready(read_only, settings)
         raise AssertionError("unreachable")
 
     def _connect_ready(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 import duckdb
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
 
 from pipeline.core.events import Event
 from pipeline.store.base import Store
@@ -154,6 +153,8 @@ class LakeStore(Store):
     def append(self, events: Sequence[Event], run_id: str) -> set[str]:
         """As `Store.append`, retried with backoff when the commit conflicts with one
         the lock does not cover (snapshot maintenance) or the catalog hiccups."""
+        from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+
         # StoreBusy is not retried: it has waited its lock_wait already
         for attempt in Retrying(stop=stop_after_attempt(RETRIES), reraise=True,
                                 wait=wait_exponential_jitter(multiplier=0.1, jitter=0.1),
