@@ -261,6 +261,11 @@ def test_search_index_follows_the_log_without_indexing_it_all_again(tmp_path):
     assert len(notes) == 1
     with duckdb.connect(str(index)) as con:
         assert con.execute("FROM duckdb_tables() WHERE table_name = 'meta'").fetchall() == []
+        # each word's count of articles, kept as changes, is the count its postings give
+        counted = "SELECT term, count(*) FROM postings GROUP BY term ORDER BY term"
+        kept = "SELECT term, sum(docs) FROM terms GROUP BY term HAVING sum(docs) > 0 ORDER BY term"
+        assert con.execute(kept).fetchall() == con.execute(counted).fetchall()
+        assert ("puno", 2) in con.execute(counted).fetchall()  # a1 after its new text, a3
     # what an index made from nothing answers, ranks included
     for query in ("Puno", "lluvia*", "bloqueo OR Lima"):
         kept = search(store, load_topics(), query, index)

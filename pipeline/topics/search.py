@@ -13,6 +13,7 @@ every article).
 
 from __future__ import annotations
 
+import json
 import math
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from pipeline.topics.definitions import TopicsFile
 from pipeline.topics.tagging import Tagger
 
 CANDIDATES = 40        # ranked candidates read per result asked for
-LAYOUT = 3             # of the index's tables: an index of another layout is made anew
+LAYOUT = 4             # of the index's tables: an index of another layout is made anew
 RESORT = 0.1           # share of postings added since the last sort that has them sorted again
 _DOCS = """
 SELECT a.article_id, a.title, a.text, a.url, coalesce(a.site, a.feed_id) AS site, a.day,
@@ -74,10 +75,10 @@ def search(store: Store, topics: TopicsFile, query: str, index: Path, *, since: 
     with _index(store, index, progress) as (con, docs, avg):
         counts = _expand(con, prefixes)
         if words - set(counts):
-            # the words inline, not as a parameter: DuckDB then reads only their blocks
             counts.update(con.execute(
-                "SELECT term, count(*) FROM postings WHERE term IN "
-                f"({', '.join(literal(w) for w in sorted(words - set(counts)))}) GROUP BY term").fetchall())
+                "SELECT term, sum(docs) FROM terms WHERE term IN "
+                f"({', '.join(literal(w) for w in sorted(words - set(counts)))}) "
+                "GROUP BY term HAVING sum(docs) > 0").fetchall())
         if not counts:
             return []
         clauses = ["day >= $since"] if since else []
@@ -113,11 +114,14 @@ def _expand(con: duckdb.DuckDBPyConnection, prefixes: set[str]) -> dict[str, int
     the number of articles that hold each."""
     if not prefixes:
         return {}
-    # one range of the sorted words each, so that each reads only its blocks
-    ranges = " UNION ALL ".join(
-        f"(SELECT term FROM postings WHERE term >= {literal(p)} "
-        f"AND term < {literal(p[:-1] + chr(ord(p[-1]) + 1))})" for p in sorted(prefixes))
-    counted = con.execute(f"SELECT term, count(*) FROM ({ranges}) GROUP BY term").fetchall()
+    # one range join (the 18 prefixes of an alias query, on 2 million words: 11 ms; an OR
+    # of the ranges 107 ms, a subquery each 19 ms); the ranges inline, not as a list
+    # parameter (see _replace)
+    ranges = ", ".join(f"({literal(p)}, {literal(p[:-1] + chr(ord(p[-1]) + 1))})" for p in sorted(prefixes))
+    counted = con.execute(
+        "SELECT term, sum(docs) FROM terms WHERE term IN (SELECT t.term FROM terms AS t "
+        f"JOIN (VALUES {ranges}) AS p(low, high) ON t.term >= p.low AND t.term < p.high) "
+        "GROUP BY term HAVING sum(docs) > 0").fetchall()
     found: dict[str, int] = {}
     for prefix in prefixes:
         found.update((t, -n) for n, t in sorted((-n, t) for t, n in counted if t.startswith(prefix))[:200])
@@ -221,6 +225,8 @@ def _refresh(store: Store, con: duckdb.DuckDBPyConnection, stamp: str | None,
             ordered = 0 if state is None else state["sorted"]
             if rows - ordered > RESORT * rows:  # the words' rows spread again: sort them
                 con.execute("CREATE OR REPLACE TABLE postings AS FROM postings ORDER BY term, doc")
+                con.execute("CREATE OR REPLACE TABLE terms AS SELECT term, sum(docs)::BIGINT AS docs "
+                            "FROM terms GROUP BY term HAVING sum(docs) > 0 ORDER BY term")
                 ordered = rows
             con.execute("DELETE FROM state")
             con.execute("INSERT INTO state VALUES ($layout, $store, $stamp, $seq, $docs, $words, $ordered)", {
@@ -249,10 +255,15 @@ def _replace(con: duckdb.DuckDBPyConnection, source: duckdb.DuckDBPyConnection,
     if articles is not None:
         if not articles:
             return
-        query += " AND a.article_id IN (SELECT unnest($ids))"
-        params = {"ids": articles}
-        con.execute("CREATE OR REPLACE TEMP TABLE gone AS "
-                    "SELECT doc FROM docs WHERE article_id IN (SELECT unnest($ids))", params)
+        # the ids as one JSON string: DuckDB's client looks for pandas twice for each item
+        # of a list parameter (duckdb/duckdb#18658; without pandas, 0.09 ms a try)
+        ids = "(SELECT unnest(from_json($ids, '[\"VARCHAR\"]')))"
+        query += f" AND a.article_id IN {ids}"
+        params = {"ids": json.dumps(articles)}
+        con.execute(f"CREATE OR REPLACE TEMP TABLE gone AS SELECT doc FROM docs WHERE article_id IN {ids}",
+                    params)
+        con.execute("INSERT INTO terms SELECT term, -count(*) FROM postings "
+                    "WHERE doc IN (SELECT doc FROM gone) GROUP BY term")
         con.execute("DELETE FROM postings WHERE doc IN (SELECT doc FROM gone)")
         con.execute("DELETE FROM docs WHERE doc IN (SELECT doc FROM gone)")
     after = scalar(con, "SELECT coalesce(max(doc), 0) FROM docs")

@@ -20,3 +20,6 @@ SELECT i.*, s.length FROM incoming AS i JOIN sized AS s USING (doc);
 INSERT INTO postings
 SELECT a.term, a.doc, a.tf, s.length, s.day FROM added AS a JOIN sized AS s USING (doc)
 ORDER BY a.term, a.doc;
+
+-- how many more articles hold each word (see tables.sql)
+INSERT INTO terms SELECT term, count(*) FROM added GROUP BY term;

@@ -6,6 +6,11 @@
 --   docs      one row per extracted article (`doc` numbers it in the index)
 --   postings  word x article; kept sorted by word, so a search reads only the blocks of
 --             its words (DuckDB skips the others by their min/max), however many articles
+--   terms     how many articles hold each word, as changes (+n for articles indexed, -n
+--             for those taken out) that the sort of the postings sums up: a query's
+--             words and prefixes are looked up here, not in the postings (an alias query
+--             names hundreds of words, most of them in no article); adding rows costs a
+--             commit far less than updating a row per word
 -- (and what the index of layout 1, DuckDB's fts extension, left)
 DROP SCHEMA IF EXISTS fts_main_docs CASCADE;
 DROP TABLE IF EXISTS meta;
@@ -16,3 +21,4 @@ CREATE OR REPLACE TABLE docs (doc BIGINT, article_id VARCHAR, title VARCHAR, tex
                               length INTEGER);
 -- (with the article's length and day: ranking and --since read no other table)
 CREATE OR REPLACE TABLE postings (term VARCHAR, doc BIGINT, tf INTEGER, length INTEGER, day DATE);
+CREATE OR REPLACE TABLE terms (term VARCHAR, docs BIGINT);
