@@ -116,12 +116,14 @@ def test_the_message_is_a_briefing():
     ({"mode": "digest"}, True, True),   # digests: under their own heading
 ])
 def test_recipient_filters(store, settings, retag, wanted_):
-    from pipeline.alerts.outbox import waiting_for
+    from pipeline.alerts.outbox import pending_for, waiting_for
     store.append([ev.article_discovered("a1", "sur", AT, url="https://e.org/1", title="t"),
                   ev.article_extracted("a1", 1, AT, text="Paro en Puno", language="es"),
                   ev.topic_matched("a1", "puno-protests", "v1", AT, score=2.0, snippet="s",
                                    terms=[], retag=retag)], "seed")
     assert waiting_for(store, recipient(**settings)) == int(wanted_)
+    # what `status` counts is what an alert would carry
+    assert len(pending_for(store, recipient(**settings))) == int(wanted_)
 
 
 def test_a_digest_goes_out_at_its_hour_with_what_came_before_it():
