@@ -9,7 +9,6 @@ from datetime import date, datetime
 from typing import IO, TYPE_CHECKING, Any, Iterable, Sequence
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from pipeline.core import events as ev
@@ -32,6 +31,8 @@ class RichProgress:
     """The cycle's progress as rich progress bars; use as a context manager."""
 
     def __init__(self, console: Console, enabled: bool = True):
+        # imported here: the commands that show no progress (status, sql) skip its 8 ms
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
         self._bars = Progress(TextColumn("{task.description:<32}"), BarColumn(),
                               MofNCompleteColumn(), TimeElapsedColumn(),
                               console=console, disable=not enabled, transient=False)
