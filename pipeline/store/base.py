@@ -162,7 +162,7 @@ class Store:
 
     def _wait_to_connect(self, read_only: bool, settings: tuple[str, ...]) -> duckdb.DuckDBPyConnection:
         """Another process's lock: wait for it, a little longer each time. (tenacity is
-        imported only then: it costs every command's start-up 60 ms, tornado's import
+        imported only then: it costs every command's start-up 55 ms, tornado's import
         included.)"""
         from tenacity import Retrying, retry_if_exception, stop_after_delay, wait_exponential_jitter
         for attempt in Retrying(stop=stop_after_delay(self.lock_wait), reraise=True,
