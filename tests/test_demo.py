@@ -176,6 +176,47 @@ def test_the_demo_serves_its_corpus_for_a_run_elsewhere(tmp_path):
     assert len(list((tmp_path / "mail").glob("*.eml"))) == 2
 
 
+@pytest.mark.slow  # the demo's servers started and stopped, 7 s
+def test_the_demo_server_stops_at_ctrl_c_whichever_thread_the_kernel_gives_it_to(tmp_path):
+    # Once in a while, under load, `newsmon demo --serve` did not stop at Ctrl-C: the
+    # kernel may deliver SIGINT to any thread that does not block it, and when it went to
+    # a server's thread the main thread slept on. Here the main thread blocks SIGINT once
+    # the servers run, so that the kernel always gives it to one of theirs.
+    import signal
+    import subprocess
+    import sys
+
+    from pipeline.demo.mailcatcher import free_port
+    script = """
+import contextlib, signal, sys
+from pipeline.demo import run
+from pipeline.ui import cli
+serving = run.serving
+@contextlib.contextmanager
+def serving_then_blocked(*args):
+    with serving(*args) as env:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        yield env
+run.serving = serving_then_blocked
+sys.exit(cli.main(sys.argv[1:]))
+"""
+    server = subprocess.Popen([sys.executable, "-c", script, "demo", "--serve", "--port", str(free_port()),
+                               "--mail-dir", str(tmp_path / "mail")],
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        while not server.stdout.readline().startswith("  export "):
+            assert server.poll() is None, server.stderr.read()
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            out, _ = server.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.communicate()
+            pytest.fail("the demo server did not stop within 30 s of a Ctrl-C a server thread took")
+    assert server.returncode == 0 and "stopped; caught mail is in" in out
+
+
 def test_the_site_server_takes_a_fetchers_burst_of_connections():
     # a backlog of 5 (socketserver's) turned some of 32 fetches in flight into timeouts
     site = SiteServer(DEMO_SITE, port=0)  # listening, not yet accepting

@@ -292,8 +292,10 @@ def _serve_demo(args, console: Console) -> int:
         console.print("  export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()),
                       highlight=False, soft_wrap=True)
         try:
+            # short sleeps: the kernel may hand Ctrl-C to a server's thread, and then
+            # Python raises KeyboardInterrupt here only once the sleep under way ends
             while True:
-                time.sleep(3600)
+                time.sleep(0.5)
         except KeyboardInterrupt:
             console.print(f"stopped; caught mail is in {args.mail_dir}/", highlight=False)
     return 0
