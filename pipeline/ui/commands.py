@@ -287,11 +287,11 @@ def _demo(args, settings: Settings, console: Console) -> int:
 def _serve_demo(args, console: Console) -> int:
     from pipeline.demo import run as demo
     with demo.serving(args.port, args.mail_dir, Path("newsmon-demo-feeds.yaml")) as env:
-        console.print("newsmon demo: serving the sample corpus and catching mail until Ctrl-C. "
-                      "Point a run (Airflow's, or `newsmon run`) at them with:", highlight=False)
-        console.print("  export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()),
-                      highlight=False, soft_wrap=True)
-        try:
+        try:  # from the first line out: Ctrl-C may come as soon as it is read
+            console.print("newsmon demo: serving the sample corpus and catching mail until Ctrl-C. "
+                          "Point a run (Airflow's, or `newsmon run`) at them with:", highlight=False)
+            console.print("  export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in env.items()),
+                          highlight=False, soft_wrap=True)
             # short sleeps: the kernel may hand Ctrl-C to a server's thread, and then
             # Python raises KeyboardInterrupt here only once the sleep under way ends
             while True:
