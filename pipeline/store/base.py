@@ -148,8 +148,8 @@ class Store:
         try:
             try:
                 return self._connect_ready(read_only, settings)
-            except (duckdb.IOException, duckdb.ConnectionException) as error:
-                if not is_lock_error(error):
+            except duckdb.Error as error:
+                if not _locked(error):
                     raise
             return self._wait_to_connect(read_only, settings)
         except (duckdb.IOException, duckdb.ConnectionException) as error:
