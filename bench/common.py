@@ -37,7 +37,7 @@ def best_of(repeat: int, work: Callable[[], object]) -> float:
 
 def machine() -> str:
     from importlib.metadata import version
-    libraries = ["duckdb", "trafilatura", "feedparser", "httpx", "pyahocorasick", "datasketch",
+    libraries = ["duckdb", "trafilatura", "feedparser", "httpx", "pyahocorasick",
                  "pebble", "dateparser", "py3langid"]
     return (f"{platform.python_implementation()} {platform.python_version()}, "
             f"{os.cpu_count()} cores, {platform.machine()}; "

@@ -210,8 +210,10 @@ def imported(module: str, among: tuple[str, ...]) -> list[str]:
 
 def test_the_command_starts_without_the_libraries_only_some_commands_need():
     # matplotlib (charts) and datasketch (which imports scipy and redis) cost 0.65 s of
-    # every command's start; they are imported when a chart is drawn or a story clustered
+    # every command's start: matplotlib is imported when a chart is drawn, datasketch
+    # never (story signatures are computed without it, nor scipy, in the workers too)
     assert imported("pipeline.ui.commands", ("matplotlib", "datasketch", "scipy")) == []
+    assert imported("pipeline.stories.clustering", ("datasketch", "scipy")) == []
     # nor the extractor, the HTTP client, the query parser, the templates or Arrow, which
     # `sql`, `events` and `trends` do not use (they started in 0.9 s of CPU, now 0.3)
     assert imported("pipeline.ui.commands", ("trafilatura", "httpx", "lark", "jinja2", "pyarrow")) == []

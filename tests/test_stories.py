@@ -46,6 +46,24 @@ def test_shingles_ignore_case_and_accents():
     assert jaccard(shingles("a b c"), shingles("a b d")) == 1 / 3
 
 
+def test_signatures_are_datasketchs_minhash_bit_for_bit(shared):
+    # signatures are stored in the log and compared with those of earlier runs: they
+    # must stay what datasketch's MinHash gives, which computed them before
+    import datasketch
+
+    def theirs(text: str) -> str:
+        minhash = datasketch.MinHash(num_perm=stories.NUM_PERM, seed=stories.SEED,
+                                     scheme=stories.SCHEME)
+        minhash.update_batch([f"{a} {b}".encode() for a, b in stories.bigrams(text)])
+        return base64.b64encode(minhash.hashvalues.astype("<u4").tobytes()).decode()
+
+    rows = [json.loads(line) for line in (shared / "tagging/dev2.jsonl").open()]
+    texts = [r["text"] for r in rows] + ["", "una", "Irán y Perú", "ñandú " * 500]
+    ours = [signature(t) for t in texts]
+    assert ours == [theirs(t) for t in texts]
+    assert len(set(ours)) > len(rows) * 0.9  # not one value for all
+
+
 def test_the_bands_find_what_datasketchs_lsh_finds(shared):
     # the bands are datasketch's choice for this threshold, and candidates are the keys
     # whose signatures share a band with the query's, as its MinHashLSH finds them

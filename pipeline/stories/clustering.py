@@ -1,7 +1,7 @@
 """Story clusters: copies of one story across outlets (the same wire story, lightly
 rewritten) grouped into one story. Pure.
 
-Each extracted text gets a MinHash signature of its word bigrams (datasketch), computed
+Each extracted text gets a MinHash signature of its word bigrams (datasketch's), computed
 once in the extraction worker and kept in `ArticleExtracted`. Clustering finds
 candidates with MinHash LSH (`Bands`), then checks each with the exact Jaccard
 similarity of the two texts' bigrams, because at the similarities that matter here (a
@@ -16,6 +16,7 @@ import base64
 import re
 from collections import OrderedDict
 from dataclasses import dataclass
+from hashlib import sha1
 from typing import Callable, Iterable
 
 import numpy as np
@@ -52,38 +53,46 @@ def shingles(text: str) -> np.ndarray:
     return np.unique(np.fromiter(map(hash, bigrams(text)), dtype=np.int64))
 
 
-_PERMUTATIONS = None
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's affine permutations for SEED: h -> a*h + b mod 2**32, `a` odd."""
+    random = np.random.RandomState(SEED)
+    a = random.randint(0, 1 << 31, NUM_PERM, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = random.randint(0, 1 << 32, NUM_PERM, dtype=np.uint32)
+    return a, b
 
 
-def _datasketch():
-    """datasketch, imported when first used, by the extraction workers: its package
-    imports all its sketches, scipy among their needs (0.7 s)."""
-    import datasketch
-    return datasketch
+_A, _B = _permutations()
 
 
-def _permutations():
-    """The hash permutations every MinHash here shares: computed once, not per text."""
-    global _PERMUTATIONS
-    if _PERMUTATIONS is None:
-        _PERMUTATIONS = _datasketch().MinHash(num_perm=NUM_PERM, seed=SEED,
-                                               scheme=SCHEME).permutations
-    return _PERMUTATIONS
+def _premixed(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer, as datasketch mixes each hash before permuting it."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
 
 
 def signature(text: str) -> str:
-    """The MinHash of a text's word bigrams, as compact text (base64 of 128 uint32)."""
-    minhash = _datasketch().MinHash(num_perm=NUM_PERM, seed=SEED, scheme=SCHEME,
-                                    permutations=_permutations())
-    minhash.update_batch([f"{a} {b}".encode() for a, b in bigrams(text)])
-    return base64.b64encode(minhash.hashvalues.astype("<u4").tobytes()).decode()
+    """The MinHash of a text's word bigrams, as compact text (base64 of 128 uint32).
+
+    datasketch's MinHash (scheme "affine32", seed 1, the first 4 bytes of each bigram's
+    SHA-1), bit for bit (tests/test_stories.py compares them), without datasketch: its
+    package imports every sketch it has, and scipy with them, 0.6 s at the start of
+    every extraction pool."""
+    hashes = np.array([int.from_bytes(sha1(f"{a} {b}".encode()).digest()[:4], "little")
+                       for a, b in bigrams(text)], dtype=np.uint32)
+    if not hashes.size:
+        values = np.full(NUM_PERM, np.iinfo(np.uint32).max, dtype=np.uint32)
+    else:
+        values = (_premixed(hashes)[:, None] * _A + _B).min(axis=0)
+    return base64.b64encode(values.astype("<u4").tobytes()).decode()
 
 
 class Bands:
     """MinHash LSH over stored signatures: an article is a candidate for another when
     their signatures agree on every hash of at least one band, as in datasketch's
-    MinHashLSH, which this replaces in the process that clusters: datasketch's package
-    imports scipy (0.7 s of CPU) to choose the bands, once, at every run."""
+    MinHashLSH, without its package (see `signature`)."""
 
     def __init__(self) -> None:
         self._tables: list[dict[bytes, list[str]]] = [{} for _ in range(BANDS)]
