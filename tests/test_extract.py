@@ -182,3 +182,40 @@ def test_a_latin1_page_declared_as_utf8_reads_right():
     assert "El ñandú de Azángaro." in decode(body, "utf-8")
     mostly = f"<p>{PARAGRAPHS}</p>".encode() + b"\xff\xfe" + f"<p>{PARAGRAPHS}</p>".encode()
     assert "Los gremios de Puno" in decode(mostly, None) and "vías" in decode(mostly, None)
+
+
+def test_the_language_model_is_read_from_the_cache_after_the_first_time(tmp_path, monkeypatch, shared):
+    # py3langid decompresses its model in every process (0.6 s); newsmon keeps it
+    # decompressed in its cache folder and names the same languages from it
+    import lzma
+
+    import py3langid
+    from py3langid import modelio
+
+    from pipeline.extract import language
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert language._cached() is not None
+    assert [p.suffix for p in (tmp_path / "newsmon").iterdir()] == [".npz"]  # no part left
+
+    def no_lzma(*args, **kwargs):
+        raise AssertionError("the model was decompressed again")
+    monkeypatch.setattr(lzma, "open", no_lzma)
+    monkeypatch.setattr(modelio.lzma, "open", no_lzma)
+    cached = language._cached()
+    assert cached is not None
+    texts = [json.loads(line)["text"] for name in ("dev.jsonl", "dev2.jsonl")
+             for line in (shared / "tagging" / name).open()]
+    shipped = py3langid.langid.LanguageIdentifier.from_model_file  # its own loading, once
+    monkeypatch.undo()
+    own = shipped(py3langid.langid.MODEL_FILE)
+    assert [cached.classify(t) for t in texts] == [own.classify(t) for t in texts]
+    assert {cached.classify(t)[0] for t in texts} >= {"es", "en", "pt"}
+
+
+def test_without_a_cache_the_language_is_named_all_the_same(tmp_path, monkeypatch):
+    from pipeline.extract import language
+    (tmp_path / "newsmon").write_text("a file where the folder would be")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(language, "_classify", None)
+    assert language._cached() is None
+    assert language.classify("Os manifestantes bloquearam a estrada entre Juliaca e Puno") == "pt"

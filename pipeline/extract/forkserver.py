@@ -1,6 +1,6 @@
 """The fork server the extraction workers are forked from (`pool.py`), started as early
 as a command knows it will extract: it loads what the workers need (`preload.py`: the
-extraction libraries, the language model; about 1.5 s) on another core
+extraction libraries, the language model; 1.4 s) on another core
 while the command imports and reads what it needs itself. This module imports nothing
 else, so that the command can start it before its own imports.
 """

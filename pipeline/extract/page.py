@@ -18,11 +18,10 @@ import dateparser
 import htmldate
 import lxml.etree
 import lxml.html
-import py3langid
 import trafilatura
 
 from pipeline.core.text import REPLACEMENT, clean, repair_references
-from pipeline.extract import boilerplate
+from pipeline.extract import boilerplate, language
 from pipeline.ingest.codings import CodingError, decoded
 
 EXTRACTOR = f"trafilatura {trafilatura.__version__}"
@@ -200,5 +199,4 @@ def detect_language(text: str) -> str | None:
     sample = text[:500]
     if len(sample.split()) < 5:
         return None
-    language, _score = py3langid.classify(sample)
-    return language
+    return language.classify(sample)

@@ -1,6 +1,6 @@
 """What every extraction worker needs before its first page, loaded once per run in the
 pool's fork server, from which each worker is forked ready: the modules of `analyse`,
-py3langid's model (0.5 s to decompress), and what
+py3langid's model (`language.py`), and what
 the libraries load on their first page (trafilatura's and htmldate's lazy tables,
 courlan's list of domain suffixes, dateparser's Spanish): one page extracted here. Each
 worker paid about 0.2 s for those on its first page, and about a second for the rest
