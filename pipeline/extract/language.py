@@ -35,7 +35,7 @@ def classify(text: str) -> str:
     return _classify(text)[0]
 
 
-def cache_folder() -> Path:
+def _folder() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "newsmon"
 
 
@@ -44,7 +44,7 @@ def _cached() -> langid.LanguageIdentifier | None:
     when the cache fails, whatever the reason (a read-only home, another py3langid)."""
     try:
         shipped = langid.MODEL_DIR / langid.MODEL_FILE
-        cached = cache_folder() / f"py3langid-{version('py3langid')}-{shipped.stat().st_size}.npz"
+        cached = _folder() / f"py3langid-{version('py3langid')}-{shipped.stat().st_size}.npz"
         if not cached.exists():
             _decompress(shipped, cached)
         with np.load(cached, allow_pickle=False) as model:
@@ -53,8 +53,8 @@ def _cached() -> langid.LanguageIdentifier | None:
                 np.asarray(model["ptc"]), np.asarray(model["pc"]), model["classes"].tolist(),
                 modelio._to_array(model["nextmove"]), model["out_feat"].tolist(),
                 tk_row=modelio._to_array(model["nextmove_row"]))
-    except Exception:  # noqa: BLE001 - the language is named all the same, by py3langid's
-        return None     # own loading (a file is only ever renamed into place whole)
+    except Exception:  # noqa: BLE001 - whatever failed, py3langid's own loading names the
+        return None     # language all the same (a file is only ever renamed into place whole)
 
 
 def _decompress(shipped: Path, cached: Path) -> None:

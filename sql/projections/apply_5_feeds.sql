@@ -50,8 +50,8 @@ WHERE type IN ('FeedPolled', 'FeedPollFailed', 'ArticleDiscovered') AND feed_id 
 -- when: EXISTS (SELECT 1 FROM touched_feeds)
 DELETE FROM feed_state WHERE feed_id IN (SELECT feed_id FROM touched_feeds);
 
--- (each feed's last successful poll found by a grouped pass and joined back: as window
--- functions over the polls, it cost 1.2 s a commit at 800,000 polls, a third of that so)
+-- (each feed's last successful poll is found by a grouped pass and joined back: window
+-- functions over the polls took 1.2 s a commit at 800,000 polls, this 0.44 s)
 -- when: EXISTS (SELECT 1 FROM touched_feeds)
 INSERT INTO feed_state
 WITH history AS (
