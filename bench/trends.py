@@ -239,11 +239,11 @@ def run() -> list[tuple[str, str, str]]:
         rows += searches(big, scan, folder / "big.search")
         report = folder / "report.html"
         quiet = stack.enter_context(quiet_run(folder))
-        commands = [(("status",), None), (("trends",), None),
-                    (("report", "--out", str(report)), None), (("run",), quiet)]
-        for args, env in commands:
+        commands = [("newsmon status", ("status",), None), ("newsmon trends", ("trends",), None),
+                    ("newsmon report", ("report", "--out", str(report)), None),
+                    ("newsmon run, finding nothing new", ("run",), quiet)]
+        for name, args, env in commands:
             large, little = command(big, *args, env=env), command(small, *args, env=env)
-            name = "newsmon run, finding nothing new" if args == ("run",) else f"newsmon {args[0]}"
             rows.append((name, f"{large:.2f} s at {applied:,} events, "
                          f"{little:.2f} s at {applied // 100:,}",
                          f"{large / little:.2f}x (target 1.5x)"))
