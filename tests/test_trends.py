@@ -147,6 +147,24 @@ def test_the_report_on_a_range_ranks_stories_by_significance(demo_store, tmp_pat
     assert [r["title"] for r in listed if r["topic"] == "puno-protests"] == stories
 
 
+def test_a_long_list_of_stories_ends_in_the_page_and_goes_on_in_the_csv(demo_store, tmp_path,
+                                                                        monkeypatch):
+    from pipeline.topics.definitions import load_topics
+    from pipeline.ui import report
+    monkeypatch.setattr(report, "LISTED", 6)  # the seven Puno stories of 2023: one too many
+    page = tmp_path / "report.html"
+    report.write(demo_store, load_topics(), page, datetime(2024, 1, 2, tzinfo=timezone.utc),
+                 date(2023, 1, 1), date(2023, 12, 31))
+    puno = page.read_text()
+    puno = puno[puno.index("<h2 id=\"puno-protests\">"):puno.index("<h2 id=\"together\">")]
+    listed = re.findall(r"<tr><td><a href=\"[^\"]+\">([^<]+)</a>", puno)
+    assert len(listed) == 6 and "2 more stories</summary>" in puno
+    assert 'and 1 more in <a href="report-stories.csv">report-stories.csv</a>' in puno
+    in_csv = [r for r in csv.DictReader((tmp_path / "report-stories.csv").open())
+              if r["topic"] == "puno-protests"]
+    assert [r["title"] for r in in_csv][:6] == [html.unescape(t) for t in listed] and len(in_csv) == 7
+
+
 def test_the_report_of_a_quiet_month_says_where_the_matches_are(demo_store, tmp_path):
     page = tmp_path / "report.html"
     result = newsmon("report", "--db", str(demo_store.path), "--out", str(page))

@@ -16,13 +16,17 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from pipeline.store import Store
+from pipeline.store import Reading, Store
 from pipeline.topics.definitions import TopicsFile
 from pipeline.trends import buckets, charts
 from pipeline.trends.countries import named_in
 
 DEFAULT_DAYS = 30
 SHOWN = 5  # stories, outlets and countries shown at once; the rest behind "N more"
+# Stories a topic lists in the page: a busy month of a large log has thousands, which
+# made the page megabytes long and took most of its time to write. The stories CSV
+# has every one.
+LISTED = 500
 
 _TEMPLATES = Environment(loader=PackageLoader("pipeline.ui", "templates"),
                          autoescape=select_autoescape(default=True), trim_blocks=True,
@@ -45,8 +49,14 @@ def write(store: Store, topics: TopicsFile, out: Path, now: datetime,
           since: date | None = None, until: date | None = None) -> Written:
     """The page at `out`, and its CSVs beside it (`<name>-volume.csv`, `-stories.csv`)."""
     since, until = period(since, until, now.date())
+    with store.reading() as reading:  # one state of the store, opened once
+        return _write(reading, str(store.path), topics, out, now, since, until)
+
+
+def _write(store: Reading, where: str, topics: TopicsFile, out: Path, now: datetime,
+           since: date, until: date) -> Written:
     span = {"since": since, "until": until}
-    daily = store.rows("report_daily", span, missing_ok=False)
+    daily = store.rows("report_daily", span)
     unit = buckets.unit_for(since, until)
     volume = buckets.regroup(daily, unit)
     stories = store.rows("report_stories", span)
@@ -60,8 +70,9 @@ def write(store: Store, topics: TopicsFile, out: Path, now: datetime,
                  ["topic", "story_id", "title", "url", "articles", "outlets", "score", "first_day",
                   "last_day"], [{**s, "outlets": "; ".join(s["outlets"])} for s in stories])]
     context = {
-        "since": since, "until": until, "unit": unit, "now": now, "store": str(store.path),
-        "shown": SHOWN, "names": names, "colour": charts.colour, "csvs": [p.name for p in csvs],
+        "since": since, "until": until, "unit": unit, "now": now, "store": where,
+        "shown": SHOWN, "listed": max(LISTED, SHOWN), "names": names, "colour": charts.colour,
+        "csvs": [p.name for p in csvs],
         "range": store.rows("report_range", span)[0],
         "summary": _summary(per_topic, stories, daily),
         "charts": _charts(daily, unit) if ids else {},
