@@ -26,11 +26,18 @@ _NAMES = {
 }
 
 def named_in(column: str) -> str:
-    """SQL for the list of the countries the text in `column` names (NULL for each it
-    does not), each a pattern for DuckDB's regexp_matches (RE2) between word boundaries.
-    Each pattern is written into the statement: RE2 compiles a constant once, but a
-    pattern read from a row or a parameter once per row, which on the 2,500 matching
-    articles of a month took ten seconds."""
-    patterns = {name: rf"(?i)(^|[^\pL])(?:{words})([^\pL]|$)" for name, words in _NAMES.items()}
-    return "[" + ", ".join(f"CASE WHEN regexp_matches({column}, {literal(pattern)}) "
-                           f"THEN {literal(name)} END" for name, pattern in patterns.items()) + "]"
+    """SQL for the sorted list of the countries the text in `column` names, each named by
+    one of its words between word boundaries, as regexp_matches (RE2) would find it with
+    a pattern per country. One pass over the text instead of one per country, four times
+    faster (a month of a large log: 0.63 s -> 0.15 s): every word that starts with a
+    name is taken whole (the name and the letters after it: `\\pL*`), then kept when it
+    is one of a country's words exactly. Each pattern is written into the statement:
+    RE2 compiles a constant once, but a pattern read from a row or a parameter once per
+    row, which on the 2,500 matching articles of a month took ten seconds."""
+    starts = "|".join(f"(?:{words})" for words in _NAMES.values())
+    found = rf"(?i)(?:^|[^\pL])((?:{starts})\pL*)"
+    countries = ", ".join(f"CASE WHEN regexp_full_match(w, {literal('(?i)(?:' + words + ')')}) "
+                          f"THEN {literal(name)} END" for name, words in _NAMES.items())
+    return (f"list_sort(list_distinct(flatten(list_transform("
+            f"list_distinct(regexp_extract_all({column}, {literal(found)}, 1)), "
+            f"w -> list_filter([{countries}], c -> c IS NOT NULL)))))")

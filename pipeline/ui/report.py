@@ -2,7 +2,8 @@
 (the last 30 days unless told): how much each topic ran and its share of everything
 ingested, the spikes and the story behind each, the most significant stories with more
 a click away, the topics that come together, the outlets and the countries named; then
-the feeds in trouble. Beside it, CSV files of the volume and of every story. Charts are PNG images inside the page, so the file stands alone; the template
+the feeds in trouble. Beside it, CSV files of the volume and of every story. Charts are
+PNG images inside the page, so the file stands alone; the template
 (templates/report.html.j2) escapes everything it is given."""
 
 from __future__ import annotations
