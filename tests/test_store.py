@@ -285,6 +285,29 @@ def test_a_fetch_committed_first_takes_its_extraction_with_it(store):
         "ArticleFetched", "ArticleExtracted"]
 
 
+def test_ids_the_read_models_have_not_applied_yet_are_known_too(store):
+    # An append looks ids up through a read model (event_keys) and in the log beyond
+    # what the read models applied: appended earlier in the same transaction...
+    batch = some_events(2)
+    fetched = ev.article_fetched("a0", 1, AT, url="http://x/0", status=200)
+    extracted = replace(ev.article_extracted("a0", 1, AT, text="x"), follows=fetched.event_id)
+    with store.transaction("run") as tx:
+        assert len(tx.append(batch + [fetched])) == 4
+        assert tx.append(batch) == set()
+        assert tx.append([ev.article_fetch_failed("a0", 1, AT, error_class="timeout"),
+                          replace(extracted, event_id="other")]) == set()  # follows the fetch
+    assert count(store) == 4
+    assert store.append([extracted], "again") == set()  # the fetch it follows, applied
+    # ... and written into the log by something that did not apply them
+    with store.sole_writer() as con:
+        con.execute("UPDATE newsmon_projections SET applied_seq = 2")
+        con.execute("DELETE FROM event_keys WHERE seq > 2")
+    assert store.append(batch + [fetched, extracted], "later") == set()  # it follows the fetch
+    tagged = ev.topic_matched("a0", "puno-protests", "v1", AT, score=1.0)
+    assert store.append([tagged, *batch], "later") == {tagged.event_id}
+    assert count(store) == 5 and count(store, "SELECT count(DISTINCT event_id) FROM events") == 5
+
+
 def test_a_feeds_volume_is_counted_by_day_against_its_usual(store):
     now = datetime.now(timezone.utc)
     events = [ev.feed_polled(f, 1, now, url=f"http://{f}/rss", status=200) for f in ("f", "g")]

@@ -90,6 +90,8 @@ class Transaction(Reading):
         from pipeline.store.arrow import to_arrow  # pyarrow: a tenth of a second, for writers only
         self._con.register("batch", to_arrow(unique))
         try:
+            self._con.execute("CREATE OR REPLACE TEMP TABLE candidates AS "
+                              + sql_text("queries/recorded_candidates"))
             self._con.execute("CREATE OR REPLACE TEMP TABLE recorded AS "
                               + sql_text("queries/recorded_ids"))
             recorded = {row[0] for row in self._con.execute("SELECT event_id FROM recorded").fetchall()}

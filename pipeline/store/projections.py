@@ -39,7 +39,8 @@ _WORK = {"apply_1_articles": _ARTICLE, "apply_2_mentions": _ARTICLE, "apply_3_st
          "apply_7_runs": None,  # every event counts in its run
          "apply_9_sources": {ev.FEED_CONFIGURED, ev.FEED_SUBSCRIBED},
          "apply_10_pages": {ev.ARTICLE_FETCHED, ev.ARTICLE_RECHECKED, ev.ARTICLE_REVISED,
-                            ev.ARTICLE_REMOVED}}
+                            ev.ARTICLE_REMOVED},
+         "apply_11_ids": None}  # every event's id is kept
 _WHEN = re.compile(r"--\s*when:\s*(.+)")
 
 

@@ -145,3 +145,9 @@ CREATE TABLE IF NOT EXISTS article_pages (
     reason VARCHAR,       -- of a removal: gone (404, 410) or redirected (to a home or section page)
     title_before VARCHAR, title VARCHAR, text VARCHAR, diff VARCHAR  -- of a revision
 );
+
+-- event_keys: the first 64 bits of each event id's MD5, with its seq. An append checks
+-- the ids it brings against these (8 bytes an event to read, not 32, and no strings to
+-- hash) and confirms the few that agree against the log by seq: the ids of 9.3 million
+-- events took 330 ms to read, these 90.
+CREATE TABLE IF NOT EXISTS event_keys (hi UBIGINT, seq BIGINT);
