@@ -308,6 +308,25 @@ def test_ids_the_read_models_have_not_applied_yet_are_known_too(store):
     assert count(store) == 5 and count(store, "SELECT count(DISTINCT event_id) FROM events") == 5
 
 
+def test_a_runs_top_matches_are_the_strongest_current_ones_of_each_topic(file_store):
+    def article(a: str, day: int, score: float, topic: str = "t") -> list[ev.Event]:
+        published = (AT - timedelta(days=day)).isoformat()
+        return [ev.article_discovered(a, "f", AT, url=f"http://x/{a}", title=a, published=published),
+                ev.topic_matched(a, topic, "v1", AT, score=score, snippet=f"s {a}")]
+    events = [*article("low", 1, 1.0), *article("old", 9, 3.0), *article("new", 1, 3.0),
+              *article("tie-b", 9, 3.0), *article("best", 5, 5.0), *article("other", 1, 2.0, "u"),
+              *article("gone", 1, 9.0), ev.topic_unmatched("gone", "t", "v2", AT),  # withdrawn
+              ev.topic_matched("lost", "t", "v1", AT, score=9.0)]  # never discovered
+    file_store.append(events, "r")
+    rows = file_store.rows("top_matches", {"per_topic": 3})
+    # by score, then the latest published, then the article's id
+    assert [(r["topic"], r["title"], r["score"], r["snippet"]) for r in rows] == [
+        ("t", "best", 5.0, "s best"), ("t", "new", 3.0, "s new"), ("t", "old", 3.0, "s old"),
+        ("u", "other", 2.0, "s other")]
+    every = file_store.rows("top_matches", {"per_topic": 10})
+    assert [r["title"] for r in every] == ["best", "new", "old", "tie-b", "low", "other"]
+
+
 def test_a_feeds_volume_is_counted_by_day_against_its_usual(store):
     now = datetime.now(timezone.utc)
     events = [ev.feed_polled(f, 1, now, url=f"http://{f}/rss", status=200) for f in ("f", "g")]
