@@ -47,15 +47,99 @@ CREATE OR REPLACE TEMP TABLE touched_feeds AS
 SELECT DISTINCT feed_id FROM new_events
 WHERE type IN ('FeedPolled', 'FeedPollFailed', 'ArticleDiscovered') AND feed_id IS NOT NULL;
 
+-- Each touched feed's row is merged with its new polls when they all come after its
+-- last recorded one, the usual case: a count of its polls and their articles (one
+-- narrow pass, 17 ms at 800,000 polls), and the rest from its row and the new polls
+-- alone (every latest value is the new polls' latest, or the row's when they have
+-- none: arg_max skips NULLs, as over the whole history). Feeds whose polls came out
+-- of order are made again from their whole history. (Made again for every feed, the
+-- rows took 0.37-0.44 s a commit at 800,000 polls.)
+CREATE OR REPLACE TEMP TABLE new_polls AS
+SELECT * FROM poll_log
+WHERE seq >= (SELECT min(seq) FROM d_polls) AND seq IN (SELECT seq FROM d_polls);
+
+CREATE OR REPLACE TEMP TABLE merged_feeds AS
+SELECT t.feed_id FROM touched_feeds AS t
+LEFT JOIN feed_state AS s USING (feed_id)
+LEFT JOIN (SELECT feed_id, min(poll_no) AS first_no FROM new_polls GROUP BY feed_id) AS n USING (feed_id)
+WHERE n.first_no IS NULL OR s.feed_id IS NULL OR n.first_no > s.last_poll_no;
+
+-- when: EXISTS (SELECT 1 FROM merged_feeds)
+CREATE OR REPLACE TEMP TABLE feeds_after AS
+WITH counted AS (
+    SELECT feed_id, count(*) AS polls, sum(new_entries) AS articles FROM poll_log
+    WHERE feed_id IN (SELECT feed_id FROM merged_feeds) GROUP BY feed_id
+), ok AS (
+    SELECT feed_id, max(poll_no) FILTER (WHERE ok) AS last_ok_no, max(seq) FILTER (WHERE ok) AS last_ok_seq
+    FROM new_polls GROUP BY feed_id
+), n AS (
+    SELECT p.feed_id, any_value(ok.last_ok_no) AS last_ok_no,
+           arg_max(p.url, p.poll_no) AS url,
+           max(p.polled_at) AS last_polled_at,
+           max(p.polled_at) FILTER (WHERE p.ok) AS last_success_at,
+           count(*) FILTER (WHERE NOT p.ok AND p.poll_no > coalesce(ok.last_ok_no, 0)) AS failure_streak,
+           arg_max(p.error_class || ': ' || p.detail, p.poll_no) FILTER (WHERE NOT p.ok) AS last_error,
+           arg_max(p.http_status, p.poll_no) AS last_status,
+           arg_max(p.moved_to, p.poll_no) FILTER (WHERE p.ok) AS moved_to,
+           max(p.poll_no) AS last_poll_no,
+           arg_max(p.url, p.seq) FILTER (WHERE p.ok) AS ok_url,
+           arg_max(p.feed_url, p.seq) FILTER (WHERE p.ok) AS ok_feed_url,
+           arg_max(p.final_url, p.seq) FILTER (WHERE p.ok) AS ok_final_url,
+           arg_max(p.etag, p.seq) FILTER (WHERE p.ok) AS ok_etag,
+           arg_max(p.last_modified, p.seq) FILTER (WHERE p.ok) AS ok_last_modified,
+           arg_max(p.content_sha256, p.seq) FILTER (WHERE p.ok) AS ok_content_sha256,
+           arg_max(p.moved_to, p.seq) FILTER (WHERE p.ok) AS ok_moved_to,
+           max(p.polled_at) AS last_at,
+           arg_max(p.ok, p.seq) AS last_ok,
+           arg_max(p.http_status, p.seq) AS last_poll_status,
+           arg_max(p.retry_after, p.seq) AS last_retry_after,
+           count(*) FILTER (WHERE NOT p.ok AND p.seq > coalesce(ok.last_ok_seq, 0)) AS failures_since_ok
+    FROM new_polls AS p JOIN ok USING (feed_id)
+    WHERE p.feed_id IN (SELECT feed_id FROM merged_feeds)
+    GROUP BY p.feed_id
+)
+SELECT c.feed_id,
+       coalesce(n.url, s.url) AS url,
+       c.polls,
+       greatest(s.last_polled_at, n.last_polled_at) AS last_polled_at,
+       greatest(s.last_success_at, n.last_success_at) AS last_success_at,
+       CASE WHEN n.last_ok_no IS NOT NULL OR s.feed_id IS NULL THEN coalesce(n.failure_streak, 0)
+            ELSE s.failure_streak + coalesce(n.failure_streak, 0) END AS failure_streak,
+       coalesce(n.last_error, s.last_error) AS last_error,
+       coalesce(n.last_status, s.last_status) AS last_status,
+       coalesce(n.moved_to, s.moved_to) AS moved_to,
+       c.articles,
+       greatest(s.last_poll_no, n.last_poll_no) AS last_poll_no,
+       coalesce(n.ok_url, s.ok_url) AS ok_url,
+       coalesce(n.ok_feed_url, s.ok_feed_url) AS ok_feed_url,
+       coalesce(n.ok_final_url, s.ok_final_url) AS ok_final_url,
+       coalesce(n.ok_etag, s.ok_etag) AS ok_etag,
+       coalesce(n.ok_last_modified, s.ok_last_modified) AS ok_last_modified,
+       coalesce(n.ok_content_sha256, s.ok_content_sha256) AS ok_content_sha256,
+       coalesce(n.ok_moved_to, s.ok_moved_to) AS ok_moved_to,
+       greatest(s.last_at, n.last_at) AS last_at,
+       coalesce(n.last_ok, s.last_ok) AS last_ok,
+       coalesce(n.last_poll_status, s.last_poll_status) AS last_poll_status,
+       coalesce(n.last_retry_after, s.last_retry_after) AS last_retry_after,
+       CASE WHEN n.last_ok_no IS NOT NULL OR s.feed_id IS NULL THEN coalesce(n.failures_since_ok, 0)
+            ELSE s.failures_since_ok + coalesce(n.failures_since_ok, 0) END AS failures_since_ok
+FROM counted AS c
+LEFT JOIN n USING (feed_id)
+LEFT JOIN feed_state AS s USING (feed_id);
+
 -- when: EXISTS (SELECT 1 FROM touched_feeds)
 DELETE FROM feed_state WHERE feed_id IN (SELECT feed_id FROM touched_feeds);
 
+-- when: EXISTS (SELECT 1 FROM merged_feeds)
+INSERT INTO feed_state SELECT * FROM feeds_after;
+
 -- (each feed's last successful poll is found by a grouped pass and joined back: window
 -- functions over the polls took 1.2 s a commit at 800,000 polls, this 0.44 s)
--- when: EXISTS (SELECT 1 FROM touched_feeds)
+-- when: EXISTS (SELECT 1 FROM touched_feeds WHERE feed_id NOT IN (SELECT feed_id FROM merged_feeds))
 INSERT INTO feed_state
 WITH history AS (
-    SELECT * FROM poll_log WHERE feed_id IN (SELECT feed_id FROM touched_feeds)
+    SELECT * FROM poll_log WHERE feed_id IN (SELECT feed_id FROM touched_feeds
+                                             WHERE feed_id NOT IN (SELECT feed_id FROM merged_feeds))
 ), polls AS (
     SELECT h.*, m.last_ok_no, m.last_ok_seq
     FROM history AS h
