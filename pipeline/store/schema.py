@@ -22,7 +22,7 @@ VIEWS = ("feed_polls", "feeds", "articles", "mentions", "mentions_as_tagged", "s
 # Every read model, in the order tables.sql creates them.
 TABLES = ("article_state", "mention_state", "match_log", "story_state", "poll_log", "feed_state",
           "feed_daily", "feed_lease", "feed_source", "alert_items", "alert_state", "run_log",
-          "day_ingested", "topic_day", "article_pages", "event_keys")
+          "day_ingested", "topic_day", "topic_week", "article_pages", "event_keys")
 # in the order of their numbers (apply_10 after apply_9)
 APPLY = tuple(sorted((p.stem for p in (data_dir("sql") / "projections").glob("apply_*.sql")),
                      key=lambda stem: int(stem.split("_")[1])))

@@ -123,13 +123,16 @@ CREATE TABLE IF NOT EXISTS run_log (
     articles BIGINT, matches BIGINT, alerts_sent BIGINT, errors BIGINT
 );
 
--- Counts per day, in all and per topic, kept for the days each commit touched (the
--- daily trends, their rolling means and spikes read them). Counts per week, outlet and
--- pair of topics are worked out from mention_state when asked for: a tenth of a scan.
+-- Counts per day, in all and per topic, and per topic and week, kept for the days and
+-- weeks each commit touched (the daily and weekly trends, their rolling means and spikes
+-- read them; a week's stories are not the sum of its days': a story runs several days).
+-- Counts per outlet and pair of topics are worked out from mention_state when asked
+-- for: a tenth of a scan.
 CREATE TABLE IF NOT EXISTS day_ingested (day DATE, articles BIGINT, stories BIGINT);
 CREATE TABLE IF NOT EXISTS topic_day (
     day DATE, topic VARCHAR, articles BIGINT, stories BIGINT, articles_as_tagged BIGINT
 );
+CREATE TABLE IF NOT EXISTS topic_week (week DATE, topic VARCHAR, articles BIGINT, stories BIGINT);
 
 -- article_pages: every page of an article that was read: its first fetch, and each time
 -- it was checked again (ArticleRechecked, ArticleRevised, ArticleRemoved), with where
