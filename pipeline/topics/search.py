@@ -113,23 +113,9 @@ def _rank(con: duckdb.DuckDBPyConnection, counts: dict[str, int], docs: int, whe
         f"WHEN {literal(w)} THEN {math.log((docs - n + 0.5) / (n + 0.5) + 1)!r}::DOUBLE"
         for w, n in counts.items()) + " END"
     score = f"{idf} * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / $avg))"
-    words = ", ".join(literal(w) for w in counts)
-    many = [w for w, n in counts.items() if n > params["candidates"]]
-    if len(counts) > 1 and many:  # a word many articles hold: the threshold algorithm first
-        rare = [w for w in counts if w not in many]
-        tops = [f"(SELECT doc, term, {score} AS score FROM postings WHERE term = {literal(w)} "
-                f"AND {where} ORDER BY score DESC, doc LIMIT $candidates)" for w in many]
-        if rare:
-            tops.append(f"(SELECT doc, term, NULL AS score FROM postings "
-                        f"WHERE term IN ({', '.join(map(literal, rare))}) AND {where})")
-        ranked = con.execute(sql_text("search/rank_tops").format(
-            tops=" UNION ALL ".join(tops), words=words, score=score, where=where), params).fetchall()
-        if not ranked or ranked[0][2] == 0 or (len(ranked) == params["candidates"]
-                                               and ranked[-1][1] >= ranked[0][2]):
-            return [(doc, rank) for doc, rank, _ in ranked]
     several = len(counts) > 1
     return con.execute(sql_text("search/rank").format(
-        words=words, score=score, where=where, total="sum" if several else "",
+        words=", ".join(literal(w) for w in counts), score=score, where=where, total="sum" if several else "",
         group="GROUP BY doc" if several else ""), params).fetchall()
 
 
