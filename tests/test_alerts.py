@@ -126,6 +126,26 @@ def test_recipient_filters(store, settings, retag, wanted_):
     assert len(pending_for(store, recipient(**settings))) == int(wanted_)
 
 
+def test_a_match_stops_waiting_for_whom_an_alert_carried_it_and_only_in_its_topic(store):
+    from pipeline.alerts.outbox import pending_for, waiting_for
+    found = []
+    for article, topics in (("a1", ["puno-protests", "iran-ties"]), ("a2", ["puno-protests"])):
+        found += [ev.article_discovered(article, "sur", AT, url=f"https://e.org/{article}", title="t"),
+                  ev.article_extracted(article, 1, AT, text="Paro en Puno", language="es")]
+        found += [ev.topic_matched(article, t, "v1", AT, score=2.0, snippet="s", terms=[]) for t in topics]
+    item = {"match_event_id": "m", "change_event_id": None}
+    store.append(found + [
+        ev.alert_decided("x1", "a@example.org", AT, mode="immediate", topics=["puno-protests"],
+                         items=[{"article_id": "a1", "topic": "puno-protests", **item}]),
+        ev.alert_decided("x2", "b@example.org", AT, mode="immediate", topics=["puno-protests"],
+                         items=[{"article_id": "a2", "topic": "puno-protests", **item}])], "seed")
+    a, b = recipient(), Recipient(email="b@example.org", topics=["puno-protests", "iran-ties"])
+    for who, left in ((a, [("a1", "iran-ties"), ("a2", "puno-protests")]),
+                      (b, [("a1", "iran-ties"), ("a1", "puno-protests")])):
+        assert sorted((m["article_id"], m["topic"]) for m in pending_for(store, who)) == left
+        assert waiting_for(store, who) == len(left)
+
+
 def test_a_digest_goes_out_at_its_hour_with_what_came_before_it():
     lima = recipient(mode="digest", digest_at="07:00", timezone="America/Lima")
     seven = datetime(2026, 11, 28, 12, 0, tzinfo=timezone.utc)  # 07:00 in Lima
