@@ -122,6 +122,19 @@ def test_default_topics_on_the_labelled_passages(shared, passages):
     assert all(s.f1 >= 0.92 for s in scores.values()), wrong
 
 
+def test_a_protest_in_any_place_of_puno_geonames_lists_is_punos():
+    # the districts come from GeoNames (scripts/puno_places.py), not from the passages:
+    # each is a Puno place to the bundled rules; a town of another region is not
+    topics = load_topics()
+    districts = topics.aliases["puno-districts"]
+    assert len(districts) > 80
+    t = Tagger(topics)
+    missed = [name for name in districts
+              if not t.tag(f"Comuneros de {name} bloquearon la carretera en protesta contra la minera.")]
+    assert not missed
+    assert not t.tag("Comuneros de Huancayo bloquearon la carretera en protesta contra la minera.")
+
+
 def long_documents(shared):
     """Every article page and feed entry of the shared corpus: long, real, off-topic."""
     pages = sorted((shared / "articles/zyte-aeb/html").glob("*.html.gz"))
