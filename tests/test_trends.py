@@ -368,6 +368,33 @@ def test_countries_in_one_pass_are_those_a_pattern_per_country_finds(shared):
     assert sum(map(bool, expected)) > len(texts) / 3  # the corpus names countries
 
 
+def test_search_ranks_only_the_articles_that_can_match(tmp_path):
+    """Articles rich in one side of `a NEAR b` that lack the other cannot match: ranked,
+    they filled the candidates (40 for each result asked) and kept out the article that
+    does, however many of them there were."""
+    from pipeline.topics.definitions import load_topics
+    from pipeline.topics.search import search
+    at = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    texts = [f"China, Pekín y Beijing: el gigante chino y la empresa china. Nota {n}." for n in range(60)]
+    texts += [f"La empresa compró y adquirió acciones; la compra. Nota {n}." for n in range(60)]
+    texts += ["Una empresa china compró el puerto de Chancay."]
+    store, index = FileStore(tmp_path / "s.duckdb"), tmp_path / "s.search"
+    store.append([e for n, text in enumerate(texts) for e in (
+        ev.article_discovered(f"a{n}", "sur", at, url=f"http://x/{n}", title="t"),
+        ev.article_extracted(f"a{n}", 1, at, text=text, title="t"))], "r")
+    topics = load_topics()
+
+    def found(query, limit):
+        return [f.article_id for f in search(store, topics, query, index, limit=limit)]
+
+    assert found("@chinese-buyer NEAR/s1 @acquisition", 1) == ["a120"]
+    assert found("(china OR pekin) AND compr*", 1) == ["a120"]
+    # a word no article holds, needed: none can match; under OR or NOT, no need
+    assert found("china AND zzz", 5) == []
+    assert len(found("china OR zzz", 100)) == 61
+    assert sorted(found("compr* NOT china", 100)) == sorted(f"a{n}" for n in range(60, 120))
+
+
 def test_search_ranks_as_bm25_worked_out_here(tmp_path):
     """The ranking, of one word (its rows taken as they are) and of several (an
     article's rows summed), gives the articles and ranks BM25 gives, worked out in
@@ -393,7 +420,7 @@ def test_search_ranks_as_bm25_worked_out_here(tmp_path):
                       ["puno", "china", "lima", "paro", "agua"]):
             counts = {w: held[w] for w in words}
             for candidates in (5, 40, 400):
-                ranked = _rank(con, counts, docs, "true", {"avg": avg, "candidates": candidates})
+                ranked = _rank(con, counts, docs, "true", True, {"avg": avg, "candidates": candidates})
                 scores: dict[int, float] = {}
                 for term, doc, tf, length in postings:
                     if term in counts:

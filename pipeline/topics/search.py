@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -67,25 +68,27 @@ def search(store: Store, topics: TopicsFile, query: str, index: Path, *, since: 
            topic: str | None = None, limit: int = 20,
            progress: Callable[[str], None] = lambda _: None) -> list[Found]:
     """The articles `query` matches, best ranked first (a QueryError if it is not a query)."""
-    words, prefixes = _words(rules.parse(query), topics.aliases)
+    tree = rules.parse(query)
+    words, prefixes = _words(tree, topics.aliases)
     if not words and not prefixes:
         raise rules.QueryError("a search needs at least one word that is not under NOT")
     # the aliases as they were checked when the file was loaded (checking them again
     # cost a search 6 ms)
     tagger = Tagger(topics.model_copy(update={"topics": [Topic(id="search", name="search", query=query)]}))
     with _index(store, index, progress) as (con, docs, avg):
-        counts = _expand(con, prefixes)
+        counts, expansions = _expand(con, prefixes)
         if words - set(counts):
             counts.update(con.execute(
                 "SELECT term, sum(docs) FROM terms WHERE term IN "
                 f"({', '.join(literal(w) for w in sorted(words - set(counts)))}) "
                 "GROUP BY term HAVING sum(docs) > 0").fetchall())
-        if not counts:
+        needs = _needs(tree, topics.aliases, set(counts), expansions)
+        if not counts or needs is False:
             return []
         clauses = ["day >= $since"] if since else []
         if topic:
             clauses.append("doc IN (SELECT doc FROM docs WHERE list_contains(topics, $topic))")
-        ranked = _rank(con, counts, docs, " AND ".join(clauses) or "true", {
+        ranked = _rank(con, counts, docs, " AND ".join(clauses) or "true", needs, {
             "avg": avg or 1.0, "candidates": limit * CANDIDATES,
             **({"since": since} if since else {}), **({"topic": topic} if topic else {})})
         found: list[Found] = []
@@ -105,9 +108,10 @@ def search(store: Store, topics: TopicsFile, query: str, index: Path, *, since: 
 
 
 def _rank(con: duckdb.DuckDBPyConnection, counts: dict[str, int], docs: int, where: str,
-          params: dict) -> list[tuple[int, float]]:
+          needs: Needs, params: dict) -> list[tuple[int, float]]:
     """The best $candidates articles holding the words `counts` (each with the number of
-    articles holding it) that pass `where`, by BM25, best first: (doc, rank)."""
+    articles holding it) that pass `where` and hold the words the query `needs`, by
+    BM25, best first: (doc, rank)."""
     # each word's weight, worked out here: a join in the query cost as much again
     idf = "CASE term " + " ".join(
         f"WHEN {literal(w)} THEN {math.log((docs - n + 0.5) / (n + 0.5) + 1)!r}::DOUBLE"
@@ -116,14 +120,96 @@ def _rank(con: duckdb.DuckDBPyConnection, counts: dict[str, int], docs: int, whe
     several = len(counts) > 1
     return con.execute(sql_text("search/rank").format(
         words=", ".join(literal(w) for w in counts), score=score, where=where, total="sum" if several else "",
-        group="GROUP BY doc" if several else ""), params).fetchall()
+        group=f"GROUP BY doc {_having(needs)}" if several else ""), params).fetchall()
 
 
-def _expand(con: duckdb.DuckDBPyConnection, prefixes: set[str]) -> dict[str, int]:
+# What an article must hold for the query to be able to match it, from the words it
+# holds alone: True (no need), False (none can), a set of words (one of them), or
+# ("and" | "or", [needs]). An article that does not holds no match: ranking it could
+# fill the candidates with articles rich in one side of `a NEAR b` and keep out the
+# ones that hold both, whatever their number.
+Needs = bool | frozenset | tuple
+
+
+def _needs(node, aliases: dict[str, list[str]], held: set[str],
+           expansions: dict[str, set[str] | None], seen: tuple[str, ...] = ()) -> Needs:
+    """What an article needs to hold for `node` to match in it: a word of a term (the
+    word `_words` looks it up by, or a word its prefix expanded to; nothing when the
+    prefix had more words than were looked up), each part of AND and NEAR, one of OR."""
+    if isinstance(node, rules.Not):
+        return True
+    if isinstance(node, rules.Term):
+        found, prefixes = _words(node, aliases)
+        if prefixes:
+            words = expansions.get(next(iter(prefixes)))
+            return True if words is None else frozenset(words)
+        return frozenset(found & held) if found else True
+    if isinstance(node, rules.Field):
+        return _needs(node.part, aliases, held, expansions, seen)
+    if isinstance(node, rules.Alias):
+        if node.name in seen:
+            return True
+        parts = [rules.Alias(e[1:]) if e.startswith("@") else rules.term(e) for e in aliases[node.name]]
+        return _either([_needs(p, aliases, held, expansions, seen + (node.name,)) for p in parts])
+    if isinstance(node, rules.Or):
+        return _either([_needs(p, aliases, held, expansions, seen) for p in node.parts])
+    both = node.parts if isinstance(node, rules.And) else (node.left, node.right)
+    needed = [_needs(p, aliases, held, expansions, seen) for p in both]
+    if any(n is False or n == frozenset() for n in needed):
+        return False
+    needed = [n for n in needed if n is not True]
+    return True if not needed else needed[0] if len(needed) == 1 else ("and", needed)
+
+
+def _either(needs: list[Needs]) -> Needs:
+    if any(n is True for n in needs):
+        return True
+    words = frozenset().union(*(n for n in needs if isinstance(n, frozenset)))
+    rest = [n for n in needs if isinstance(n, tuple)]
+    if not rest:
+        return words or False
+    return ("or", rest + [words] if words else rest)
+
+
+def _having(needs: Needs) -> str:
+    """The HAVING clause that keeps the articles holding what `needs` asks, from one bit
+    per set of words; none when nothing is needed, or when the sets are too many for
+    64 bits (the matcher still decides)."""
+    sets: list[frozenset] = []
+
+    def collect(n: Needs) -> None:
+        if isinstance(n, frozenset):
+            sets.extend([n] if n not in sets else [])
+        elif isinstance(n, tuple):
+            for part in n[1]:
+                collect(part)
+
+    collect(needs)
+    if not sets or len(sets) > 62:
+        return ""
+    bits: dict[str, int] = {}
+    for i, words in enumerate(sets):
+        for word in words:
+            bits[word] = bits.get(word, 0) | 1 << i
+    held = "bit_or(CASE term " + " ".join(f"WHEN {literal(w)} THEN {b}" for w, b in sorted(bits.items())) \
+        + " ELSE 0 END::BIGINT)"
+
+    def condition(n: Needs) -> str:
+        if isinstance(n, frozenset):
+            return f"({held} & {1 << sets.index(n)}) <> 0"
+        assert isinstance(n, tuple)
+        return "(" + f" {n[0].upper()} ".join(condition(part) for part in n[1]) + ")"
+
+    return f"HAVING {condition(needs)}"
+
+
+def _expand(con: duckdb.DuckDBPyConnection, prefixes: set[str]
+            ) -> tuple[dict[str, int], dict[str, set[str] | None]]:
     """protest*: the indexed words that start so, the 200 most used of each prefix, with
-    the number of articles that hold each."""
+    the number of articles that hold each; and each prefix's words (None when it has
+    more than those)."""
     if not prefixes:
-        return {}
+        return {}, {}
     # one range join (the 18 prefixes of an alias query, on 2 million words: 11 ms; an OR
     # of the ranges 107 ms, a subquery each 19 ms); the ranges inline, not as a list
     # parameter (see _replace)
@@ -133,9 +219,12 @@ def _expand(con: duckdb.DuckDBPyConnection, prefixes: set[str]) -> dict[str, int
         f"JOIN (VALUES {ranges}) AS p(low, high) ON t.term >= p.low AND t.term < p.high) "
         "GROUP BY term HAVING sum(docs) > 0").fetchall()
     found: dict[str, int] = {}
+    words: dict[str, set[str] | None] = {}
     for prefix in prefixes:
-        found.update((t, -n) for n, t in sorted((-n, t) for t, n in counted if t.startswith(prefix))[:200])
-    return found
+        held = sorted((-n, t) for t, n in counted if t.startswith(prefix))
+        found.update((t, -n) for n, t in held[:200])
+        words[prefix] = {t for _, t in held} if len(held) <= 200 else None
+    return found, words
 
 
 def _words(node, aliases: dict[str, list[str]], seen: tuple[str, ...] = ()) -> tuple[set[str], set[str]]:
@@ -144,7 +233,8 @@ def _words(node, aliases: dict[str, list[str]], seen: tuple[str, ...] = ()) -> t
     if isinstance(node, rules.Not):
         return set(), set()
     if isinstance(node, rules.Term):
-        found = [w for word in node.words for w in fold(word).replace("'", " ").split() if w.isalnum()]
+        # split as the index splits (add.sql): "China-LAC" is held as china and lac
+        found = [w for word in node.words for w in re.findall(r"[^\W_]+", fold(word))]
         if node.prefix and found:
             return set(), {found[-1]}  # the phrase holds it: its other words add nothing
         # a phrase is found by its longest word, likely the rarest: "toma de control"
