@@ -388,11 +388,41 @@ def test_search_ranks_only_the_articles_that_can_match(tmp_path):
         return [f.article_id for f in search(store, topics, query, index, limit=limit)]
 
     assert found("@chinese-buyer NEAR/s1 @acquisition", 1) == ["a120"]
+    assert found("@chinese-buyer NEAR/s1 @acquisition", 5) == ["a120"]
     assert found("(china OR pekin) AND compr*", 1) == ["a120"]
     # a word no article holds, needed: none can match; under OR or NOT, no need
     assert found("china AND zzz", 5) == []
     assert len(found("china OR zzz", 100)) == 61
     assert sorted(found("compr* NOT china", 100)) == sorted(f"a{n}" for n in range(60, 120))
+
+
+def test_search_reads_further_down_the_ranking_while_the_matcher_turns_articles_down(
+        tmp_path, monkeypatch):
+    """Articles that hold both sides of `a NEAR b`, too far apart, rank above the one
+    that matches: the search reads on until it is found, up to READ_AT_MOST articles,
+    and says so when it stops there."""
+    from pipeline.topics import search as searching
+    from pipeline.topics.definitions import load_topics
+    at = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    texts = [f"China, Pekín y el gigante chino. Uno. Dos. Tres. La empresa compró acciones. Nota {n}."
+             for n in range(100)]
+    texts += ["Una empresa china compró el puerto de Chancay."]
+    store, index = FileStore(tmp_path / "s.duckdb"), tmp_path / "s.search"
+    store.append([e for n, text in enumerate(texts) for e in (
+        ev.article_discovered(f"a{n}", "sur", at, url=f"http://x/{n}", title="t"),
+        ev.article_extracted(f"a{n}", 1, at, text=text, title="t"))], "r")
+    notes: list[str] = []
+
+    def found(limit):
+        return [f.article_id for f in searching.search(
+            store, load_topics(), "@chinese-buyer NEAR/s1 @acquisition", index, limit=limit,
+            progress=notes.append)]
+
+    assert found(1) == ["a100"] and found(3) == ["a100"]
+    assert notes == ["indexing the stored articles for search (once; later searches add only what changed)"]
+    monkeypatch.setattr(searching, "READ_AT_MOST", 60)
+    assert found(1) == []
+    assert "read the 60 best ranked articles" in notes[-1]
 
 
 def test_search_ranks_as_bm25_worked_out_here(tmp_path):
@@ -420,7 +450,8 @@ def test_search_ranks_as_bm25_worked_out_here(tmp_path):
                       ["puno", "china", "lima", "paro", "agua"]):
             counts = {w: held[w] for w in words}
             for candidates in (5, 40, 400):
-                ranked = _rank(con, counts, docs, "true", True, {"avg": avg, "candidates": candidates})
+                ranked = _rank(con, counts, docs, "true", True,
+                               {"avg": avg, "candidates": candidates, "skip": 0})
                 scores: dict[int, float] = {}
                 for term, doc, tf, length in postings:
                     if term in counts:

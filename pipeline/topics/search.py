@@ -33,7 +33,8 @@ from pipeline.topics import rules
 from pipeline.topics.definitions import Topic, TopicsFile
 from pipeline.topics.tagging import Tagger
 
-CANDIDATES = 40        # ranked candidates read per result asked for
+CANDIDATES = 40        # ranked candidates read per result asked for, at first
+READ_AT_MOST = 10_000  # ranked candidates read at most, when the matcher turns most down
 LAYOUT = 4             # of the index's tables: an index of another layout is made anew
 RESORT = 0.1           # share of postings added since the last sort that has them sorted again
 _DOCS = """
@@ -88,23 +89,33 @@ def search(store: Store, topics: TopicsFile, query: str, index: Path, *, since: 
         clauses = ["day >= $since"] if since else []
         if topic:
             clauses.append("doc IN (SELECT doc FROM docs WHERE list_contains(topics, $topic))")
-        ranked = _rank(con, counts, docs, " AND ".join(clauses) or "true", needs, {
-            "avg": avg or 1.0, "candidates": limit * CANDIDATES,
-            **({"since": since} if since else {}), **({"topic": topic} if topic else {})})
+        params = {"avg": avg or 1.0, **({"since": since} if since else {}),
+                  **({"topic": topic} if topic else {})}
         found: list[Found] = []
-        for start in range(0, len(ranked), limit):  # texts read as the matcher needs them
-            chunk = dict(ranked[start:start + limit])
-            rows = con.execute("SELECT doc, article_id, title, text, url, site, day, topics "
-                               f"FROM docs WHERE doc IN ({', '.join(map(str, chunk))})").fetchall()
-            for doc, article_id, title, text, url, site, day, in_topics in sorted(
-                    rows, key=lambda row: (-chunk[row[0]], row[1])):
-                match = next(iter(tagger.tag(text or "", title or "")), None)
-                if match is not None:
-                    found.append(Found(article_id, title or "", url or "", site or "", day,
-                                       list(in_topics), chunk[doc], match.snippet))
-                    if len(found) == limit:
-                        return found
-    return found
+        read, window = 0, limit * CANDIDATES
+        while True:  # the next best ranked, more each time, while the matcher turns them down
+            ranked = _rank(con, counts, docs, " AND ".join(clauses) or "true", needs,
+                           {**params, "candidates": window, "skip": read})
+            for start in range(0, len(ranked), limit):  # texts read as the matcher needs them
+                chunk = dict(ranked[start:start + limit])
+                rows = con.execute("SELECT doc, article_id, title, text, url, site, day, topics "
+                                   f"FROM docs WHERE doc IN ({', '.join(map(str, chunk))})").fetchall()
+                for doc, article_id, title, text, url, site, day, in_topics in sorted(
+                        rows, key=lambda row: (-chunk[row[0]], row[1])):
+                    match = next(iter(tagger.tag(text or "", title or "")), None)
+                    if match is not None:
+                        found.append(Found(article_id, title or "", url or "", site or "", day,
+                                           list(in_topics), chunk[doc], match.snippet))
+                        if len(found) == limit:
+                            return found
+            read += len(ranked)
+            if len(ranked) < window:  # every article that could match was read
+                return found
+            if read >= READ_AT_MOST:
+                progress(f"read the {read:,} best ranked articles that hold the query's words: more "
+                         "of those further down may match it (narrow it, or give --since or --topic)")
+                return found
+            window = min(3 * read, READ_AT_MOST - read)
 
 
 def _rank(con: duckdb.DuckDBPyConnection, counts: dict[str, int], docs: int, where: str,
