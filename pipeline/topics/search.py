@@ -86,6 +86,8 @@ def search(store: Store, topics: TopicsFile, query: str, index: Path, *, since: 
         needs = _needs(tree, topics.aliases, set(counts), expansions)
         if not counts or needs is False:
             return []
+        if isinstance(needs, frozenset) and needs >= counts.keys():
+            needs = True  # any of the words: every article ranked holds one
         clauses = ["day >= $since"] if since else []
         if topic:
             clauses.append("doc IN (SELECT doc FROM docs WHERE list_contains(topics, $topic))")
@@ -136,9 +138,9 @@ def _rank(con: duckdb.DuckDBPyConnection, counts: dict[str, int], docs: int, whe
 
 # What an article must hold for the query to be able to match it, from the words it
 # holds alone: True (no need), False (none can), a set of words (one of them), or
-# ("and" | "or", [needs]). An article that does not holds no match: ranking it could
-# fill the candidates with articles rich in one side of `a NEAR b` and keep out the
-# ones that hold both, whatever their number.
+# ("and" | "or", [needs]). An article that does not hold them holds no match: ranking
+# it could fill the candidates with articles rich in one side of `a NEAR b` and keep out
+# the ones that hold both, whatever their number.
 Needs = bool | frozenset | tuple
 
 
