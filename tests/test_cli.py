@@ -166,6 +166,34 @@ def test_topics_check_scores_labelled_lines(tmp_path):
     assert "missed · puno-protests · missed" in result.stdout
 
 
+def test_topics_check_says_what_each_missed_text_lacks_and_counts_the_kinds(tmp_path):
+    labelled = tmp_path / "labelled.jsonl"
+    labelled.write_text("\n".join(json.dumps(x) for x in [
+        {"id": "canada", "text": "La firma china comprará el 50% de la mina. La mina está en Canadá.",
+         "topics": ["china-acquisitions"]},
+        {"id": "zijin", "text": "Otra mina, en Canadá, fue comprada por la china Zijin.",
+         "topics": ["china-acquisitions"]},
+        {"id": "apart", "text": "La firma china es grande. Uno. Dos. Compró una mina en Chile.",
+         "topics": ["china-acquisitions"]},
+        {"id": "bolivia", "text": "Bloqueo en Desaguadero, en el lado boliviano, por la protesta de Bolivia.",
+         "topics": ["puno-protests"]},
+        {"id": "found", "text": "La firma china comprará una mina en Chile.",
+         "topics": ["china-acquisitions"]},
+    ]) + "\n")
+    result = newsmon("topics", "check", str(labelled))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.splitlines()
+    reason = {line.split(" · ")[2].split(":")[0]: out[i + 1].strip()
+              for i, line in enumerate(out) if line.startswith("missed · ")}
+    assert reason == {"canada": "no @latin-america", "zijin": "no @latin-america",
+                      "apart": "every part found, not near enough together",
+                      "bolivia": "excluded by NOT @bolivia NEAR/s1 @protest"}
+    table = out[next(i for i, line in enumerate(out) if line.startswith("Misses by kind")) + 2:]
+    kinds = [line.split()[:2] + line.split()[-3:] for line in table if line.startswith(("china", "puno"))]
+    assert kinds[0] == ["china-acquisitions", "no", "2", "canada,", "zijin"]
+    assert len(kinds) == 3
+
+
 def test_a_syntax_error_in_a_rule_is_reported_before_anything_runs(tmp_path):
     topics = tmp_path / "topics.yaml"
     topics.write_text("topics:\n  - id: puno\n    name: Puno\n    query: Puno NEAR/s (paro OR\n")

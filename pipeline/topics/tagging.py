@@ -225,6 +225,58 @@ def explain(tagger: "Tagger", topic: str, text: str, title: str = "") -> list[St
     return steps
 
 
+def why_missed(tagger: "Tagger", topic: str, text: str, title: str = "") -> str:
+    """What a text the topic does not match lacks, in a few words (`topics check` sorts
+    its misses by it): the aliases and terms that found nothing, along the alternatives
+    of the query that came closest (`no @acquisition`); when each found something, the
+    NOT that held, or that they were not near enough together."""
+    found: dict[int, list[Hit]] = {}
+    tagger.scan(title or "", "title", found)
+    tagger.scan(text or "", "text", found)
+    doc = _Doc(title or "", text or "")
+    aliases = tagger.definitions.aliases
+
+    def holds(node) -> bool:
+        return _evaluate(tagger._compile(topic, node, aliases).query, found, doc, None)[0]
+
+    def lacks(node) -> tuple[list, list]:
+        """(the parts that found nothing, the NOTs that held) on the closest way to `node`."""
+        if isinstance(node, (rules.Term, rules.Alias, rules.Field)):
+            return ([] if holds(node) else [node]), []
+        if isinstance(node, rules.Not):
+            return [], ([node] if not holds(node) else [])
+        if isinstance(node, rules.Or):
+            if holds(node):
+                return [], []
+            return min((lacks(part) for part in node.parts), key=lambda ways: (len(ways[0]), len(ways[1])))
+        missing, excluded = [], []
+        for part in node.parts if isinstance(node, rules.And) else (node.left, node.right):
+            more, others = lacks(part)
+            missing += more
+            excluded += others
+        return missing, excluded
+
+    missing, excluded = lacks(rules.parse(tagger.rule(topic)))
+    if missing:
+        return "no " + ", ".join(dict.fromkeys(_show(n) for n in missing))
+    if excluded:
+        return "excluded by " + ", ".join(dict.fromkeys(_show(n) for n in excluded))
+    return "every part found, not near enough together"
+
+
+def _show(node) -> str:
+    """A part of a query as it would be written."""
+    if isinstance(node, (rules.Term, rules.Alias)):
+        return _label(node)
+    if isinstance(node, rules.Not):
+        return f"NOT {_show(node.part)}"
+    if isinstance(node, rules.Field):
+        return f"{node.name}:({_show(node.part)})"
+    if isinstance(node, rules.Near):
+        return f"{_show(node.left)} {_label(node)} {_show(node.right)}"
+    return "(" + f" {type(node).__name__.upper()} ".join(_show(p) for p in node.parts) + ")"
+
+
 def _label(node) -> str:
     if isinstance(node, rules.Term):
         return str(node)

@@ -206,6 +206,8 @@ def render_scores(console: Console, scores: dict[str, TopicScore], items: dict[s
     from pipeline.topics.scoring import macro_f1
     table.add_row("macro", "", "", f"{macro_f1(scores):.3f}", "", "", style="bold")
     emit(console, table)
+    from pipeline.topics.tagging import why_missed
+    kinds: dict[tuple[str, str], list[str]] = {}
     for topic, s in scores.items():
         for kind, ids in (("false match", s.false_positives), ("missed", s.false_negatives)):
             for item_id in ids:
@@ -219,3 +221,12 @@ def render_scores(console: Console, scores: dict[str, TopicScore], items: dict[s
                     found = ", ".join(sorted({h.found for h in match.hits}))
                     console.print(f"  matched: {visible(found)} in \"{visible(match.snippet[:160])}\"",
                                   highlight=False)
+                else:
+                    reason = why_missed(tagger, topic, item["text"], item.get("title") or "")
+                    kinds.setdefault((topic, reason), []).append(item_id)
+                    console.print(f"  {visible(reason)}", highlight=False)
+    if kinds:
+        rows_as("table", ["topic", "missed for", "texts", "ids"],
+                [(topic, reason, len(ids), ", ".join(ids[:8]) + (" ..." if len(ids) > 8 else ""))
+                 for (topic, reason), ids in sorted(kinds.items(), key=lambda kv: (kv[0][0], -len(kv[1])))],
+                console, title="Misses by kind (`newsmon topics explain TOPIC --text ...` shows one)")
