@@ -123,7 +123,7 @@ def test_default_topics_on_the_labelled_passages(shared, passages):
 
 
 def test_a_protest_in_any_place_of_puno_geonames_lists_is_punos():
-    # the districts come from GeoNames (scripts/puno_places.py), not from the passages:
+    # the districts come from GeoNames (scripts/places.py), not from the passages:
     # each is a Puno place to the bundled rules; a town of another region is not
     topics = load_topics()
     districts = topics.aliases["puno-districts"]
@@ -133,6 +133,20 @@ def test_a_protest_in_any_place_of_puno_geonames_lists_is_punos():
               if not t.tag(f"Comuneros de {name} bloquearon la carretera en protesta contra la minera.")]
     assert not missed
     assert not t.tag("Comuneros de Huancayo bloquearon la carretera en protesta contra la minera.")
+
+
+def test_a_chinese_acquisition_is_placed_by_the_next_sentence_unless_its_own_names_a_country():
+    t = Tagger(load_topics())
+
+    def china(text: str) -> bool:
+        return any(m.topic == "china-acquisitions" for m in t.tag(text))
+
+    assert china("La estatal china State Grid compró la distribuidora. La empresa opera en Chile.")
+    assert china("La estatal china State Grid compró la distribuidora chilena.")
+    # the acquisition's own sentence places it elsewhere (ISO 3166's names, in Portuguese too)
+    assert not china("La estatal china State Grid compró la distribuidora de Portugal. Opera en Chile.")
+    assert not china("A chinesa State Grid comprou a distribuidora da Alemanha. Atua no Brasil.")
+    assert not china("La estatal china State Grid compró la distribuidora. Uno. La empresa opera en Chile.")
 
 
 def long_documents(shared):

