@@ -425,6 +425,30 @@ def test_search_reads_further_down_the_ranking_while_the_matcher_turns_articles_
     assert "read the 60 best ranked articles" in notes[-1]
 
 
+def test_search_finds_a_title_by_the_words_of_titles(tmp_path, monkeypatch):
+    """`title:(...)` looks up the titles' words, which the index keeps apart: the
+    articles that say Puno in their text only are not ranked for it."""
+    from pipeline.topics import search as searching
+    from pipeline.topics.definitions import load_topics
+    monkeypatch.setattr(searching, "READ_AT_MOST", 60)  # what the text's Puno would fill
+    at = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    articles = [(f"Nota {n}", "Puno, Puno y Puno: bloqueos en Puno.") for n in range(100)]
+    articles += [("Paro y bloqueos en Puno", "Los gremios anunciaron una medida de fuerza.")]
+    store, index = FileStore(tmp_path / "s.duckdb"), tmp_path / "s.search"
+    store.append([e for n, (title, text) in enumerate(articles) for e in (
+        ev.article_discovered(f"a{n}", "sur", at, url=f"http://x/{n}", title=title),
+        ev.article_extracted(f"a{n}", 1, at, text=text, title=title))], "r")
+
+    def found(query, limit=1):
+        return [f.article_id for f in searching.search(store, load_topics(), query, index, limit=limit)]
+
+    assert found("title:(Puno)") == ["a100"]
+    assert found("title:(bloque*) AND gremios") == ["a100"]
+    assert found("title:(Puno) OR gremios", 5) == ["a100"]
+    assert len(found("Puno", 200)) == 101
+    assert sorted(found("text:(Puno)", 200)) == sorted(f"a{n}" for n in range(100))
+
+
 def test_search_ranks_as_bm25_worked_out_here(tmp_path):
     """The ranking, of one word (its rows taken as they are) and of several (an
     article's rows summed), gives the articles and ranks BM25 gives, worked out in
