@@ -14,7 +14,6 @@ from typing import Annotated, Any, Iterable, Literal
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import lxml.etree
 import yaml
 from pydantic import (
     AfterValidator,
@@ -167,6 +166,7 @@ class Site(_Strict):
     @field_validator("drop")
     @classmethod
     def _xpaths(cls, drop: list[str]) -> list[str]:
+        import lxml.etree  # only where sites are read: every command loads this module
         for expression in drop:
             try:
                 lxml.etree.XPath(expression)

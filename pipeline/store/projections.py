@@ -10,6 +10,7 @@ are the same tables (tests/test_projections.py shows it on random logs).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 
@@ -56,7 +57,10 @@ def _statements(text: str) -> list[tuple[str | None, str]]:
     return found
 
 
-_STEPS = [(name, _statements(sql_text(f"projections/{name}"))) for name in APPLY]
+@functools.cache
+def _steps() -> list[tuple[str, list]]:
+    """The apply statements, read once a process, when it first commits."""
+    return [(name, _statements(sql_text(f"projections/{name}"))) for name in APPLY]
 assert set(_WORK) == set(APPLY), "every step of sql/projections says what gives it work"
 
 
@@ -94,7 +98,7 @@ def _apply(con: duckdb.DuckDBPyConnection, after: int, upto: int) -> None:
                 "SELECT * FROM events WHERE seq > $after AND seq <= $upto",
                 {"after": after, "upto": upto})
     types = {t for (t,) in con.execute("SELECT DISTINCT type FROM new_events").fetchall()}
-    for name, statements in _STEPS:
+    for name, statements in _steps():
         work = _WORK[name]
         if work is None or types & work:
             for when, statement in statements:
