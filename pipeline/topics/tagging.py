@@ -171,10 +171,15 @@ class Tagger:
                 found.setdefault(leaf, []).append(
                     Hit(str(self._terms[leaf]), field_name, start, stop, text[start:stop]))
 
-    def tag(self, text: str, title: str = "") -> list[TopicMatch]:
+    def hits(self, text: str, title: str = "") -> dict[int, list[Hit]]:
+        """Every term found in the title and the text, by its leaf."""
         found: dict[int, list[Hit]] = {}
         self.scan(title or "", "title", found)
         self.scan(text or "", "text", found)
+        return found
+
+    def tag(self, text: str, title: str = "") -> list[TopicMatch]:
+        found = self.hits(text, title)
         if not found:
             return []
         doc = _Doc(title or "", text or "")
@@ -200,9 +205,7 @@ class Step:
 def explain(tagger: "Tagger", topic: str, text: str, title: str = "") -> list[Step]:
     """Each part of the topic's query, outermost first, with whether it holds on the text
     and the words that make it so: why something matched, or did not."""
-    found: dict[int, list[Hit]] = {}
-    tagger.scan(title or "", "title", found)
-    tagger.scan(text or "", "text", found)
+    found = tagger.hits(text, title)
     doc = _Doc(title or "", text or "")
     tree = rules.parse(tagger.rule(topic))
     aliases = tagger.definitions.aliases
@@ -230,9 +233,7 @@ def why_missed(tagger: "Tagger", topic: str, text: str, title: str = "") -> str:
     its misses by it): the aliases and terms that found nothing, along the alternatives
     of the query that came closest (`no @acquisition`); when each found something, the
     NOT that held, or that they were not near enough together."""
-    found: dict[int, list[Hit]] = {}
-    tagger.scan(title or "", "title", found)
-    tagger.scan(text or "", "text", found)
+    found = tagger.hits(text, title)
     doc = _Doc(title or "", text or "")
     aliases = tagger.definitions.aliases
 
