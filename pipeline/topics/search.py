@@ -36,7 +36,9 @@ from pipeline.topics.tagging import Tagger
 CANDIDATES = 40        # ranked candidates read per result asked for, at first
 READ_AT_MOST = 10_000  # ranked candidates read at most, when the matcher turns most down
 LAYOUT = 5             # of the index's tables: an index of another layout is made anew
-TITLE = "t:"           # marks the title's words in the index (add.sql)
+# marks the title's words in the index (add.sql): no word holds a "~", and words so
+# marked sort after every word of ASCII letters, out of the blocks their prefixes read
+TITLE = "~"
 RESORT = 0.1           # share of postings added since the last sort that has them sorted again
 _DOCS = """
 SELECT a.article_id, a.title, a.text, a.url, coalesce(a.site, a.feed_id) AS site, a.day,

@@ -1,7 +1,7 @@
 -- add: index the articles staged in `incoming` (doc and the columns of docs but length):
 -- their words, folded as the matcher folds them (lower case, no accents), split on all
 -- that is not a letter or a digit, counted per article; and the words of the title
--- again, marked `t:` (`t:puno`), for `title:(...)` (no word holds a colon).
+-- again, marked `~` (`~puno`), for `title:(...)` (search.py's TITLE).
 CREATE OR REPLACE TEMP TABLE added AS
 SELECT term, doc, count(*)::INTEGER AS tf
 FROM (SELECT doc, unnest(regexp_split_to_array(
@@ -9,7 +9,7 @@ FROM (SELECT doc, unnest(regexp_split_to_array(
           '[^\pL\pN]+')) AS term
       FROM incoming
       UNION ALL
-      SELECT doc, 't:' || word FROM (
+      SELECT doc, '~' || word FROM (
           SELECT doc, unnest(regexp_split_to_array(lower(strip_accents(coalesce(title, ''))),
                                                    '[^\pL\pN]+')) AS word
           FROM incoming)
@@ -21,7 +21,7 @@ GROUP BY term, doc;
 CREATE OR REPLACE TEMP TABLE sized AS
 SELECT i.doc, i.day, coalesce(n.length, 0)::INTEGER AS length
 FROM incoming AS i LEFT JOIN (SELECT doc, sum(tf) AS length FROM added
-                              WHERE NOT starts_with(term, 't:') GROUP BY doc) AS n USING (doc);
+                              WHERE NOT starts_with(term, '~') GROUP BY doc) AS n USING (doc);
 
 INSERT INTO docs
 SELECT i.*, s.length FROM incoming AS i JOIN sized AS s USING (doc);

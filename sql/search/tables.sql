@@ -6,7 +6,7 @@
 --   docs      one row per extracted article (`doc` numbers it in the index)
 --   postings  word x article; kept sorted by word, so a search reads only the blocks of
 --             its words (DuckDB skips the others by their min/max), however many articles;
---             the title's words once more, marked `t:` (for `title:(...)`)
+--             the title's words once more, marked `~` (for `title:(...)`)
 --   terms     how many articles hold each word, as changes (+n for articles indexed, -n
 --             for those taken out) that the sort of the postings sums up: a query's
 --             words and prefixes are looked up here, not in the postings (an alias query
