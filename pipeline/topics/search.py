@@ -134,9 +134,11 @@ def _rank(con: duckdb.DuckDBPyConnection, counts: dict[str, int], docs: int, whe
         for w, n in counts.items()) + " END"
     score = f"{idf} * tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / $avg))"
     several = len(counts) > 1
-    return con.execute(sql_text("search/rank").format(
+    held, having = _having(needs) if several else ("", "")
+    rows = con.execute(sql_text("search/rank").format(
         words=", ".join(literal(w) for w in counts), score=score, where=where, total="sum" if several else "",
-        group=f"GROUP BY doc {_having(needs)}" if several else ""), params).fetchall()
+        held=held, group=f"GROUP BY doc {having}" if several else ""), params).fetchall()
+    return [(doc, rank) for doc, rank, *_ in rows]
 
 
 # What an article must hold for the query to be able to match it, from the words it
@@ -165,8 +167,8 @@ def _needs(node, aliases: dict[str, list[str]], held: set[str],
     if isinstance(node, rules.Alias):
         if node.name in seen:
             return True
-        parts = [rules.Alias(e[1:]) if e.startswith("@") else rules.term(e) for e in aliases[node.name]]
-        return _either([_needs(p, aliases, held, expansions, seen + (node.name,), mark) for p in parts])
+        return _either([_needs(p, aliases, held, expansions, seen + (node.name,), mark)
+                        for p in _alias_parts(aliases, node.name)])
     if isinstance(node, rules.Or):
         return _either([_needs(p, aliases, held, expansions, seen, mark) for p in node.parts])
     both = node.parts if isinstance(node, rules.And) else (node.left, node.right)
@@ -187,10 +189,11 @@ def _either(needs: list[Needs]) -> Needs:
     return ("or", rest + [words] if words else rest)
 
 
-def _having(needs: Needs) -> str:
-    """The HAVING clause that keeps the articles holding what `needs` asks, from one bit
-    per set of words; none when nothing is needed, or when the sets are too many for
-    64 bits (the matcher still decides)."""
+def _having(needs: Needs) -> tuple[str, str]:
+    """The column `held` (one bit per set of words `needs` names, OR'ed over an
+    article's words) and the HAVING clause that keeps the articles holding what `needs`
+    asks; neither when nothing is needed, or when the sets are too many for 64 bits
+    (the matcher still decides)."""
     sets: list[frozenset] = []
 
     def collect(n: Needs) -> None:
@@ -202,21 +205,20 @@ def _having(needs: Needs) -> str:
 
     collect(needs)
     if not sets or len(sets) > 62:
-        return ""
+        return "", ""
     bits: dict[str, int] = {}
     for i, words in enumerate(sets):
         for word in words:
             bits[word] = bits.get(word, 0) | 1 << i
-    held = "bit_or(CASE term " + " ".join(f"WHEN {literal(w)} THEN {b}" for w, b in sorted(bits.items())) \
-        + " ELSE 0 END::BIGINT)"
 
     def condition(n: Needs) -> str:
         if isinstance(n, frozenset):
-            return f"({held} & {1 << sets.index(n)}) <> 0"
+            return f"(held & {1 << sets.index(n)}) <> 0"
         assert isinstance(n, tuple)
         return "(" + f" {n[0].upper()} ".join(condition(part) for part in n[1]) + ")"
 
-    return f"HAVING {condition(needs)}"
+    cases = " ".join(f"WHEN {literal(w)} THEN {b}" for w, b in sorted(bits.items()))
+    return f", bit_or(CASE term {cases} ELSE 0 END::BIGINT) AS held", f"HAVING {condition(needs)}"
 
 
 def _expand(con: duckdb.DuckDBPyConnection, prefixes: set[str]
@@ -271,7 +273,7 @@ def _words(node, aliases: dict[str, list[str]], seen: tuple[str, ...] = (),
             raise rules.QueryError(f"no alias @{node.name} in the topics file")
         if node.name in seen:
             return set(), set()
-        parts = [rules.Alias(e[1:]) if e.startswith("@") else rules.term(e) for e in aliases[node.name]]
+        parts = _alias_parts(aliases, node.name)
         seen = seen + (node.name,)
     else:
         parts = list(node.parts) if isinstance(node, (rules.And, rules.Or)) else [node.left, node.right]
@@ -282,6 +284,11 @@ def _words(node, aliases: dict[str, list[str]], seen: tuple[str, ...] = (),
         words |= w
         prefixes |= p
     return words, prefixes
+
+
+def _alias_parts(aliases: dict[str, list[str]], name: str) -> list:
+    """The terms and the aliases an alias set names."""
+    return [rules.Alias(e[1:]) if e.startswith("@") else rules.term(e) for e in aliases[name]]
 
 
 def _mark(field: rules.Field, mark: str) -> str:

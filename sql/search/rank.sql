@@ -4,11 +4,11 @@
 -- words, nothing when there is one: an article has one row per word, and grouping the
 -- rows of a word that a twelfth of two million articles hold took twice as long as
 -- ranking them.
--- {group} keeps, with several words, the articles that hold what the query needs
--- (search.py's _having).
+-- {group} keeps, with several words, the articles that hold what the query needs, by
+-- the column {held} adds (search.py's _having).
 -- parameters: $avg (the articles' average length in words), $candidates after the
 --             $skip best, and $since and $topic where {where} names them
-SELECT doc, {total}({score}) AS rank
+SELECT doc, {total}({score}) AS rank{held}
 FROM postings
 WHERE term IN ({words}) AND {where}
 {group}
