@@ -449,6 +449,23 @@ def test_search_finds_a_title_by_the_words_of_titles(tmp_path, monkeypatch):
     assert sorted(found("text:(Puno)", 200)) == sorted(f"a{n}" for n in range(100))
 
 
+def test_a_prefix_inside_another_counts_each_word_once(tmp_path):
+    """`bloque*` and `bloqueo*` in one query (as alias sets hold `adquir*` and
+    `adquiri*`): each word's count of articles is the count its postings give."""
+    from pipeline.topics.search import _expand, _index
+    at = datetime(2026, 11, 28, tzinfo=timezone.utc)
+    texts = ["Bloqueo en Puno.", "Bloqueos y bloqueo.", "Bloquean la vía.", "Lluvias."]
+    store = FileStore(tmp_path / "s.duckdb")
+    store.append([e for n, text in enumerate(texts) for e in (
+        ev.article_discovered(f"a{n}", "sur", at, url=f"http://x/{n}", title="t"),
+        ev.article_extracted(f"a{n}", 1, at, text=text, title="t"))], "r")
+    with _index(store, tmp_path / "s.search", lambda _: None) as (con, docs, avg):
+        counts, words = _expand(con, {"bloque", "bloqueo"})
+        assert counts == {"bloqueo": 2, "bloqueos": 1, "bloquean": 1}
+        assert words == {"bloque": {"bloqueo", "bloqueos", "bloquean"}, "bloqueo": {"bloqueo", "bloqueos"}}
+        assert _expand(con, {"bloq", "bloque"})[0] == {"bloqueo": 2, "bloqueos": 1, "bloquean": 1}
+
+
 def test_search_ranks_as_bm25_worked_out_here(tmp_path):
     """The ranking, of one word (its rows taken as they are) and of several (an
     article's rows summed), gives the articles and ranks BM25 gives, worked out in
