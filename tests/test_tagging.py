@@ -149,6 +149,35 @@ def test_a_chinese_acquisition_is_placed_by_the_next_sentence_unless_its_own_nam
     assert not china("La estatal china State Grid compró la distribuidora. Uno. La empresa opera en Chile.")
 
 
+def test_the_region_by_its_states_names_in_three_languages_and_no_tax_haven():
+    # latin-american-countries comes from ISO 3166 and GeoNames (scripts/places.py)
+    t = Tagger(load_topics())
+
+    def china(text: str) -> bool:
+        return any(m.topic == "china-acquisitions" for m in t.tag(text))
+
+    assert china("A chinesa State Grid comprou a distribuidora de energia do Equador.")
+    assert china("A estatal chinesa Cosco assumiu o controle do terminal em Paramaribo.")
+    assert china("La china Zijin compró la mina de oro en Tegucigalpa.")
+    # a territory where Chinese firms are registered places no asset in the region; a
+    # town elsewhere that bears a name of the region's neither
+    assert not china("Alibaba, registrada en las Islas Caimán, compró la empresa alemana Y.")
+    assert not china("Un grupo chino compró un hotel en Granada, en Andalucía.")
+
+
+def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
+    t = Tagger(load_topics())
+
+    def china(text: str) -> bool:
+        return any(m.topic == "china-acquisitions" for m in t.tag(text))
+
+    assert china("Tencent compró una participación en el banco digital brasileño Nubank.")
+    assert china("La china Shougang asumió el control de la mina de hierro en Perú.")
+    assert china("Chinese investors bought out the Chilean owners of the lithium mine.")
+    # selling oil to a Chinese firm is a supply contract, not a sale of an asset
+    assert not china("Ecuador firmó un contrato para vender crudo a la china PetroChina.")
+
+
 def long_documents(shared):
     """Every article page and feed entry of the shared corpus: long, real, off-topic."""
     pages = sorted((shared / "articles/zyte-aeb/html").glob("*.html.gz"))
