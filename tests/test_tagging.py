@@ -178,16 +178,19 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
     assert not china("Ecuador firmó un contrato para vender crudo a la china PetroChina.")
 
 
-@pytest.mark.parametrize("text, topic", [
-    ("El presidente Milei recibió al canciller de Irán en la Casa Rosada.", "iran-ties"),
-    ("The ayatollahs hosted Bolsonaro in Tehran.", "iran-ties"),
-    ("O ministro iraniano chegou ao Equador.", "iran-ties"),
-    ("Farmers blocked the road to Juliaca for a third day.", "puno-protests"),
-    ("En Puno se vivió un estallido social.", "puno-protests"),
+@pytest.mark.parametrize("text, topics", [
+    ("El presidente Milei recibió al canciller de Irán en la Casa Rosada.", ["iran-ties"]),
+    ("The ayatollahs hosted Bolsonaro in Tehran.", ["iran-ties"]),
+    ("O ministro iraniano chegou ao Equador.", ["iran-ties"]),
+    ("Farmers blocked the road to Juliaca for a third day.", ["puno-protests"]),
+    ("En Puno se vivió un estallido social.", ["puno-protests"]),
+    # a match is no tie between two states
+    ("Messi scored late as Argentina beat Iran 1-0 at the World Cup.", []),
+    ("A seleção do Irã venceu o Brasil no torneio de vôlei.", []),
 ])
-def test_leaders_and_ways_of_protest_the_passages_never_named(text, topic):
+def test_leaders_and_ways_of_protest_the_passages_never_named(text, topics):
     # from the region's politics and the languages, not from the labelled passages
-    assert [m.topic for m in Tagger(load_topics()).tag(text)] == [topic]
+    assert [m.topic for m in Tagger(load_topics()).tag(text)] == topics
 
 
 def long_documents(shared):
