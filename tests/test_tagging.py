@@ -184,12 +184,21 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
     ("O ministro iraniano chegou ao Equador.", ["iran-ties"]),
     ("Farmers blocked the road to Juliaca for a third day.", ["puno-protests"]),
     ("En Puno se vivió un estallido social.", ["puno-protests"]),
+    ("Comuneros de Macusani tomaron la carretera en rechazo a la minera de litio.", ["puno-protests"]),
+    ("Teachers in Juliaca walked out of classrooms to demand higher pay.", ["puno-protests"]),
+    ("Hezbollah financiers in Ciudad del Este laundered money for Tehran.", ["iran-ties"]),
+    ("Cosco Shipping pagó 225 millones de dólares por el 60% del puerto de Chancay.", ["china-acquisitions"]),
+    ("A chinesa State Grid passou a deter 94,75% da CPFL Energia.", ["china-acquisitions"]),
+    ("La distribuidora Luz del Sur, controlada por la china CTG, elevó sus tarifas.", ["china-acquisitions"]),
+    ("Great Wall Motors comprou a fábrica da Mercedes-Benz no interior de São Paulo.",
+     ["china-acquisitions"]),
     # a match is no tie between two states
     ("Messi scored late as Argentina beat Iran 1-0 at the World Cup.", []),
     ("A seleção do Irã venceu o Brasil no torneio de vôlei.", []),
 ])
-def test_leaders_and_ways_of_protest_the_passages_never_named(text, topics):
-    # from the region's politics and the languages, not from the labelled passages
+def test_names_and_phrasings_the_passages_never_used(text, topics):
+    # sentences written for the rules, from the region's politics, firms and languages,
+    # not from the labelled passages
     assert [m.topic for m in Tagger(load_topics()).tag(text)] == topics
 
 
