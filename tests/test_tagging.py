@@ -187,11 +187,13 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
     ("Comuneros de Macusani tomaron la carretera en rechazo a la minera de litio.", ["puno-protests"]),
     ("Teachers in Juliaca walked out of classrooms to demand higher pay.", ["puno-protests"]),
     ("Hezbollah financiers in Ciudad del Este laundered money for Tehran.", ["iran-ties"]),
-    ("Cosco Shipping pagó 225 millones de dólares por el 60% del puerto de Chancay.", ["china-acquisitions"]),
-    ("A chinesa State Grid passou a deter 94,75% da CPFL Energia.", ["china-acquisitions"]),
+    ("A chinesa State Grid detém 94,75% da CPFL Energia.", ["china-acquisitions"]),
     ("La distribuidora Luz del Sur, controlada por la china CTG, elevó sus tarifas.", ["china-acquisitions"]),
     ("Great Wall Motors comprou a fábrica da Mercedes-Benz no interior de São Paulo.",
      ["china-acquisitions"]),
+    # paying a debt in oil, or the Inter-American Development Bank (BID), is no purchase
+    ("Venezuela pagó su deuda con China con envíos de petróleo.", []),
+    ("El BID y China firmaron un acuerdo para financiar infraestructura en Centroamérica.", []),
     # a match is no tie between two states
     ("Messi scored late as Argentina beat Iran 1-0 at the World Cup.", []),
     ("A seleção do Irã venceu o Brasil no torneio de vôlei.", []),
