@@ -1,3 +1,4 @@
+import functools
 import json
 
 import pytest
@@ -135,12 +136,17 @@ def test_a_protest_in_any_place_of_puno_geonames_lists_is_punos():
     assert not t.tag("Comuneros de Huancayo bloquearon la carretera en protesta contra la minera.")
 
 
+@functools.cache
+def bundled() -> Tagger:
+    return Tagger(load_topics())
+
+
+def china(text: str) -> bool:
+    """Whether the bundled rules take `text` for a Chinese acquisition in the region."""
+    return any(m.topic == "china-acquisitions" for m in bundled().tag(text))
+
+
 def test_a_chinese_acquisition_is_placed_by_the_next_sentence_unless_its_own_names_a_country():
-    t = Tagger(load_topics())
-
-    def china(text: str) -> bool:
-        return any(m.topic == "china-acquisitions" for m in t.tag(text))
-
     assert china("La estatal china State Grid compró la distribuidora. La empresa opera en Chile.")
     assert china("La estatal china State Grid compró la distribuidora chilena.")
     # the acquisition's own sentence places it elsewhere (ISO 3166's names, in Portuguese too)
@@ -151,11 +157,6 @@ def test_a_chinese_acquisition_is_placed_by_the_next_sentence_unless_its_own_nam
 
 def test_the_region_by_its_states_names_in_three_languages_and_no_tax_haven():
     # latin-american-countries comes from ISO 3166 and GeoNames (scripts/places.py)
-    t = Tagger(load_topics())
-
-    def china(text: str) -> bool:
-        return any(m.topic == "china-acquisitions" for m in t.tag(text))
-
     assert china("A chinesa State Grid comprou a distribuidora de energia do Equador.")
     assert china("A estatal chinesa Cosco assumiu o controle do terminal em Paramaribo.")
     assert china("La china Zijin compró la mina de oro en Tegucigalpa.")
@@ -166,11 +167,6 @@ def test_the_region_by_its_states_names_in_three_languages_and_no_tax_haven():
 
 
 def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
-    t = Tagger(load_topics())
-
-    def china(text: str) -> bool:
-        return any(m.topic == "china-acquisitions" for m in t.tag(text))
-
     assert china("Tencent compró una participación en el banco digital brasileño Nubank.")
     assert china("La china Shougang asumió el control de la mina de hierro en Perú.")
     assert china("Chinese investors bought out the Chilean owners of the lithium mine.")
@@ -201,7 +197,7 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
 def test_names_and_phrasings_the_passages_never_used(text, topics):
     # sentences written for the rules, from the region's politics, firms and languages,
     # not from the labelled passages
-    assert [m.topic for m in Tagger(load_topics()).tag(text)] == topics
+    assert [m.topic for m in bundled().tag(text)] == topics
 
 
 def long_documents(shared):
