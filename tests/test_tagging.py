@@ -190,6 +190,14 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
     # paying a debt in oil, or the Inter-American Development Bank (BID), is no purchase
     ("Venezuela pagó su deuda con China con envíos de petróleo.", []),
     ("El BID y China firmaron un acuerdo para financiar infraestructura en Centroamérica.", []),
+    # 'la paz' is peace and 'antigua' former before they are Bolivia's seat and a country
+    ("Irán pidió la paz en Oriente Medio.", []),
+    ("El grupo chino adquirió la antigua sede del banco en Madrid.", []),
+    # Puno's names that are also a fruit, a club, a place in Chile
+    ("Productores de sandía bloquearon la vía en Piura.", []),
+    ("Hinchas de Melgar protestaron en Arequipa tras la derrota.", []),
+    ("Trabajadores de Lampa, en Santiago de Chile, iniciaron una huelga.", []),
+    ("Comuneros de la provincia de Melgar bloquearon la vía.", ["puno-protests"]),
     # a match is no tie between two states
     ("Messi scored late as Argentina beat Iran 1-0 at the World Cup.", []),
     ("A seleção do Irã venceu o Brasil no torneio de vôlei.", []),
