@@ -198,6 +198,12 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
     ("Hinchas de Melgar protestaron en Arequipa tras la derrota.", []),
     ("Trabajadores de Lampa, en Santiago de Chile, iniciaron una huelga.", []),
     ("Comuneros de la provincia de Melgar bloquearon la vía.", ["puno-protests"]),
+    # Puno's news without protest: a programme set going, an emergency for frost, a road
+    # blocked by a landslide
+    ("El gobierno regional de Puno puso en marcha un programa contra la anemia.", []),
+    ("Declaran estado de emergencia en 40 distritos de Puno por las heladas.", []),
+    ("Un huaico bloqueó la carretera Puno-Juliaca.", []),
+    ("Los manifestantes bloquearon la vía a Juliaca pese a las lluvias.", ["puno-protests"]),
     # a match is no tie between two states
     ("Messi scored late as Argentina beat Iran 1-0 at the World Cup.", []),
     ("A seleção do Irã venceu o Brasil no torneio de vôlei.", []),
