@@ -204,6 +204,10 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
     ("Declaran estado de emergencia en 40 distritos de Puno por las heladas.", []),
     ("Un huaico bloqueó la carretera Puno-Juliaca.", []),
     ("Los manifestantes bloquearon la vía a Juliaca pese a las lluvias.", ["puno-protests"]),
+    # a Protestant church, a cardiac arrest ('paro cardiaco'); a strike ('paro') still is one
+    ("La iglesia protestante de Puno celebró su centenario.", []),
+    ("Un turista murió de un paro cardiaco en Juliaca.", []),
+    ("Transportistas de Juliaca cumplen paro contra el alza del combustible.", ["puno-protests"]),
     # a match is no tie between two states
     ("Messi scored late as Argentina beat Iran 1-0 at the World Cup.", []),
     ("A seleção do Irã venceu o Brasil no torneio de vôlei.", []),
