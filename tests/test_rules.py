@@ -16,6 +16,12 @@ def test_the_language():
     # operators are upper case; in lower case they are words to look for
     assert parse("bread and butter") == And((Term(("bread",)), Term(("and",)), Term(("butter",))))
     assert parse("ANDROID OR ORACLE") == Or((Term(("ANDROID",)), Term(("ORACLE",))))
+    # braces: capitals where the term has them, for a word or a phrase, in queries and
+    # alias entries alike
+    assert parse('{Irán} OR {"Quds Force"}') == Or((Term(("Irán",), cased=True),
+                                                   Term(("Quds", "Force"), cased=True)))
+    assert rules.term("{Costa Rica}") == Term(("Costa", "Rica"), cased=True)
+    assert str(Term(("Irán",), cased=True)) == "{Irán}"
 
 
 @pytest.mark.parametrize("query, column, expected", [
@@ -34,7 +40,7 @@ def test_syntax_errors_say_where_and_what_was_expected(query, column, expected):
 
 
 @pytest.mark.parametrize("query", ["*puno", "pu*no", "puno NEAR/s (paro AND huelga)",
-                                   "puno NEAR/2 NOT paro"])
+                                   "puno NEAR/2 NOT paro", "{}", "{Irán", "{{Irán}}"])
 def test_queries_that_cannot_mean_anything(query):
     with pytest.raises(QueryError):
         parse(query)

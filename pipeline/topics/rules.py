@@ -8,6 +8,8 @@ The language analysts know from Meltwater, Talkwalker or GDELT:
 
 - `AND`, `OR`, `NOT` (upper case; words side by side are joined by AND), parentheses;
 - `"quoted phrases"`; `protest*` for any word that starts with `protest`;
+- `{Irán}`, `{"Quds Force"}`: capitals where the term has them (as Brandwatch's braces),
+  for names that are also words: Irán is Iran, irán is "they will go";
 - `a NEAR/5 b`: a and b at most 5 words apart; `a NEAR/s b`: in the same sentence;
   `a NEAR/s1 b`: in the same sentence or the next (evidence a writer spread over two);
 - `title:(...)`, `text:(...)`: only in that field;
@@ -33,11 +35,13 @@ _GRAMMAR = r"""
 ?atom: "(" or_expr ")"
      | FIELD atom -> field
      | PHRASE -> phrase
+     | CASED -> cased
      | ALIAS -> alias
      | WORD -> word
 NEAR.3: /NEAR\/(\d+|s\d?)\b/
 FIELD.2: /(title|text):/
 PHRASE: /"[^"]*"\*?/
+CASED.2: /\{("[^"]*"|[^\s()"@:{}]+)\}\*?/
 ALIAS: /@[a-z0-9][a-z0-9_-]*/
 _AND.2: /AND\b/
 _OR.2: /OR\b/
@@ -46,8 +50,8 @@ WORD: /[^\s()"@:]+/
 %ignore /\s+/
 """
 
-_NAMES = {"WORD": "a word", "PHRASE": "a \"phrase\"", "ALIAS": "an @alias", "LPAR": "(",
-          "RPAR": ")", "_NOT": "NOT", "_AND": "AND", "_OR": "OR", "NEAR": "NEAR/n",
+_NAMES = {"WORD": "a word", "PHRASE": "a \"phrase\"", "CASED": "a {Cased} term", "ALIAS": "an @alias",
+          "LPAR": "(", "RPAR": ")", "_NOT": "NOT", "_AND": "AND", "_OR": "OR", "NEAR": "NEAR/n",
           "FIELD": "title: or text:", "$END": "the end of the query"}
 
 
@@ -61,10 +65,12 @@ class QueryError(ValueError):
 class Term:
     words: tuple[str, ...]      # as written; one word, or the words of a phrase
     prefix: bool = False        # the last word is a prefix (`protest*`)
+    cased: bool = False         # capitals where the words have them (`{Irán}`)
 
     def __str__(self) -> str:
         text = " ".join(self.words) + ("*" if self.prefix else "")
-        return f'"{text}"' if len(self.words) > 1 else text
+        text = f'"{text}"' if len(self.words) > 1 else text
+        return f"{{{text}}}" if self.cased else text
 
 
 @dataclass(frozen=True)
@@ -102,7 +108,14 @@ class Field:
 
 
 def term(text: str) -> Term:
-    """A term from its written form: `word`, `prefix*`, or the words of a phrase."""
+    """A term from its written form: `word`, `prefix*`, the words of a phrase, or any
+    of them in braces (`{Irán}`, `{"Quds Force"}`): capitals where it has them."""
+    if text.startswith("{"):
+        inner = text[1:].replace("}", "", 1) if "}" in text else ""
+        if not inner.rstrip("*").strip('"') or text.count("}") != 1 or "{" in text[1:]:
+            raise QueryError(f"{text!r}: braces hold one word or one quoted phrase")
+        found = term(inner.replace('"', ""))
+        return Term(found.words, found.prefix, cased=True)
     prefix = text.endswith("*")
     words = tuple(text.rstrip("*").split())
     if not words or any("*" in w for w in words):
@@ -118,6 +131,9 @@ class _Build(Transformer):
     def phrase(self, token: Token) -> Term:
         text = str(token)
         return term(text[1:-2] + "*" if text.endswith("*") else text[1:-1])
+
+    def cased(self, token: Token) -> Term:
+        return term(str(token))
 
     def alias(self, token: Token) -> Alias:
         return Alias(str(token)[1:])

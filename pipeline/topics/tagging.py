@@ -26,7 +26,7 @@ from pipeline.topics.definitions import TopicsFile
 
 # Bump when matching behaves differently for the same definitions: it is part of the
 # ruleset version, so a re-tag can tell old decisions from new ones.
-MATCHER_VERSION = 2
+MATCHER_VERSION = 3
 SNIPPET_CHARS = 400
 FIELDS = ("title", "text")
 
@@ -101,14 +101,14 @@ class Tagger:
     def __init__(self, topics: TopicsFile):
         self.definitions = topics
         self.version = ruleset_version(topics)
-        self._leaves: dict[tuple[tuple[str, ...], bool], int] = {}
+        self._leaves: dict[tuple[tuple[str, ...], bool, tuple[int, ...]], int] = {}
         self._terms: list[rules.Term] = []
         self._topics = [self._compile(t.id, rules.parse(t.query), topics.aliases)
                         for t in topics.topics]
         self._automaton = ahocorasick.Automaton()
-        by_key: dict[str, list[tuple[int, bool]]] = {}
-        for (words, prefix), leaf in self._leaves.items():
-            by_key.setdefault(" ".join(words), []).append((leaf, prefix))
+        by_key: dict[str, list[tuple[int, bool, tuple[int, ...]]]] = {}
+        for (words, prefix, capitals), leaf in self._leaves.items():
+            by_key.setdefault(" ".join(words), []).append((leaf, prefix, capitals))
         for key, value in by_key.items():
             self._automaton.add_word(key, (len(key), value))
         self._automaton.make_automaton()
@@ -120,7 +120,9 @@ class Tagger:
     # -- compiling ---------------------------------------------------------------
 
     def _leaf(self, term: rules.Term) -> int:
-        key = (tuple(fold(w) for w in term.words), term.prefix)
+        written = " ".join(term.words)
+        capitals = tuple(i for i, c in enumerate(written) if c.isupper()) if term.cased else ()
+        key = (tuple(fold(w) for w in term.words), term.prefix, capitals)
         if key not in self._leaves:
             self._leaves[key] = len(self._terms)
             self._terms.append(term)
@@ -164,8 +166,10 @@ class Tagger:
             word_end = end
             while word_end < len(folded) and folded[word_end].isalnum():
                 word_end += 1
-            for leaf, prefix in leaves:
+            for leaf, prefix, capitals in leaves:
                 if not prefix and word_end != end:
+                    continue
+                if capitals and not all(text[start + i].isupper() for i in capitals):
                     continue
                 stop = word_end if prefix else end
                 found.setdefault(leaf, []).append(
@@ -293,9 +297,6 @@ def _label(node) -> str:
 
 def _evaluate(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None):
     """(true?, the hits that make it so) for a compiled tree."""
-    if isinstance(node, int):
-        hits = [h for h in found.get(node, ()) if only is None or h.field == only]
-        return bool(hits), hits
     if isinstance(node, rules.Or):
         results = [_evaluate(p, found, doc, only) for p in node.parts]
         return any(ok for ok, _ in results), [h for ok, hs in results if ok for h in hs]
@@ -312,25 +313,91 @@ def _evaluate(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None):
         return not ok, []
     if isinstance(node, rules.Field):
         return _evaluate(node.part, found, doc, node.name)
-    left_ok, left = _evaluate(node.left, found, doc, only)
-    right_ok, right = _evaluate(node.right, found, doc, only)
-    if not (left_ok and right_ok):
-        return False, []
-    near: set[Hit] = set()
-    for a in left:
-        for b in right:
-            if a.field == b.field and _close(a, b, node, doc):
-                near.update((a, b))
-    return bool(near), sorted(near, key=lambda h: (h.field, h.start))
+    if isinstance(node, int):
+        hits = [h for h in found.get(node, ()) if only is None or h.field == only]
+        return bool(hits), hits
+    spans = _spans(node, found, doc, only)
+    return bool(spans), sorted({h for hits in spans.values() for h in hits},
+                               key=lambda h: (h.field, h.start))
 
 
-def _close(a: Hit, b: Hit, near: rules.Near, doc: _Doc) -> bool:
+@dataclass(frozen=True)
+class _Span:
+    """Where one piece of a NEAR's evidence lies: its first and last sentence, its first
+    and last character, and the widest NEAR/sN that joined it (its hits lie within that
+    many sentences and one)."""
+    field: str
+    first: int
+    last: int
+    start: int
+    end: int
+    window: int
+
+
+def _spans(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None) -> dict[_Span, set[Hit]]:
+    """The evidence of a NEAR's side, piece by piece: a term's every hit, or every pair of
+    pieces a NEAR found close, each with the hits that make it up. A NEAR joins pieces
+    whole: `(a NEAR/s1 b) NEAR/s1 c` holds when a, b and c lie within two sentences,
+    not when b is near a and c near b three sentences on."""
+    if isinstance(node, int):
+        spans: dict[_Span, set[Hit]] = {}
+        for h in found.get(node, ()):
+            if only is None or h.field == only:
+                sentence = doc.sentence_index(h.field, h.start)
+                spans.setdefault(_Span(h.field, sentence, sentence, h.start, h.end, 0), set()).add(h)
+        return spans
+    if isinstance(node, rules.Or):
+        merged: dict[_Span, set[Hit]] = {}
+        for part in node.parts:
+            for span, hits in _spans(part, found, doc, only).items():
+                merged.setdefault(span, set()).update(hits)
+        return merged
+    if isinstance(node, rules.Field):
+        return _spans(node.part, found, doc, node.name)
+    left = _spans(node.left, found, doc, only)
+    right = _spans(node.right, found, doc, only) if left else {}
+    near: dict[_Span, set[Hit]] = {}
+    for a, a_hits in left.items():
+        for b, b_hits in right.items():
+            joined = _join(a, b, node, doc) if a.field == b.field else None
+            if joined is not None:
+                near.setdefault(joined, set()).update(a_hits, b_hits)
+    return near
+
+
+# Words that join the items of a list of names ("Irán, Libia, Siria y Venezuela").
+_LIST_WORDS = frozenset("y e and ou o or de do da dos das del la el los las of the".split())
+
+
+def _listed(between: str) -> bool:
+    """Whether the text between two hits holds only other items of one list of names, with
+    a comma: countries listed together are not evidence that they deal with each other
+    ("Irán, Libia, Siria y Venezuela"), but a comma alone may be an apposition ("Luz del
+    Sur, controlada por la china CTG")."""
+    if "," not in between or len(between) > 200:
+        return False
+    words = _Doc._WORD.findall(between)
+    return bool(words) and all(w[0].isupper() or w in _LIST_WORDS for w in words)
+
+
+def _join(a: _Span, b: _Span, near: rules.Near, doc: _Doc) -> _Span | None:
+    """The piece of evidence `a` and `b` make together, if they are near enough and not
+    two items of one list."""
+    before, after = (a, b) if a.start <= b.start else (b, a)
+    if after.start >= before.end and _listed(doc.text[a.field][before.end:after.start]):
+        return None
+    first, last = min(a.first, b.first), max(a.last, b.last)
     if near.distance is None:
-        apart = doc.sentence_index(a.field, a.start) - doc.sentence_index(b.field, b.start)
-        return abs(apart) <= near.sentences
-    first, second = (a, b) if a.start <= b.start else (b, a)
-    between = doc.word_index(second.field, second.start) - doc.word_index(first.field, first.end - 1) - 1
-    return between <= near.distance
+        window = max(near.sentences, a.window, b.window)
+        if max(a.first - b.last, b.first - a.last) > near.sentences or last - first > window:
+            return None
+    else:
+        window = max(a.window, b.window, last - first)
+        if after.start >= before.end:  # apart: count the words between them
+            between = doc.word_index(a.field, after.start) - doc.word_index(a.field, before.end - 1) - 1
+            if between > near.distance:
+                return None
+    return _Span(a.field, first, last, min(a.start, b.start), max(a.end, b.end), window)
 
 
 def _match(topic: str, hits: list[Hit], doc: _Doc) -> TopicMatch:
