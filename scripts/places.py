@@ -25,7 +25,9 @@ Santiago, San José, Kingston, Lima: the hand-written `latin-america` keeps thos
 vouch for). Territories are left out: Chinese firms are registered in the Cayman and
 British Virgin Islands, which places no asset in the region.
 
-Folding is the matcher's: accents and case do not count.
+Folding is the matcher's: accents and case do not count, but for the countries and
+capitals, printed in braces (`{Chile}`: with its capital letter), since some are words
+too: a chile is a pepper, a cuba a vat.
 """
 
 from __future__ import annotations
@@ -114,6 +116,10 @@ def latin_american_countries() -> list[str]:
     return sorted((name for folded, name in kept.items() if folded not in shared), key=fold)
 
 
+def cased(names: list[str]) -> list[str]:
+    return [f"{{{name}}}" for name in names]
+
+
 SETS: dict[str, tuple[Callable[[], list[str]], str]] = {
     "puno-districts": (puno_districts,
                        "the populated places of the Puno region in GeoNames ({n}), less those\n"
@@ -122,7 +128,7 @@ SETS: dict[str, tuple[Callable[[], list[str]], str]] = {
                   "the countries outside Latin America, the Caribbean and China ({n} names\n"
                   "  # in English, Spanish and Portuguese, from pycountry)"),
     "latin-american-countries": (
-        latin_american_countries,
+        lambda: cased(latin_american_countries()),
         "the sovereign states of Latin America and the Caribbean, in English,\n"
         "  # Spanish and Portuguese (pycountry), and their capitals of 100,000 people\n"
         "  # or more (GeoNames), less the names of towns elsewhere ({n})"),

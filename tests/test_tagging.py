@@ -59,6 +59,40 @@ def test_evidence_in_adjacent_sentences(text, next_sentence):
     assert not matches("bloqueo NEAR/s Puno", text)
 
 
+def test_braces_ask_for_the_capitals_of_a_name_that_is_also_a_word():
+    # Irán is Iran, irán "they will go"; Irão is Iran in Portugal, irão "they will go"
+    assert matches("{Irán} NEAR/s México", "Irán y México firmaron un acuerdo.")
+    assert matches("{Irán} NEAR/s México", "IRÁN Y MÉXICO FIRMAN")        # headlines in capitals
+    assert not matches("{Irán} NEAR/s México", "Los ministros irán a México.")
+    assert not matches("{Irão} NEAR/s Brasil", "Os três irão depor no Brasil.")
+    assert matches('{"Mato Grosso"}', "Soja de Mato Grosso.")
+    assert not matches('{"Mato Grosso"}', "O mato grosso cobria a estrada.")
+    assert matches("{Irán} AND irán", "Irán dijo que irán.")  # a term both ways
+
+
+def test_a_near_joins_its_evidence_whole():
+    # a, b and c each near the next is not all three near: the acquisition, the buyer and
+    # the place three sentences on are three items of a news digest
+    query = "(venta NEAR/s1 China) NEAR/s1 México"
+    assert not matches(query, "Limitan la venta de petróleo. China apoyó. En México hubo un sismo.")
+    assert matches(query, "Limitan la venta de petróleo a China. En México hubo un sismo.")
+    match, = tagger(topic(query)).tag("Limitan la venta de petróleo a China. En México hubo un sismo.")
+    assert {h.found for h in match.hits} == {"venta", "China", "México"}   # all of its evidence
+    # the place in the sentence of either, when the evidence is two sentences wide
+    assert matches("(venta NEAR/s1 China) NEAR/s México", "China negocia. La venta sería en México.")
+    assert not matches("(venta NEAR/s1 China) NEAR/s México", "China negocia la venta. Y México")
+
+
+@pytest.mark.parametrize("text, near", [
+    ("Irán, Libia, Siria y Venezuela figuran en la lista.", False),
+    ("Restringe el ingreso de ciudadanos de Irán, Corea del Norte, Venezuela.", False),
+    ("Irán y Venezuela firmaron un acuerdo.", True),       # two, not a list
+    ("Irán, aliado de Venezuela, envió drones.", True),     # words between that are not names
+])
+def test_items_of_one_list_are_not_near(text, near):
+    assert matches("Irán NEAR/s Venezuela", text) is near
+
+
 def test_portuguese_is_folded_too():
     assert fold("ação, Irã, Paranaguá, Teerão") == "acao, ira, paranagua, teerao"
     assert matches("aquisiç* NEAR/s Brasil", "A aquisição da CPFL no Brasil.")
@@ -211,6 +245,16 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
     # a match is no tie between two states
     ("Messi scored late as Argentina beat Iran 1-0 at the World Cup.", []),
     ("A seleção do Irã venceu o Brasil no torneio de vôlei.", []),
+    # 'irán', 'irão': they will go; 'das chinesas', the Chinese players; a participation
+    ("Os ministros irão ao Brasil na semana que vem.", []),
+    ("Los cancilleres de México y Chile irán a la cumbre.", []),
+    ("A seleção do Brasil parou diante das chinesas nas quartas de final.", []),
+    ("O Brasil defende sua participação no Brics, ao lado de Rússia, Índia e China.", []),
+    # countries listed together; the region two sentences from Iran, in another item
+    ("Hoy no pueden entrar a EE. UU. ciudadanos de Irán, Libia, Siria y Venezuela.", []),
+    ("Trump sancionó a Irán. Habló de la economía. En Venezuela hubo protestas.", []),
+    # a leader in the next sentence still is a party to it
+    ("Irán envió una delegación a Caracas. Maduro la recibió en Miraflores.", ["iran-ties"]),
 ])
 def test_names_and_phrasings_the_passages_never_used(text, topics):
     # sentences written for the rules, from the region's politics, firms and languages,
