@@ -250,9 +250,14 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
     ("Los cancilleres de México y Chile irán a la cumbre.", []),
     ("A seleção do Brasil parou diante das chinesas nas quartas de final.", []),
     ("O Brasil defende sua participação no Brics, ao lado de Rússia, Índia e China.", []),
+    # a sale is an acquisition when the seller sells what it owns, not goods
+    ("A Camargo Corrêa vendeu sua participação na CPFL para a chinesa State Grid.",
+     ["china-acquisitions"]),
+    ("A Vale vendeu minério de ferro do Brasil para siderúrgicas chinesas.", []),
+    ("Chinese carmakers are selling more cars in Mexico than ever.", []),
     # countries listed together; the region two sentences from Iran, in another item
     ("Hoy no pueden entrar a EE. UU. ciudadanos de Irán, Libia, Siria y Venezuela.", []),
-    ("Trump sancionó a Irán. Habló de la economía. En Venezuela hubo protestas.", []),
+    ("Trump sancionó a Irán. En Venezuela hubo protestas.", []),
     # a leader in the next sentence still is a party to it
     ("Irán envió una delegación a Caracas. Maduro la recibió en Miraflores.", ["iran-ties"]),
 ])
