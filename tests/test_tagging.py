@@ -1,5 +1,8 @@
 import functools
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +12,8 @@ from pipeline.ingest.feeds import parse_feed
 from pipeline.topics.definitions import TopicsFile, load_topics
 from pipeline.topics.scoring import macro_f1, score
 from pipeline.topics.tagging import Tagger
+
+CHECKOUT = Path(__file__).resolve().parent.parent
 
 
 def tagger(*topics: dict, aliases: dict | None = None) -> Tagger:
@@ -290,3 +295,17 @@ def test_false_alarms_on_long_real_documents(shared):
     alarms = [a for a in alarms if a[1]]
     assert len(documents) > 1500
     assert len(alarms) <= len(documents) / 1000, alarms
+
+
+def test_unseen_texts_are_listed_with_their_evidence(tmp_path):
+    # scripts/unseen.py: how the rules are read on long texts nobody tuned them on
+    folder = tmp_path / "texts"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Os ministros irão ao Brasil. Choveu muito.")
+    (folder / "b.txt").write_text("Choveu em Lima. El presidente Milei recibió al canciller de Irán.")
+    done = subprocess.run([sys.executable, "scripts/unseen.py", str(folder / "*.txt")],
+                          capture_output=True, text=True, cwd=CHECKOUT, check=True)
+    assert done.stdout.splitlines() == [
+        f"iran-ties  {folder / 'b.txt'}",
+        "    El presidente Milei recibió al canciller de Irán.",
+        "2 texts; matches: iran-ties 1"]

@@ -423,6 +423,13 @@ def _match(topic: str, hits: list[Hit], doc: _Doc) -> TopicMatch:
                       (start, end))
 
 
+def sentences_of(text: str, match: TopicMatch) -> list[str]:
+    """The sentences of `text` that hold the evidence of `match`, in order."""
+    doc = _Doc("", text)
+    found = sorted({doc.sentence_index("text", h.start) for h in match.hits if h.field == "text"})
+    return [text[slice(*doc.sentence("text", i))].strip() for i in found]
+
+
 def _snippet(text: str, start: int, end: int) -> str:
     sentence = text[start:end].strip()
     if len(sentence) > SNIPPET_CHARS:
