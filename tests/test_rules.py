@@ -22,6 +22,11 @@ def test_the_language():
                                                    Term(("Quds", "Force"), cased=True)))
     assert rules.term("{Costa Rica}") == Term(("Costa", "Rica"), cased=True)
     assert str(Term(("Irán",), cased=True)) == "{Irán}"
+    # NOT NEAR: the left side where the right is not that near; NOT alone stays a NOT
+    assert parse("compr* NOT NEAR/1 soja") == Near(Term(("compr",), prefix=True), Term(("soja",)), 1,
+                                                 without=True)
+    assert parse("a NOT NEAR/s b") == Near(Term(("a",)), Term(("b",)), None, 0, without=True)
+    assert parse("a NOT b") == And((Term(("a",)), Not(Term(("b",)))))
 
 
 @pytest.mark.parametrize("query, column, expected", [

@@ -88,6 +88,15 @@ def test_a_near_joins_its_evidence_whole():
     assert not matches("(venta NEAR/s1 China) NEAR/s México", "China negocia la venta. Y México")
 
 
+def test_not_near_is_a_not_of_one_sentence_or_a_few_words():
+    assert not matches("compr* NOT NEAR/1 soja", "China compró soja.")
+    assert matches("compr* NOT NEAR/1 soja", "China compró la planta de soja.")
+    assert matches("(China NEAR/s compr*) NOT NEAR/s soja", "China compró un puerto. La soja subió.")
+    assert not matches("(China NEAR/s compr*) NOT NEAR/s soja", "China compró un puerto y soja.")
+    # against a NOT of the whole text, which turns the text down for a sentence elsewhere
+    assert not matches("(China NEAR/s compr*) AND NOT soja", "China compró un puerto. La soja subió.")
+
+
 @pytest.mark.parametrize("text, near", [
     ("Irán, Libia, Siria y Venezuela figuran en la lista.", False),
     ("Restringe el ingreso de ciudadanos de Irán, Corea del Norte, Venezuela.", False),
@@ -260,6 +269,11 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
      ["china-acquisitions"]),
     ("A Vale vendeu minério de ferro do Brasil para siderúrgicas chinesas.", []),
     ("Chinese carmakers are selling more cars in Mexico than ever.", []),
+    # goods bought in trade, a debt taken on, are no acquisition; a plant that makes them is
+    ("China compró soja de Argentina por 2.000 millones de dólares.", []),
+    ("Argentina compró aviones de combate a China.", []),
+    ("Em 2019 a Venezuela propôs à China comprar bônus da dívida.", []),
+    ("La china Cofco compró la mayor planta de soja de Argentina.", ["china-acquisitions"]),
     # countries listed together; the region two sentences from Iran, in another item
     ("Hoy no pueden entrar a EE. UU. ciudadanos de Irán, Libia, Siria y Venezuela.", []),
     ("Trump sancionó a Irán. En Venezuela hubo protestas.", []),

@@ -394,6 +394,9 @@ def test_search_ranks_only_the_articles_that_can_match(tmp_path):
     assert found("china AND zzz", 5) == []
     assert len(found("china OR zzz", 100)) == 61
     assert sorted(found("compr* NOT china", 100)) == sorted(f"a{n}" for n in range(60, 120))
+    # a NOT NEAR's right side is a NOT's: an article need not hold it
+    assert found("compr* NOT NEAR/3 zzz", 200) == found("compr*", 200) != []
+    assert sorted(found("compr* NOT NEAR/s china", 100)) == sorted(f"a{n}" for n in range(60, 120))
 
 
 def test_search_reads_further_down_the_ranking_while_the_matcher_turns_articles_down(

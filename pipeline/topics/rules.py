@@ -12,6 +12,8 @@ The language analysts know from Meltwater, Talkwalker or GDELT:
   for names that are also words: Irán is Iran, irán is "they will go";
 - `a NEAR/5 b`: a and b at most 5 words apart; `a NEAR/s b`: in the same sentence;
   `a NEAR/s1 b`: in the same sentence or the next (evidence a writer spread over two);
+- `a NOT NEAR/2 b`, `a NOT NEAR/s b`: a where no b is that near ("bought" but not two
+  words from "soybeans"): a NOT of one sentence, where `NOT` is one of the whole text;
 - `title:(...)`, `text:(...)`: only in that field;
 - `@name`: a named alias set (an entity with all its names), defined once, shared.
 
@@ -31,7 +33,7 @@ _GRAMMAR = r"""
 ?and_expr: not_expr (_AND? not_expr)*
 ?not_expr: _NOT not_expr -> not_
          | near_expr
-?near_expr: atom (NEAR atom)*
+?near_expr: atom ((NEAR | NOTNEAR) atom)*
 ?atom: "(" or_expr ")"
      | FIELD atom -> field
      | PHRASE -> phrase
@@ -39,6 +41,7 @@ _GRAMMAR = r"""
      | ALIAS -> alias
      | WORD -> word
 NEAR.3: /NEAR\/(\d+|s\d?)\b/
+NOTNEAR.4: /NOT\s+NEAR\/(\d+|s\d?)\b/
 FIELD.2: /(title|text):/
 PHRASE: /"[^"]*"\*?/
 CASED.2: /\{("[^"]*"|[^\s()"@:{}]+)\}\*?/
@@ -52,6 +55,7 @@ WORD: /[^\s()"@:]+/
 
 _NAMES = {"WORD": "a word", "PHRASE": "a \"phrase\"", "CASED": "a {Cased} term", "ALIAS": "an @alias",
           "LPAR": "(", "RPAR": ")", "_NOT": "NOT", "_AND": "AND", "_OR": "OR", "NEAR": "NEAR/n",
+          "NOTNEAR": "NOT NEAR/n",
           "FIELD": "title: or text:", "$END": "the end of the query"}
 
 
@@ -99,6 +103,7 @@ class Near:
     right: object
     distance: int | None        # words between them at most; None: counted in sentences
     sentences: int = 0          # with distance None: sentences apart at most (0: the same)
+    without: bool = False       # NOT NEAR: the left side where the right is not that near
 
 
 @dataclass(frozen=True)
@@ -153,13 +158,13 @@ class _Build(Transformer):
     def near_expr(self, *items):
         node = items[0]
         for op, right in zip(items[1::2], items[2::2]):
-            kind = str(op).split("/")[1]
+            kind, without = str(op).split("/")[1], str(op).startswith("NOT")
             for side in (node, right):
                 if isinstance(side, (Not, And)) or (isinstance(side, Or) and _has_not(side)):
                     raise QueryError("NEAR needs words, phrases, aliases or OR-groups of "
                                      "them on both sides")
-            node = Near(node, right, None, int(kind[1:] or 0)) if kind.startswith("s") \
-                else Near(node, right, int(kind))
+            node = Near(node, right, None, int(kind[1:] or 0), without) if kind.startswith("s") \
+                else Near(node, right, int(kind), 0, without)
         return node
 
 

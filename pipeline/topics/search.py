@@ -171,7 +171,9 @@ def _needs(node, aliases: dict[str, list[str]], held: set[str],
                         for p in _alias_parts(aliases, node.name)])
     if isinstance(node, rules.Or):
         return _either([_needs(p, aliases, held, expansions, seen, mark) for p in node.parts])
-    both = node.parts if isinstance(node, rules.And) else (node.left, node.right)
+    # a NOT NEAR's right side is a NOT's: nothing an article must hold
+    both = node.parts if isinstance(node, rules.And) else \
+        (node.left,) if node.without else (node.left, node.right)
     needed = [_needs(p, aliases, held, expansions, seen, mark) for p in both]
     if any(n is False or n == frozenset() for n in needed):
         return False
@@ -279,7 +281,8 @@ def _words(node, aliases: dict[str, list[str]], seen: tuple[str, ...] = (),
         parts = _alias_parts(aliases, node.name)
         seen = seen + (node.name,)
     else:
-        parts = list(node.parts) if isinstance(node, (rules.And, rules.Or)) else [node.left, node.right]
+        parts = list(node.parts) if isinstance(node, (rules.And, rules.Or)) else \
+            [node.left] if node.without else [node.left, node.right]
     words: set[str] = set()
     prefixes: set[str] = set()
     for part in parts:

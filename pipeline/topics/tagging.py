@@ -149,7 +149,7 @@ class Tagger:
             if isinstance(node, rules.Field):
                 return rules.Field(node.name, expand(node.part, seen))
             return rules.Near(expand(node.left, seen), expand(node.right, seen), node.distance,
-                              node.sentences)
+                              node.sentences, node.without)
 
         topic.query = expand(tree)
         return topic
@@ -254,6 +254,9 @@ def why_missed(tagger: "Tagger", topic: str, text: str, title: str = "") -> str:
             if holds(node):
                 return [], []
             return min((lacks(part) for part in node.parts), key=lambda ways: (len(ways[0]), len(ways[1])))
+        if isinstance(node, rules.Near) and node.without:
+            missing, excluded = lacks(node.left)
+            return missing, (excluded or ([node] if not holds(node) else []))
         missing, excluded = [], []
         for part in node.parts if isinstance(node, rules.And) else (node.left, node.right):
             more, others = lacks(part)
@@ -288,8 +291,9 @@ def _label(node) -> str:
     if isinstance(node, rules.Alias):
         return f"@{node.name}"
     if isinstance(node, rules.Near):
-        return f"NEAR/{node.distance}" if node.distance is not None else \
+        near = f"NEAR/{node.distance}" if node.distance is not None else \
             f"NEAR/s{node.sentences or ''}"
+        return f"NOT {near}" if node.without else near
     if isinstance(node, rules.Field):
         return f"{node.name}:"
     return type(node).__name__.upper()
@@ -356,6 +360,9 @@ def _spans(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None) -> di
         return _spans(node.part, found, doc, node.name)
     left = _spans(node.left, found, doc, only)
     right = _spans(node.right, found, doc, only) if left else {}
+    if node.without:  # the pieces of the left side with no piece of the right that near
+        return {a: hits for a, hits in left.items()
+                if not any(a.field == b.field and _join(a, b, node, doc) for b in right)}
     near: dict[_Span, set[Hit]] = {}
     for a, a_hits in left.items():
         for b, b_hits in right.items():
