@@ -102,9 +102,22 @@ def test_not_near_is_a_not_of_one_sentence_or_a_few_words():
     ("Restringe el ingreso de ciudadanos de Irán, Corea del Norte, Venezuela.", False),
     ("Irán y Venezuela firmaron un acuerdo.", True),       # two, not a list
     ("Irán, aliado de Venezuela, envió drones.", True),     # words between that are not names
+    ("Irán, que Venezuela considera un aliado, envió drones.", True),
 ])
 def test_items_of_one_list_are_not_near(text, near):
     assert matches("Irán NEAR/s Venezuela", text) is near
+
+
+def test_peoples_listed_one_word_each_are_not_near():
+    assert not matches("brasileños NEAR/s iraníes", "Los brasileños, indios, chinos e iraníes de la lista.")
+    assert matches("brasileños NEAR/s iraníes", "Los brasileños, que los iraníes recibieron.")
+
+
+def test_a_full_stop_without_its_space_still_ends_a_sentence():
+    # text pasted from lines: "etc.Debilitamiento"; EE.UU. and S.A. are no sentence's end
+    assert not matches("Irán NEAR/s Venezuela", "Amenazas como Irán, etc.Venezuela vota.")
+    assert matches("Irán NEAR/s Venezuela", "Irán y EE.UU. hablaron de Venezuela.")
+    assert matches("Irán NEAR/s Venezuela", "Irán compró la S.A.Venezolana en Venezuela.")
 
 
 def test_portuguese_is_folded_too():

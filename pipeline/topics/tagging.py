@@ -63,7 +63,11 @@ class _Doc:
     only when a NEAR asks for them."""
 
     _WORD = re.compile(r"\w+")
-    _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”»)]*\s+(?=[^a-z])|\n+")
+    # a full stop, then a space and no lower case letter; or a word's full stop that the
+    # next sentence's first word follows unspaced ("etc.Debilitamiento": text pasted from
+    # lines), which EE.UU. or S.A. are not
+    _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”»)]*\s+(?=[^a-z])|\n+"
+                               r"|(?<=[a-zß-ÿ]{2}\.)(?=[A-ZÀ-Þ][a-zß-ÿ])")
 
     def __init__(self, title: str, text: str):
         self.text = {"title": title, "text": text}
@@ -373,18 +377,28 @@ def _spans(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None) -> di
 
 
 # Words that join the items of a list of names ("Irán, Libia, Siria y Venezuela").
-_LIST_WORDS = frozenset("y e and ou o or de do da dos das del la el los las of the".split())
+_OF = frozenset("de do da dos das del la el los las of the".split())
+_ITEMS = re.compile(r"\s*(?:,|\b(?:y|e|and|ou|o|or|et)\b)\s*")
 
 
 def _listed(between: str) -> bool:
-    """Whether the text between two hits holds only other items of one list of names, with
-    a comma: countries listed together are not evidence that they deal with each other
-    ("Irán, Libia, Siria y Venezuela"), but a comma alone may be an apposition ("Luz del
-    Sur, controlada por la china CTG")."""
+    """Whether the text between two hits holds only other items of one list, with a
+    comma: countries or peoples listed together are not evidence that they deal with
+    each other ("Irán, Libia, Siria y Venezuela"; "brasileiros, indianos, chineses e
+    iranianos"). An item is a name (its words capitalised, joined by de, del, of...) or,
+    among two or more, one word; a comma alone may be an apposition ("Luz del Sur, controlada por la china
+    CTG"), and words that say something are no item ("Irán, aliado de Venezuela")."""
     if "," not in between or len(between) > 200:
         return False
-    words = _Doc._WORD.findall(between)
-    return bool(words) and all(w[0].isupper() or w in _LIST_WORDS for w in words)
+    items = [item for item in _ITEMS.split(between) if item.strip()]
+    if not items:
+        return False
+    for item in items:
+        words = _Doc._WORD.findall(item)
+        named = all(w[0].isupper() or w in _OF for w in words)
+        if not named and (len(words) > 1 or len(items) < 2):  # one lowercase word: in a list of them
+            return False
+    return True
 
 
 def _join(a: _Span, b: _Span, near: rules.Near, doc: _Doc) -> _Span | None:
