@@ -379,6 +379,7 @@ def _spans(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None) -> di
 # Words that join the items of a list of names ("Irán, Libia, Siria y Venezuela").
 _OF = frozenset("de do da dos das del la el los las of the".split())
 _ITEMS = re.compile(r"\s*(?:,|\b(?:y|e|and|ou|o|or|et)\b)\s*")
+_LIST_CHARS = 200  # a longer stretch between two hits is read as prose, not a list
 
 
 def _listed(between: str) -> bool:
@@ -386,9 +387,10 @@ def _listed(between: str) -> bool:
     comma: countries or peoples listed together are not evidence that they deal with
     each other ("Irán, Libia, Siria y Venezuela"; "brasileiros, indianos, chineses e
     iranianos"). An item is a name (its words capitalised, joined by de, del, of...) or,
-    among two or more, one word; a comma alone may be an apposition ("Luz del Sur, controlada por la china
-    CTG"), and words that say something are no item ("Irán, aliado de Venezuela")."""
-    if "," not in between or len(between) > 200:
+    among two or more, one word. A comma alone may be an apposition ("Luz del Sur,
+    controlada por la china CTG"), and words that say something are no item ("Irán,
+    aliado de Venezuela")."""
+    if "," not in between:
         return False
     items = [item for item in _ITEMS.split(between) if item.strip()]
     if not items:
@@ -396,7 +398,7 @@ def _listed(between: str) -> bool:
     for item in items:
         words = _Doc._WORD.findall(item)
         named = all(w[0].isupper() or w in _OF for w in words)
-        if not named and (len(words) > 1 or len(items) < 2):  # one lowercase word: in a list of them
+        if not named and (len(words) > 1 or len(items) < 2):
             return False
     return True
 
@@ -405,8 +407,7 @@ def _join(a: _Span, b: _Span, near: rules.Near, doc: _Doc) -> _Span | None:
     """The piece of evidence `a` and `b` make together, if they are near enough and not
     two items of one list."""
     before, after = (a, b) if a.start <= b.start else (b, a)
-    if after.start >= before.end and _listed(doc.text[a.field][before.end:after.start]):
-        return None
+    apart = after.start >= before.end
     first, last = min(a.first, b.first), max(a.last, b.last)
     if near.distance is None:
         window = max(near.sentences, a.window, b.window)
@@ -414,10 +415,13 @@ def _join(a: _Span, b: _Span, near: rules.Near, doc: _Doc) -> _Span | None:
             return None
     else:
         window = max(a.window, b.window, last - first)
-        if after.start >= before.end:  # apart: count the words between them
+        if apart:  # count the words between them
             between = doc.word_index(a.field, after.start) - doc.word_index(a.field, before.end - 1) - 1
             if between > near.distance:
                 return None
+    if apart and after.start - before.end <= _LIST_CHARS \
+            and _listed(doc.text[a.field][before.end:after.start]):
+        return None
     return _Span(a.field, first, last, min(a.start, b.start), max(a.end, b.end), window)
 
 
