@@ -176,3 +176,27 @@ def test_a_body_cut_short_is_not_asked_for_again(servers):
     site = servers({"/a": cut})
     failure(site.origin + "/a", allowing(site))
     assert site.requests == ["/a"]
+
+
+def test_a_fetcher_keeps_a_bounded_number_of_hosts_open(servers, monkeypatch):
+    """A client per host (its own pool of connections), the least recently used closed
+    beyond MAX_CLIENTS: a long watch over many outlets holds no more open."""
+    import asyncio
+
+    from pipeline.ingest import net
+    site = servers({"/a": page(b"<html>hola</html>")})
+    port = site.host_port.split(":")[1]
+    origins = [f"http://127.0.0.1:{port}", f"http://localhost:{port}"]   # two hosts
+    settings = allowing(site).with_(allow_hosts=frozenset(o.removeprefix("http://") for o in origins))
+    monkeypatch.setattr(net, "MAX_CLIENTS", 1)
+
+    async def rounds():
+        async with net.Fetcher(settings) as fetcher:
+            found = []
+            for origin in origins * 2:
+                found.append((await fetcher.get(origin + "/a", max_bytes=1000)).body)
+                found.append(list(fetcher._clients))
+            return found
+
+    assert asyncio.run(rounds()) == [b"<html>hola</html>", ["127.0.0.1"],
+                                     b"<html>hola</html>", ["localhost"]] * 2

@@ -15,9 +15,10 @@ import asyncio
 import socket
 import ssl
 import time
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, IPv6Network, ip_address
-from typing import Callable, Mapping
+from typing import AsyncIterator, Callable, Mapping
 from urllib.parse import urlsplit
 
 import httpx
@@ -27,6 +28,7 @@ from pipeline.core.settings import Settings
 from pipeline.ingest.codings import ACCEPT, CappedBody, CodingError
 
 MAX_REDIRECTS = 5
+MAX_CLIENTS = 256  # hosts whose clients stay open at once: beyond, the idle ones are closed
 _NAT64 = IPv6Network("64:ff9b::/96")
 # Failures worth another attempt on a later run; the rest are final.
 RETRYABLE = frozenset({"timeout", "connect", "network", "protocol", "http_5xx", "http_429"})
@@ -122,28 +124,59 @@ class Fetcher:
 
     def __init__(self, settings: Settings):
         self.settings = settings
-        self._client: httpx.AsyncClient | None = None
+        # A client, and its pool of connections, per host: httpcore checks every idle
+        # connection of a client's pool each time it hands one out (two system calls
+        # each), so one client for every host did work that grew with the hosts.
+        self._clients: dict[str, httpx.AsyncClient] = {}  # the most recently used last
+        self._busy: dict[str, int] = {}                    # requests in flight, by host
+        self._tls: ssl.SSLContext | None = None
+        self._open = False
         self._total = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
         self._resolved: dict[tuple[str, int], bool] = {}
         self._admit = _address_policy(settings.allow_hosts)
 
     async def __aenter__(self) -> "Fetcher":
-        client = httpx.AsyncClient(
-            follow_redirects=True, max_redirects=MAX_REDIRECTS,
-            timeout=httpx.Timeout(self.settings.deadline),
-            limits=httpx.Limits(max_connections=self.settings.concurrency),
-            headers={"user-agent": self.settings.user_agent, "accept-encoding": ACCEPT},
-            event_hooks={"request": [self._check_hop]},
-        )
-        self._client = httpx_ssrf_protection(
-            client, check_globally_reachable=False,
-            custom_validator=self._admit)
+        self._open = True
         return self
 
     async def __aexit__(self, *exc) -> None:
-        if self._client is not None:
-            await self._client.aclose()
+        clients, self._clients = list(self._clients.values()), {}
+        for client in clients:
+            await client.aclose()
+
+    @asynccontextmanager
+    async def _client(self, url: str) -> AsyncIterator[httpx.AsyncClient]:
+        """The client for `url`'s host (redirects elsewhere go on in it), for one request."""
+        assert self._open, "use Fetcher as an async context manager"
+        host = urlsplit(url).hostname or ""
+        client = self._clients.pop(host, None) or self._new_client()
+        self._clients[host] = client
+        self._busy[host] = self._busy.get(host, 0) + 1
+        try:
+            yield client
+        finally:
+            self._busy[host] -= 1
+            if not self._busy[host]:
+                del self._busy[host]
+            while len(self._clients) > MAX_CLIENTS:  # a long watch meets many hosts
+                idle = next((h for h in self._clients if h not in self._busy), None)
+                if idle is None:
+                    break
+                await self._clients.pop(idle).aclose()
+
+    def _new_client(self) -> httpx.AsyncClient:
+        if self._tls is None:  # the CA bundle read once, not per host (30-60 ms)
+            self._tls = httpx.create_ssl_context()
+        client = httpx.AsyncClient(
+            follow_redirects=True, max_redirects=MAX_REDIRECTS, verify=self._tls,
+            timeout=httpx.Timeout(self.settings.deadline),
+            limits=httpx.Limits(max_connections=self.settings.per_host),
+            headers={"user-agent": self.settings.user_agent, "accept-encoding": ACCEPT},
+            event_hooks={"request": [self._check_hop]},
+        )
+        return httpx_ssrf_protection(client, check_globally_reachable=False,
+                                     custom_validator=self._admit)
 
     async def _check_hop(self, request: httpx.Request) -> None:
         url = str(request.url)
@@ -208,10 +241,9 @@ class Fetcher:
         reason = refusal(url, self.settings)
         if reason:
             raise FetchError("blocked", reason)
-        assert self._client is not None, "use Fetcher as an async context manager"
         try:
-            async with asyncio.timeout(self.settings.deadline):
-                answer = await self._client.post(url, data=dict(form))
+            async with asyncio.timeout(self.settings.deadline), self._client(url) as client:
+                answer = await client.post(url, data=dict(form))
         except TimeoutError:
             raise FetchError("timeout", f"no answer within {self.settings.deadline:g} s") from None
         except SSRFProtectionError as error:
@@ -233,10 +265,9 @@ class Fetcher:
 
     async def _answer(self, url: str, started: float, max_bytes: int, headers: Mapping[str, str],
                       accept: Callable[[str], bool] | None, last: bool = False) -> Response:
-        assert self._client is not None, "use Fetcher as an async context manager"
         answered = False
         try:
-            async with self._client.stream("GET", url, headers=dict(headers)) as r:
+            async with self._client(url) as client, client.stream("GET", url, headers=dict(headers)) as r:
                 answered = True
                 return await self._read(r, started, max_bytes, accept)
         except (httpx.ReadError, httpx.RemoteProtocolError) as error:
