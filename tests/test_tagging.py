@@ -287,6 +287,9 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
     ("Argentina compró aviones de combate a China.", []),
     ("Em 2019 a Venezuela propôs à China comprar bônus da dívida.", []),
     ("La china Cofco compró la mayor planta de soja de Argentina.", ["china-acquisitions"]),
+    # China in a saying: a bargain, Lima's Chinatown
+    ("A Petrobras fez um negócio da China ao comprar a refinaria no Brasil.", []),
+    ("Un empresario compró un local en el barrio chino de Lima.", []),
     # countries listed together; the region two sentences from Iran, in another item
     ("Hoy no pueden entrar a EE. UU. ciudadanos de Irán, Libia, Siria y Venezuela.", []),
     ("Trump sancionó a Irán. En Venezuela hubo protestas.", []),
