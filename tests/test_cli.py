@@ -378,6 +378,16 @@ def test_topics_explain_shows_which_parts_found_evidence():
     assert found.returncode == 0 and "✓ @latin-america  Chile" in found.stdout
 
 
+def test_topics_explain_shows_a_rule_written_over_lines_on_one(tmp_path):
+    # YAML keeps the line breaks of a folded query's more indented lines
+    topics = tmp_path / "topics.yaml"
+    topics.write_text("topics:\n  - id: t\n    name: t\n    query: >-\n"
+                      "      (Puno\n        OR Juliaca)\n      NEAR/s paro\n")
+    said = newsmon("topics", "explain", "t", "--topics", str(topics), "--text", "Paro en Puno.")
+    assert said.stdout.splitlines()[:2] == ["t: matches; rule (Puno OR Juliaca) NEAR/s paro",
+                                            "✓ NEAR/s  Paro, Puno"]
+
+
 def test_topics_check_by_language(tmp_path):
     labelled = tmp_path / "labelled.jsonl"
     labelled.write_text("\n".join(json.dumps(x) for x in [

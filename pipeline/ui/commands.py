@@ -700,7 +700,8 @@ def _topics_explain(args, settings: Settings, console: Console) -> int:
     tagger = Tagger(topics)
     matched = any(m.topic == args.topic for m in tagger.tag(text, args.title))
     console.print(f"{args.topic}: {'matches' if matched else 'does not match'}; "
-                  f"rule {tagger.rule(args.topic)}", highlight=False, soft_wrap=True)
+                  f"rule {' '.join(tagger.rule(args.topic).split())}",  # one line, however written
+                  highlight=False, soft_wrap=True)
     for step in explain(tagger, args.topic, text, args.title):
         found = f"  {', '.join(step.found)}" if step.found else ""
         console.print(f"{'  ' * step.depth}{'✓' if step.holds else '✗'} {step.part}{found}",
