@@ -2,9 +2,9 @@
 in the extraction worker processes: it imports nothing that touches the store or the
 network, so a worker stays small. The process that runs the pool imports this module
 too, for the names of what its workers run, but never runs them: the extraction
-libraries (trafilatura, htmldate, py3langid with numpy: about half a second) are
-imported where they run, in the workers, whose fork server has loaded them already
-(`preload.py`)."""
+libraries (trafilatura, htmldate, py3langid with numpy: about half a second) and the
+MinHash signature (numpy: a quarter of a second) are imported where they run, in the
+workers, whose fork server has loaded them already (`preload.py`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from datetime import datetime, timedelta, timezone
 
 from pipeline.core import events as ev
 from pipeline.core.config import SitesFile
-from pipeline.stories.clustering import signature
 from pipeline.topics.definitions import TopicsFile
 from pipeline.topics.tagging import Tagger, match_event
 
@@ -34,6 +33,7 @@ class Page:
 def analyse(page: Page, tagger: Tagger, at: datetime,
             sites: SitesFile | None = None) -> list[ev.Event]:
     from pipeline.extract.page import MIN_WORDS, decode, extract_page
+    from pipeline.stories.clustering import signature  # numpy: not in the pool's process
 
     extraction = extract_page(decode(page.body, page.charset), page.url, page.feed_published,
                               prune=sites.drop_for(page.url) if sites else None)

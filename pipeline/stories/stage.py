@@ -4,11 +4,13 @@ story, its own or that of an earlier copy, and record it as a StoryClustered."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pipeline.core import events as ev
 from pipeline.store import Store
-from pipeline.stories import clustering
+
+if TYPE_CHECKING:
+    from pipeline.stories import clustering
 
 CLUSTER_BATCH = 500  # articles
 STORY_WINDOW = timedelta(days=30)  # how far back a copy's original may be
@@ -30,6 +32,9 @@ class Clustering:
         self._clusterer: clustering.Clusterer | None = None
 
     def __call__(self) -> None:
+        # numpy (a quarter of a second) is imported at the first clustering, not when the
+        # run starts: `newsmon run` reaches its first commit without it
+        from pipeline.stories import clustering
         while True:
             new = self.store.rows("unclustered_articles", {"method": clustering.METHOD,
                                                            "limit": CLUSTER_BATCH})
@@ -51,6 +56,7 @@ class Clustering:
                 return
 
     def _start(self) -> clustering.Clusterer:
+        from pipeline.stories import clustering
         known = self.store.rows("story_signatures", {"method": clustering.METHOD,
                                                      "since": self.clock() - STORY_WINDOW})
 
