@@ -141,6 +141,7 @@ class Fetcher:
         return self
 
     async def __aexit__(self, *exc) -> None:
+        self._open = False
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
             await client.aclose()
