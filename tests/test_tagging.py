@@ -339,3 +339,21 @@ def test_unseen_texts_are_listed_with_their_evidence(tmp_path):
         f"iran-ties  {folder / 'b.txt'}",
         "    El presidente Milei recibió al canciller de Irán.",
         "2 texts; matches: iran-ties 1"]
+
+
+def test_a_text_made_to_be_slow_is_weighed_no_further_than_a_bound(monkeypatch):
+    """One endless sentence of buyers, purchases and places: every pair is near, and a
+    NEAR over a NEAR once weighed each pair of the inner one against every place (a
+    minute for 200 of them). Pieces in the same sentences are one piece, and a NEAR
+    weighs at most MAX_PAIRS pieces in a text; what it found by then still counts."""
+    from pipeline.topics import tagging
+    weighed = []
+    join = tagging._join
+    monkeypatch.setattr(tagging, "_join", lambda *a: weighed.append(1) or join(*a))
+    text = "China compró el puerto en Perú, " * 100
+    assert [m.topic for m in bundled().tag(text)] == ["china-acquisitions"]
+    assert len(weighed) < 40_000          # 100 x 100 pairs inside, then 100 places
+    weighed.clear()
+    monkeypatch.setattr(tagging, "MAX_PAIRS", 200)
+    assert [m.topic for m in bundled().tag(text)] == ["china-acquisitions"]
+    assert len(weighed) <= 200 * 12        # the query's NEARs, each at most 200

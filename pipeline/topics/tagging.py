@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Iterator
 
 import ahocorasick
 
@@ -28,6 +29,7 @@ from pipeline.topics.definitions import TopicsFile
 # ruleset version, so a re-tag can tell old decisions from new ones.
 MATCHER_VERSION = 3
 SNIPPET_CHARS = 400
+MAX_PAIRS = 100_000  # pieces of evidence a NEAR weighs at most in one text (_Reach)
 FIELDS = ("title", "text")
 
 
@@ -364,16 +366,53 @@ def _spans(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None) -> di
         return _spans(node.part, found, doc, node.name)
     left = _spans(node.left, found, doc, only)
     right = _spans(node.right, found, doc, only) if left else {}
+    reach = _Reach(right, node)
     if node.without:  # the pieces of the left side with no piece of the right that near
         return {a: hits for a, hits in left.items()
-                if not any(a.field == b.field and _join(a, b, node, doc) for b in right)}
+                if not any(_join(a, b, node, doc) for b in reach.of(a))}
     near: dict[_Span, set[Hit]] = {}
     for a, a_hits in left.items():
-        for b, b_hits in right.items():
-            joined = _join(a, b, node, doc) if a.field == b.field else None
+        for b in reach.of(a):
+            joined = _join(a, b, node, doc)
             if joined is not None:
-                near.setdefault(joined, set()).update(a_hits, b_hits)
+                if node.distance is None:  # pieces in the same sentences are one piece
+                    joined = _Span(joined.field, joined.first, joined.last, -1, -1, joined.window)
+                near.setdefault(joined, set()).update(a_hits, right[b])
+    if node.distance is None:  # the merged pieces' characters, from their hits
+        return {_Span(s.field, s.first, s.last, min(h.start for h in hits), max(h.end for h in hits),
+                      s.window): hits for s, hits in near.items()}
     return near
+
+
+class _Reach:
+    """The pieces of a NEAR's right side that may lie near a piece of its left: those of
+    its field whose sentences are within reach (for a NEAR in words, all of its field),
+    at most MAX_PAIRS in all, so that a text made to be slow (one endless sentence of
+    names) is weighed no further than that."""
+
+    def __init__(self, right: dict[_Span, set[Hit]], near: rules.Near):
+        self.reach = near.sentences if near.distance is None else None
+        self.by_field: dict[str, tuple[list[int], list[_Span], int]] = {}
+        for name in {s.field for s in right}:
+            pieces = sorted((s for s in right if s.field == name), key=lambda s: s.first)
+            self.by_field[name] = ([s.first for s in pieces], pieces,
+                                   max(s.last - s.first for s in pieces))
+        self.left = MAX_PAIRS
+
+    def of(self, a: _Span) -> Iterator[_Span]:
+        if a.field not in self.by_field:
+            return
+        firsts, pieces, widest = self.by_field[a.field]
+        if self.reach is None:
+            lo, hi = 0, len(pieces)
+        else:
+            lo = bisect.bisect_left(firsts, a.first - self.reach - widest)
+            hi = bisect.bisect_right(firsts, a.last + self.reach)
+        for b in pieces[lo:hi]:
+            if self.left <= 0:
+                return
+            self.left -= 1
+            yield b
 
 
 # Words that join the items of a list of names ("Irán, Libia, Siria y Venezuela").
