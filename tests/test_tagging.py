@@ -293,6 +293,8 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
     # countries listed together; the region two sentences from Iran, in another item
     ("Hoy no pueden entrar a EE. UU. ciudadanos de Irán, Libia, Siria y Venezuela.", []),
     ("Trump sancionó a Irán. En Venezuela hubo protestas.", []),
+    # Iran's proxies are placed by the next sentence too; Iran itself is not
+    ("El financista cumplió condena en Paraguay. Luego recaudó fondos para Hezbolá.", ["iran-ties"]),
     # a leader in the next sentence still is a party to it
     ("Irán envió una delegación a Caracas. Maduro la recibió en Miraflores.", ["iran-ties"]),
 ])
