@@ -375,13 +375,16 @@ def _spans(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None) -> di
         for b in reach.of(a):
             joined = _join(a, b, node, doc)
             if joined is not None:
-                if node.distance is None:  # pieces in the same sentences are one piece
-                    joined = _Span(joined.field, joined.first, joined.last, -1, -1, joined.window)
                 near.setdefault(joined, set()).update(a_hits, right[b])
-    if node.distance is None:  # the merged pieces' characters, from their hits
-        return {_Span(s.field, s.first, s.last, min(h.start for h in hits), max(h.end for h in hits),
-                      s.window): hits for s, hits in near.items()}
-    return near
+    if node.distance is not None:
+        return near
+    # over sentences, the pieces joined in the same sentences are one piece, whose
+    # characters span their hits
+    pieces: dict[tuple[str, int, int, int], set[Hit]] = {}
+    for span, hits in near.items():
+        pieces.setdefault((span.field, span.first, span.last, span.window), set()).update(hits)
+    return {_Span(name, first, last, min(h.start for h in hits), max(h.end for h in hits), window): hits
+            for (name, first, last, window), hits in pieces.items()}
 
 
 class _Reach:
