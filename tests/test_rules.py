@@ -27,6 +27,9 @@ def test_the_language():
                                                  without=True)
     assert parse("a NOT NEAR/s b") == Near(Term(("a",)), Term(("b",)), None, 0, without=True)
     assert parse("a NOT b") == And((Term(("a",)), Not(Term(("b",)))))
+    # prominence: found at least twice, or in the lead (the title and first sentences)
+    assert parse("ATLEAST2 @iran OR lead:@iran") == Or((rules.AtLeast(2, rules.Alias("iran")),
+                                                       Field("lead", rules.Alias("iran"))))
 
 
 @pytest.mark.parametrize("query, column, expected", [
@@ -45,7 +48,8 @@ def test_syntax_errors_say_where_and_what_was_expected(query, column, expected):
 
 
 @pytest.mark.parametrize("query", ["*puno", "pu*no", "puno NEAR/s (paro AND huelga)",
-                                   "puno NEAR/2 NOT paro", "{}", "{Irán", "{{Irán}}"])
+                                   "puno NEAR/2 NOT paro", "{}", "{Irán", "{{Irán}}", "ATLEAST0 Irán",
+                                   "Irán NEAR/s ATLEAST2 Venezuela", "(ATLEAST2 Irán OR Irã) NEAR/s Brasil"])
 def test_queries_that_cannot_mean_anything(query):
     with pytest.raises(QueryError):
         parse(query)

@@ -11,7 +11,7 @@ from pipeline.extract.page import decode, extract_page
 from pipeline.ingest.feeds import parse_feed
 from pipeline.topics.definitions import TopicsFile, load_topics
 from pipeline.topics.scoring import macro_f1, score
-from pipeline.topics.tagging import Tagger
+from pipeline.topics.tagging import Tagger, why_missed
 
 CHECKOUT = Path(__file__).resolve().parent.parent
 
@@ -143,6 +143,20 @@ def test_field_scope():
     assert not matches("Puno NEAR/s paro", "Un paro de transportistas.", title="Puno hoy")
 
 
+def test_at_least_counts_places_and_the_lead_is_the_title_and_first_sentences():
+    assert matches("ATLEAST2 Irán", "Irán habló. Luego Irán votó.")
+    assert not matches("ATLEAST2 Irán", "Irán habló. Luego votó.")
+    # two terms found at one place are one mention
+    assert not matches("ATLEAST2 (Irán OR {Irán})", "Irán habló. Luego votó.")
+    assert not matches("ATLEAST2 Irán", "Luego votó.", title="Irán habló")
+    assert matches("ATLEAST2 Irán", "Irán votó.", title="Irán habló")
+    assert matches("lead:Puno", "Un paro.", title="Puno hoy")
+    assert matches("lead:Puno", "Uno. Dos. En Puno, tres. Cuatro.")
+    assert not matches("lead:Puno", "Uno. Dos. Tres. En Puno, cuatro.")
+    t = tagger(topic("(Irán NEAR/s Brasil) AND ATLEAST2 Irán"))
+    assert why_missed(t, "t", "Irán y Brasil. Nada más.") == "no ATLEAST2 Irán"
+
+
 def test_aliases_nest_and_are_shared():
     aliases = {"places": ["Puno", "@towns"], "towns": ["Juliaca", "Ilave"],
                "protest": ["protest*", "paro"]}
@@ -235,6 +249,9 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
     assert not china("Ecuador firmó un contrato para vender crudo a la china PetroChina.")
 
 
+PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
+
+
 @pytest.mark.parametrize("text, topics", [
     ("El presidente Milei recibió al canciller de Irán en la Casa Rosada.", ["iran-ties"]),
     ("The ayatollahs hosted Bolsonaro in Tehran.", ["iran-ties"]),
@@ -297,6 +314,9 @@ def test_buyers_named_by_their_firm_and_ways_of_saying_they_took_control():
     ("El financista cumplió condena en Paraguay. Luego recaudó fondos para Hezbolá.", ["iran-ties"]),
     # a leader in the next sentence still is a party to it
     ("Irán envió una delegación a Caracas. Maduro la recibió en Miraflores.", ["iran-ties"]),
+    # Iran named once, in passing, deep in a long text; the same sentence in the lead
+    (PAST_THE_LEAD + "Trump endureceu com Cuba e com o acordo nuclear iraniano.", []),
+    ("Trump endureceu com Cuba e com o acordo nuclear iraniano. " + PAST_THE_LEAD, ["iran-ties"]),
 ])
 def test_names_and_phrasings_the_passages_never_used(text, topics):
     # sentences written for the rules, from the region's politics, firms and languages,

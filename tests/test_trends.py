@@ -234,6 +234,11 @@ def test_search_takes_the_topic_language_and_ranks_from_an_index(demo_store, tmp
     assert [f.title for f in chinese] == [
         "South American Partners Turning Away From U.S. and Toward China, Iran"]
     assert search(demo_store, load_topics(), "Puno", index, since=date(2023, 6, 1))[0].day >= date(2023, 6, 1)
+    # prominence as in a topic: the evidence in the lead, a name said at least thrice
+    assert [f.title for f in search(demo_store, load_topics(), "lead:(Puno NEAR/s bloque*)", index)] == [
+        found[1].title]
+    puno = {f.title for f in search(demo_store, load_topics(), "Puno", index)}
+    assert {f.title for f in search(demo_store, load_topics(), "ATLEAST3 Puno", index)} < puno
     assert len(notes) == 1
     # a new article makes the index stale: the next search sees it
     at = datetime(2026, 11, 28, tzinfo=timezone.utc)

@@ -14,7 +14,10 @@ The language analysts know from Meltwater, Talkwalker or GDELT:
   `a NEAR/s1 b`: in the same sentence or the next (evidence a writer spread over two);
 - `a NOT NEAR/2 b`, `a NOT NEAR/s b`: a where no b is that near ("bought" but not two
   words from "soybeans"): a NOT of one sentence, where `NOT` is one of the whole text;
-- `title:(...)`, `text:(...)`: only in that field;
+- `title:(...)`, `text:(...)`: only in that field; `lead:(...)`: in the title or the
+  text's first three sentences (Factiva's headline and lead paragraph);
+- `ATLEAST2 @iran`: found at least twice (Factiva's atleastN, LexisNexis' ATLEAST): a
+  long text that names Iran once, in passing, is not about Iran;
 - `@name`: a named alias set (an entity with all its names), defined once, shared.
 
 lark parses it (LALR), so a syntax error knows its column and what could come next.
@@ -36,13 +39,15 @@ _GRAMMAR = r"""
 ?near_expr: atom ((NEAR | NOTNEAR) atom)*
 ?atom: "(" or_expr ")"
      | FIELD atom -> field
+     | ATLEAST atom -> at_least
      | PHRASE -> phrase
      | CASED -> cased
      | ALIAS -> alias
      | WORD -> word
 NEAR.3: /NEAR\/(\d+|s\d?)\b/
 NOTNEAR.4: /NOT\s+NEAR\/(\d+|s\d?)\b/
-FIELD.2: /(title|text):/
+FIELD.2: /(title|text|lead):/
+ATLEAST.3: /ATLEAST\d+\b/
 PHRASE: /"[^"]*"\*?/
 CASED.2: /\{("[^"]*"|[^\s()"@:{}]+)\}\*?/
 ALIAS: /@[a-z0-9][a-z0-9_-]*/
@@ -55,8 +60,8 @@ WORD: /[^\s()"@:]+/
 
 _NAMES = {"WORD": "a word", "PHRASE": "a \"phrase\"", "CASED": "a {Cased} term", "ALIAS": "an @alias",
           "LPAR": "(", "RPAR": ")", "_NOT": "NOT", "_AND": "AND", "_OR": "OR", "NEAR": "NEAR/n",
-          "NOTNEAR": "NOT NEAR/n",
-          "FIELD": "title: or text:", "$END": "the end of the query"}
+          "NOTNEAR": "NOT NEAR/n", "ATLEAST": "ATLEASTn",
+          "FIELD": "title:, text: or lead:", "$END": "the end of the query"}
 
 
 class QueryError(ValueError):
@@ -108,7 +113,13 @@ class Near:
 
 @dataclass(frozen=True)
 class Field:
-    name: str                   # title or text
+    name: str                   # title, text or lead
+    part: object
+
+
+@dataclass(frozen=True)
+class AtLeast:
+    count: int                  # distinct hits the part needs at least
     part: object
 
 
@@ -146,6 +157,12 @@ class _Build(Transformer):
     def field(self, token: Token, part) -> Field:
         return Field(str(token)[:-1], part)
 
+    def at_least(self, token: Token, part) -> AtLeast:
+        count = int(str(token)[len("ATLEAST"):])
+        if count < 1:
+            raise QueryError(f"{token}: ATLEAST needs a count of 1 or more")
+        return AtLeast(count, part)
+
     def not_(self, part) -> Not:
         return Not(part)
 
@@ -160,7 +177,7 @@ class _Build(Transformer):
         for op, right in zip(items[1::2], items[2::2]):
             kind, without = str(op).split("/")[1], str(op).startswith("NOT")
             for side in (node, right):
-                if isinstance(side, (Not, And)) or (isinstance(side, Or) and _has_not(side)):
+                if isinstance(side, (Not, And, AtLeast)) or (isinstance(side, Or) and _unplaced(side)):
                     raise QueryError("NEAR needs words, phrases, aliases or OR-groups of "
                                      "them on both sides")
             node = Near(node, right, None, int(kind[1:] or 0), without) if kind.startswith("s") \
@@ -168,10 +185,12 @@ class _Build(Transformer):
         return node
 
 
-def _has_not(node) -> bool:
-    if isinstance(node, Not):
+def _unplaced(node) -> bool:
+    """Whether a part holds a NOT or an ATLEAST: conditions on the whole text, with no
+    place in it that a NEAR could measure from."""
+    if isinstance(node, (Not, AtLeast)):
         return True
-    return any(_has_not(p) for p in getattr(node, "parts", ()))
+    return any(_unplaced(p) for p in getattr(node, "parts", ()))
 
 
 _PARSER = Lark(_GRAMMAR, parser="lalr", lexer="basic", maybe_placeholders=False)

@@ -164,6 +164,8 @@ def _needs(node, aliases: dict[str, list[str]], held: set[str],
         return frozenset(found & held) if found else True
     if isinstance(node, rules.Field):
         return _needs(node.part, aliases, held, expansions, seen, _mark(node, mark))
+    if isinstance(node, rules.AtLeast):
+        return _needs(node.part, aliases, held, expansions, seen, mark)
     if isinstance(node, rules.Alias):
         if node.name in seen:
             return True
@@ -265,6 +267,8 @@ def _words(node, aliases: dict[str, list[str]], seen: tuple[str, ...] = (),
         return set(), set()
     if isinstance(node, rules.Field):
         return _words(node.part, aliases, seen, _mark(node, mark))
+    if isinstance(node, rules.AtLeast):
+        return _words(node.part, aliases, seen, mark)
     if isinstance(node, rules.Term):
         # split as the index splits (add.sql): "China-LAC" is held as china and lac
         found = [mark + w for word in node.words for w in re.findall(r"[^\W_]+", fold(word))]
@@ -299,7 +303,7 @@ def _alias_parts(aliases: dict[str, list[str]], name: str) -> list:
 
 def _mark(field: rules.Field, mark: str) -> str:
     """The mark of the words under `field`: the title's are indexed apart, the text's
-    are not (they are found among all of an article's words)."""
+    and the lead's are not (they are found among all of an article's words)."""
     return TITLE if field.name == "title" else mark
 
 

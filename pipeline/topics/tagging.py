@@ -31,6 +31,7 @@ MATCHER_VERSION = 3
 SNIPPET_CHARS = 400
 MAX_PAIRS = 100_000  # pieces of evidence a NEAR weighs at most in one text (_Reach)
 FIELDS = ("title", "text")
+LEAD_SENTENCES = 3  # `lead:` is the title and the text's first sentences
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,8 @@ class Tagger:
                 return rules.Not(expand(node.part, seen))
             if isinstance(node, rules.Field):
                 return rules.Field(node.name, expand(node.part, seen))
+            if isinstance(node, rules.AtLeast):
+                return rules.AtLeast(node.count, expand(node.part, seen))
             return rules.Near(expand(node.left, seen), expand(node.right, seen), node.distance,
                               node.sentences, node.without)
 
@@ -228,7 +231,7 @@ def explain(tagger: "Tagger", topic: str, text: str, title: str = "") -> list[St
         if isinstance(node, (rules.And, rules.Or)):
             for part in node.parts:
                 walk(part, depth + 1)
-        elif isinstance(node, (rules.Not, rules.Field)):
+        elif isinstance(node, (rules.Not, rules.Field, rules.AtLeast)):
             walk(node.part, depth + 1)
         elif isinstance(node, rules.Near):
             walk(node.left, depth + 1)
@@ -252,7 +255,7 @@ def why_missed(tagger: "Tagger", topic: str, text: str, title: str = "") -> str:
 
     def lacks(node) -> tuple[list, list]:
         """(the parts that found nothing, the NOTs that held) on the closest way to `node`."""
-        if isinstance(node, (rules.Term, rules.Alias, rules.Field)):
+        if isinstance(node, (rules.Term, rules.Alias, rules.Field, rules.AtLeast)):
             return ([] if holds(node) else [node]), []
         if isinstance(node, rules.Not):
             return [], ([node] if not holds(node) else [])
@@ -286,6 +289,8 @@ def _show(node) -> str:
         return f"NOT {_show(node.part)}"
     if isinstance(node, rules.Field):
         return f"{node.name}:({_show(node.part)})"
+    if isinstance(node, rules.AtLeast):
+        return f"ATLEAST{node.count} {_show(node.part)}"
     if isinstance(node, rules.Near):
         return f"{_show(node.left)} {_label(node)} {_show(node.right)}"
     return "(" + f" {type(node).__name__.upper()} ".join(_show(p) for p in node.parts) + ")"
@@ -302,6 +307,8 @@ def _label(node) -> str:
         return f"NOT {near}" if node.without else near
     if isinstance(node, rules.Field):
         return f"{node.name}:"
+    if isinstance(node, rules.AtLeast):
+        return f"ATLEAST{node.count}"
     return type(node).__name__.upper()
 
 
@@ -323,12 +330,23 @@ def _evaluate(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None):
         return not ok, []
     if isinstance(node, rules.Field):
         return _evaluate(node.part, found, doc, node.name)
+    if isinstance(node, rules.AtLeast):
+        ok, hits = _evaluate(node.part, found, doc, only)
+        ok = ok and len({(h.field, h.start) for h in hits}) >= node.count
+        return ok, hits if ok else []
     if isinstance(node, int):
-        hits = [h for h in found.get(node, ()) if only is None or h.field == only]
+        hits = [h for h in found.get(node, ()) if _within(h, only, doc)]
         return bool(hits), hits
     spans = _spans(node, found, doc, only)
     return bool(spans), sorted({h for hits in spans.values() for h in hits},
                                key=lambda h: (h.field, h.start))
+
+
+def _within(hit: Hit, only: str | None, doc: _Doc) -> bool:
+    """Whether a hit lies in the field a `title:`, `text:` or `lead:` asks for."""
+    if only == "lead":
+        return hit.field == "title" or doc.sentence_index(hit.field, hit.start) < LEAD_SENTENCES
+    return only is None or hit.field == only
 
 
 @dataclass(frozen=True)
@@ -352,7 +370,7 @@ def _spans(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None) -> di
     if isinstance(node, int):
         spans: dict[_Span, set[Hit]] = {}
         for h in found.get(node, ()):
-            if only is None or h.field == only:
+            if _within(h, only, doc):
                 sentence = doc.sentence_index(h.field, h.start)
                 spans.setdefault(_Span(h.field, sentence, sentence, h.start, h.end, 0), set()).add(h)
         return spans
