@@ -138,6 +138,24 @@ def test_stories_are_clustered_as_batches_commit_and_come_out_the_same(demo_runs
     assert report.copies == demo_runs[1].copies > 0
 
 
+def test_the_last_batch_is_committed_once_every_article_is_in(tmp_path):
+    # not once the stage has closed its extraction workers (its commit goes on while
+    # they exit), and no empty commit after it
+    from datetime import datetime, timezone
+
+    from pipeline.runs.context import Context, Report
+    from pipeline.runs.cycle import Committer
+    ctx = Context.open(Settings(db=tmp_path / "c.duckdb"))
+    at = datetime(2026, 12, 4, tzinfo=timezone.utc)
+    with Committer(ctx, Report(), expected=2) as committer:
+        committer.add([ev.article_discovered("a1", "f", at, url="http://x/1", title="uno")])
+        assert not committer.futures
+        committer.add([ev.article_discovered("a2", "f", at, url="http://x/2", title="dos")])
+        committer.futures[-1].result()
+        assert ctx.store.sql("SELECT count(*) FROM events")[1] == [(2,)]
+    assert len(committer.futures) == 1
+
+
 # `newsmon demo --serve`, with Ctrl-C working as it does at a terminal (a suite started
 # in the background by a script, `pytest &`, inherits SIGINT ignored, and Python leaves
 # it so in every process it starts: this test timed out so), and SIGINT blocked in the
