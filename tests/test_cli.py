@@ -249,6 +249,20 @@ def test_the_command_starts_without_the_libraries_only_some_commands_need():
     assert imported("pipeline.ui.cli", ("duckdb", "pyarrow", "pydantic", "httpx", "pipeline.store")) == []
 
 
+def test_a_run_reaches_its_first_article_without_what_comes_after(tmp_path):
+    # a run's way to its first article committed (the bench's start-up) imports neither
+    # the alert modules (0.1 s; its alert stage does) nor Arrow, which a commit of a few
+    # events does without (0.1 s)
+    assert imported("pipeline.runs.cycle", ("pipeline.alerts.outbox", "jinja2", "apprise")) == []
+    small = ("import sys; from pathlib import Path; from datetime import datetime, timezone; "
+             "from pipeline.core import events as ev; from pipeline.store import FileStore; "
+             f"FileStore(Path({str(tmp_path / 'x.duckdb')!r})).append([ev.article_discovered("
+             "'a', 'f', datetime.now(timezone.utc), url='http://x/a', title='a')], 'r'); "
+             "print('pyarrow' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", small], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr
+
+
 def test_data_is_shown_as_written_and_control_characters_do_nothing(db):
     query = ("SELECT 'Crónica [/] Puno [red]rojo[/red] [link=https://e.org]l[/link] [b]b' AS t, "
              "chr(27) || ']8;;https://evil.example' || chr(27) || '\\ ' || chr(27) || '[31mRED' AS c, "

@@ -98,6 +98,27 @@ def test_payload_and_lifted_columns_round_trip(store):
     assert row[5] == AT
 
 
+def test_a_small_batch_is_recorded_as_a_large_one_is(tmp_path, monkeypatch):
+    # a batch of SMALL_BATCH events or fewer goes to DuckDB as JSON, a larger one as
+    # Arrow: the log holds the same rows either way
+    from pipeline.store import base
+    lima = timezone(timedelta(hours=-5))
+    fetched = ev.article_fetched("a1", 1, AT.astimezone(lima), url="http://x/1", status=200)
+    events = some_events(2) + [fetched] + [replace(e, follows=fetched.event_id) for e in [
+        ev.article_extracted("a1", 1, AT, title='Quote " \\ back\x00slash 😀', text="ñandú\n\ttab",
+                             language="es", published=None),
+        ev.topic_matched("a1", "puno-protests", "v1", AT, score=1.5, snippet="Ilave", terms=[])]]
+    logs = []
+    for small in (base.SMALL_BATCH, 0):
+        monkeypatch.setattr(base, "SMALL_BATCH", small)
+        store = FileStore(tmp_path / f"small-{small}.duckdb")
+        assert store.append(events, "r") == {e.event_id for e in events}
+        logs.append(store.sql("SELECT * EXCLUDE (recorded_at), typeof(occurred_at) FROM events "
+                              "ORDER BY seq")[1])
+    assert logs[0] == logs[1] and len(logs[0]) == len(events)
+    assert logs[0][-1][-1] == "TIMESTAMP WITH TIME ZONE"
+
+
 def test_views_are_disposable(file_store):
     store = file_store
     store.append(some_events(), "r")
