@@ -1,19 +1,19 @@
 """Events as Arrow tables and Parquet files (the only pyarrow code): the store appends
-Arrow batches, and Airflow's mapped tasks stage their events as Parquet files for the
-one task that commits them."""
+large batches as Arrow tables (`batch.py`), and Airflow's mapped tasks stage their
+events as Parquet files for the one task that commits them."""
 
 from __future__ import annotations
 
 import json
 import os
-from datetime import timezone
 from pathlib import Path
 from typing import Sequence
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline.core.events import SCHEMA_VERSION, Event
+from pipeline.core.events import Event
+from pipeline.store.batch import COLUMNS, columns
 
 SCHEMA = pa.schema([
     ("ord", pa.int64()), ("event_id", pa.string()), ("type", pa.string()),
@@ -21,23 +21,11 @@ SCHEMA = pa.schema([
     ("schema_version", pa.int32()), ("payload", pa.string()), ("feed_id", pa.string()),
     ("article_id", pa.string()), ("topic", pa.string()), ("follows", pa.string()),
 ])
+assert tuple(SCHEMA.names) == COLUMNS, "the Arrow batch has the columns of every batch"
 
 
 def to_arrow(events: Sequence[Event]) -> pa.Table:
-    columns: dict[str, list] = {name: [] for name in SCHEMA.names}
-    for i, e in enumerate(events):
-        columns["ord"].append(i)
-        columns["event_id"].append(e.event_id)
-        columns["type"].append(e.type)
-        columns["stream"].append(e.stream)
-        columns["occurred_at"].append(e.occurred_at.astimezone(timezone.utc))
-        columns["schema_version"].append(SCHEMA_VERSION)
-        columns["payload"].append(json.dumps(e.payload, ensure_ascii=False, default=str))
-        columns["feed_id"].append(e.feed_id)
-        columns["article_id"].append(e.article_id)
-        columns["topic"].append(e.topic)
-        columns["follows"].append(e.follows)
-    return pa.Table.from_pydict(columns, schema=SCHEMA)
+    return pa.Table.from_pydict(columns(events), schema=SCHEMA)
 
 
 def from_arrow(table: pa.Table) -> list[Event]:

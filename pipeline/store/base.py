@@ -10,19 +10,18 @@ process waits (`lock_wait`) instead of failing at once.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from contextlib import contextmanager, nullcontext
-from datetime import timezone
 from pathlib import Path
 from typing import Any, Callable, ContextManager, Iterator, Sequence
 
 import duckdb
 
-from pipeline.core.events import SCHEMA_VERSION, Event
+from pipeline.core.events import Event
 from pipeline.core.resources import sql_text
 from pipeline.store import projections, schema
+from pipeline.store.batch import as_json
 from pipeline.store.duck import roll_back, scalar
 from pipeline.store.errors import StoreBusy, StoreError, damage, is_lock_error
 from pipeline.store.sandbox import Refused, check
@@ -95,9 +94,10 @@ class Transaction(Reading):
                 unique.append(e)
         if not unique:
             return set()
-        if len(unique) <= SMALL_BATCH:
+        small = len(unique) <= SMALL_BATCH
+        if small:
             self._con.execute("CREATE OR REPLACE TEMP TABLE batch AS " + sql_text("queries/batch_from_json"),
-                              {"rows": _as_json(unique)})
+                              {"rows": as_json(unique)})
         else:
             from pipeline.store.arrow import to_arrow  # pyarrow: a tenth of a second, for writers only
             self._con.register("batch", to_arrow(unique))
@@ -109,7 +109,7 @@ class Transaction(Reading):
             recorded = {row[0] for row in self._con.execute("SELECT event_id FROM recorded").fetchall()}
             self._con.execute(sql_text("queries/append_events"), {"run_id": self._run_id})
         finally:
-            if len(unique) <= SMALL_BATCH:
+            if small:
                 self._con.execute("DROP TABLE batch")
             else:
                 self._con.unregister("batch")
@@ -126,16 +126,6 @@ class Transaction(Reading):
             return scalar(self._con, "SELECT count(*) FROM events") - before
         finally:
             self._con.unregister("batch")
-
-
-def _as_json(events: Sequence[Event]) -> str:
-    """A batch as sql/queries/batch_from_json.sql reads it: the rows arrow.to_arrow makes."""
-    return json.dumps([{"ord": i, "event_id": e.event_id, "type": e.type, "stream": e.stream,
-                        "occurred_at": e.occurred_at.astimezone(timezone.utc).isoformat(),
-                        "schema_version": SCHEMA_VERSION,
-                        "payload": json.dumps(e.payload, ensure_ascii=False, default=str),
-                        "feed_id": e.feed_id, "article_id": e.article_id, "topic": e.topic,
-                        "follows": e.follows} for i, e in enumerate(events)], ensure_ascii=False)
 
 
 class Store:
