@@ -51,6 +51,7 @@ CHINA = {"CN", "HK", "MO", "TW"}
 TERRITORIES = set("GF PR AW CW SX BQ KY TC VG VI AI MS MF BL GP MQ FK".split())
 SHARED = 20_000        # a name a town this large outside the region bears is not the region's
 CAPITAL = 100_000      # a capital this large is named in the news by its name alone
+CITY = 300_000         # nor is a city this large
 
 
 def puno_districts() -> list[str]:
@@ -116,6 +117,44 @@ def latin_american_countries() -> list[str]:
     return sorted((name for folded, name in kept.items() if folded not in shared), key=fold)
 
 
+# Cities of CITY people or more whose names are also words, people or firms: a word
+# list cannot tell them, since a large city's name is a frequent word too (Curitiba is as
+# frequent in Portuguese as "reef", Recife)
+NOT_PLACES = {
+    # words
+    "Bello", "Boa Vista", "Campo Grande", "Canoas", "Contagem", "Corrientes", "Diadema",
+    "Ensenada", "Franca", "Natal", "Ojo de Agua", "Palmas", "Pasto", "Pelotas", "Posadas",
+    "Praia Grande", "Puente Alto", "Recife", "Salta", "Serra", "Villa Nueva", "Vitória",
+    "Fortaleza", "Paulista", "Soledad",
+    # people, and the boroughs and cities named after them
+    "Álvaro Obregón", "Benito Juarez", "Benito Juárez", "Ciudad Benito Juárez", "Cuauhtémoc",
+    "Eloy Alfaro", "Gustavo Adolfo Madero", "Guadalupe", "Kennedy", "Miguel Hidalgo", "Pereira",
+    "Salvador", "Santos", "Trujillo", "Venustiano Carranza", "Ciudad López Mateos",
+    # a country, a retailer; Palmyra and Bethlehem, as Spanish and Portuguese name them
+    "Armenia", "Carrefour", "Palmira", "Belém",
+}
+
+
+def latin_american_cities() -> list[str]:
+    """The region's cities of CITY people or more (GeoNames), less its capitals (in
+    `latin-american-countries`), the names a town of SHARED people or more outside the
+    region bears, and NOT_PLACES."""
+    states = REGION - TERRITORIES
+    places = cities()
+    shared = {fold(p["name"]) for p in places.values()
+              if p["countrycode"] not in REGION and p["population"] >= SHARED}
+    countries = {fold(name) for name in latin_american_countries()}
+    kept: dict[str, str] = {}
+    for place in places.values():
+        name, folded = place["name"], fold(place["name"])
+        if place["countrycode"] not in states or place["population"] < CITY or len(folded) < 4:
+            continue
+        if folded in shared or folded in countries or "(" in name or name in NOT_PLACES:
+            continue
+        kept.setdefault(folded, name)
+    return sorted(kept.values(), key=fold)
+
+
 def cased(names: list[str]) -> list[str]:
     return [f"{{{name}}}" for name in names]
 
@@ -132,6 +171,10 @@ SETS: dict[str, tuple[Callable[[], list[str]], str]] = {
         "the sovereign states of Latin America and the Caribbean, in English,\n"
         "  # Spanish and Portuguese (pycountry), and their capitals of 100,000 people\n"
         "  # or more (GeoNames), less the names of towns elsewhere ({n})"),
+    "latin-american-cities": (
+        lambda: cased(latin_american_cities()),
+        "the region's other cities of 300,000 people or more (GeoNames), less the\n"
+        "  # names of towns elsewhere and of words or people ({n})"),
 }
 
 

@@ -304,6 +304,12 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("Argentina compró aviones de combate a China.", []),
     ("Em 2019 a Venezuela propôs à China comprar bônus da dívida.", []),
     ("La china Cofco compró la mayor planta de soja de Argentina.", ["china-acquisitions"]),
+    # Chinese goods name no buyer; Spanish "donó" (gave away) folds to Portuguese "dono"
+    ("O estado comprou em 2013 um lote de trens chineses para a linha de Duque de Caxias.", []),
+    ("La empresa china donó 100 tarjetas a un hospital de México.", []),
+    # the region's large cities place an asset (GeoNames, scripts/places.py)
+    ("La china State Grid compró la distribuidora eléctrica de Monterrey.", ["china-acquisitions"]),
+    ("A chinesa CMOC comprou uma mineradora com sede em Uberlândia.", ["china-acquisitions"]),
     # China in a saying: a bargain, Lima's Chinatown
     ("A Petrobras fez um negócio da China ao comprar a refinaria no Brasil.", []),
     ("Un empresario compró un local en el barrio chino de Lima.", []),
