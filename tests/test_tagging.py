@@ -157,6 +157,18 @@ def test_at_least_counts_places_and_the_lead_is_the_title_and_first_sentences():
     assert why_missed(t, "t", "Irán y Brasil. Nada más.") == "no ATLEAST2 Irán"
 
 
+def test_how_prominent_a_name_is_is_no_evidence_beside_other_evidence():
+    # iran-ties wants Iran named twice or in the lead: the match still shows, and
+    # records, the sentence that ties Iran to the region, not the one that names Iran most
+    text = ("Irán firmó un acuerdo de cooperación con Venezuela. "
+            "En Teherán, el ayatolá Jamenei y el presidente Raisi hablaron de Irán.")
+    match, = bundled().tag(text)
+    assert match.snippet == "Irán firmó un acuerdo de cooperación con Venezuela."
+    assert {h.found for h in match.hits} == {"Irán", "Venezuela"}
+    # alone, a condition is the evidence
+    assert matches("ATLEAST2 Irán", text)
+
+
 def test_aliases_nest_and_are_shared():
     aliases = {"places": ["Puno", "@towns"], "towns": ["Juliaca", "Ilave"],
                "protest": ["protest*", "paro"]}

@@ -17,7 +17,8 @@ The language analysts know from Meltwater, Talkwalker or GDELT:
 - `title:(...)`, `text:(...)`: only in that field; `lead:(...)`: in the title or the
   text's first three sentences (Factiva's headline and lead paragraph);
 - `ATLEAST2 @iran`: found at least twice (Factiva's atleastN, LexisNexis' ATLEAST): a
-  long text that names Iran once, in passing, is not about Iran;
+  long text that names Iran once, in passing, is not about Iran (beside other evidence
+  in an AND, it and `lead:` decide whether a text matches, not what the match shows);
 - `@name`: a named alias set (an entity with all its names), defined once, shared.
 
 lark parses it (LALR), so a syntax error knows its column and what could come next.

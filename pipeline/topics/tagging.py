@@ -318,13 +318,17 @@ def _evaluate(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None):
         results = [_evaluate(p, found, doc, only) for p in node.parts]
         return any(ok for ok, _ in results), [h for ok, hs in results if ok for h in hs]
     if isinstance(node, rules.And):
-        hits = []
+        # a part that only says how prominent a name is (ATLEAST, lead:) is the evidence
+        # when no other part has any: else the snippet could move to a sentence that
+        # names Iran twice and no party of the region
+        hits: list[Hit] = []
+        conditions: list[Hit] = []
         for part in node.parts:
             ok, part_hits = _evaluate(part, found, doc, only)
             if not ok:
                 return False, []
-            hits += part_hits
-        return True, hits
+            (conditions if _prominence(part) else hits).extend(part_hits)
+        return True, hits or conditions
     if isinstance(node, rules.Not):
         ok, _ = _evaluate(node.part, found, doc, only)
         return not ok, []
@@ -340,6 +344,14 @@ def _evaluate(node, found: dict[int, list[Hit]], doc: _Doc, only: str | None):
     spans = _spans(node, found, doc, only)
     return bool(spans), sorted({h for hits in spans.values() for h in hits},
                                key=lambda h: (h.field, h.start))
+
+
+def _prominence(node) -> bool:
+    """Whether a part of a query only says how prominent something is in the text: an
+    ATLEAST, a `lead:`, or a choice among them."""
+    if isinstance(node, rules.AtLeast) or (isinstance(node, rules.Field) and node.name == "lead"):
+        return True
+    return isinstance(node, rules.Or) and all(_prominence(p) for p in node.parts)
 
 
 def _within(hit: Hit, only: str | None, doc: _Doc) -> bool:
