@@ -303,6 +303,9 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("A seleção do Irã venceu o Brasil no torneio de vôlei.", []),
     # 'irán', 'irão': they will go; 'das chinesas', the Chinese players; a participation
     ("Os ministros irão ao Brasil na semana que vem.", []),
+    # Irã wherever it stands, as a name: folded, it is also Spanish "irá" (will go)
+    ("Cuba e Irã assinaram acordos de cooperação científica em Havana.", ["iran-ties"]),
+    ("El canciller no irá a la cumbre de Lima por el paro.", []),
     ("Los cancilleres de México y Chile irán a la cumbre.", []),
     ("A seleção do Brasil parou diante das chinesas nas quartas de final.", []),
     ("O Brasil defende sua participação no Brics, ao lado de Rússia, Índia e China.", []),
