@@ -132,7 +132,23 @@ NOT_PLACES = {
     "Salvador", "Santos", "Trujillo", "Venustiano Carranza", "Ciudad López Mateos",
     # a country, a retailer; Palmyra and Bethlehem, as Spanish and Portuguese name them
     "Armenia", "Carrefour", "Palmira", "Belém",
+    # first-level divisions (ISO 3166-2) that are words...
+    "Atlántico", "Atlántida", "Boquerón", "Cabañas", "Cartago", "Central", "Colonia",
+    "Cordillera", "Distrito Capital", "Dependencias Federales", "Durazno",
+    "El Oro", "El Paraíso", "El Progreso", "El Valle", "Esmeraldas", "Flores", "Florida",
+    "Gracias a Dios", "La Libertad", "La Unión", "Lempira", "Limón", "Los Lagos", "Los Ríos",
+    "Los Santos", "Madre de Dios", "Matanzas", "Meta", "Misiones", "Portuguesa",
+    "Salto", "San Andrés", "San Vicente", "Santa Elena", "Treinta y Tres", "Valle", "Apure",
+    # ... or people, or name places elsewhere (Formosa: Taiwan; La Rioja: Spain's too)
+    "Artigas", "Bolívar", "Caldas", "Cesar", "Cienfuegos", "Colón", "Cortés", "Enriquillo",
+    "Falcón", "Francisco Morazán", "Guerrero", "Heredia", "Herrera", "Hidalgo", "Lara",
+    "Magdalena", "Maldonado", "Miranda", "Morazán", "Morelos", "Orellana", "Presidente Hayes",
+    "Rivas", "Rivera", "Rocha", "San Martín", "Soriano", "Artemisa", "Emberá", "Formosa",
+    "La Rioja", "Granma",  # Cuba's province, and its party's newspaper
 }
+# the countries whose first-level divisions name places in the news (not the Caribbean's
+# parishes: Saint Andrew, Saint George...)
+DIVIDED = set("AR BO BR CL CO EC MX PE PY UY VE GT HN SV NI CR PA CU DO".split())
 
 
 def latin_american_cities() -> list[str]:
@@ -155,6 +171,30 @@ def latin_american_cities() -> list[str]:
     return sorted(kept.values(), key=fold)
 
 
+def latin_american_divisions() -> list[str]:
+    """The first-level divisions of the region's larger countries (ISO 3166-2, from
+    pycountry: Brazil's states, Colombia's departments, Peru's regions...), by the name
+    the news gives them (Michoacán, not Michoacán de Ocampo), less the names a town of
+    SHARED people or more outside the region bears and NOT_PLACES."""
+    import pycountry
+    places = cities()
+    shared = {fold(p["name"]) for p in places.values()
+              if p["countrycode"] not in REGION and p["population"] >= SHARED}
+    kept: dict[str, str] = {}
+    for code in sorted(DIVIDED):
+        for division in pycountry.subdivisions.get(country_code=code) or []:
+            if division.parent_code is not None:
+                continue
+            name = division.name.split(",")[0].split("(")[0].strip()
+            if code == "MX" and not name.startswith("Ciudad"):  # Coahuila de Zaragoza
+                name = name.split(" de ")[0]
+            folded = fold(name)
+            if len(folded) < 4 or folded in shared or name in NOT_PLACES:
+                continue
+            kept.setdefault(folded, name)
+    return sorted(kept.values(), key=fold)
+
+
 def cased(names: list[str]) -> list[str]:
     return [f"{{{name}}}" for name in names]
 
@@ -171,6 +211,10 @@ SETS: dict[str, tuple[Callable[[], list[str]], str]] = {
         "the sovereign states of Latin America and the Caribbean, in English,\n"
         "  # Spanish and Portuguese (pycountry), and their capitals of 100,000 people\n"
         "  # or more (GeoNames), less the names of towns elsewhere ({n})"),
+    "latin-american-divisions": (
+        lambda: cased(latin_american_divisions()),
+        "the first-level divisions of the region's larger countries (ISO 3166-2,\n"
+        "  # pycountry), less the names of towns elsewhere and of words or people ({n})"),
     "latin-american-cities": (
         lambda: cased(latin_american_cities()),
         "the region's other cities of 300,000 people or more (GeoNames), less the\n"

@@ -322,6 +322,11 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     # Chinese goods name no buyer; Spanish "donó" (gave away) folds to Portuguese "dono"
     ("O estado comprou em 2013 um lote de trens chineses para a linha de Duque de Caxias.", []),
     ("La empresa china donó 100 tarjetas a un hospital de México.", []),
+    # an offer of a job, a transfer of technology, are no acquisition
+    ("Una empresa china publicó una oferta de empleo para su planta en Argentina.", []),
+    ("La china Huawei hizo una transferencia de tecnología a universidades de Chile.", []),
+    # the states, departments and provinces of the region (ISO 3166-2, scripts/places.py)
+    ("A chinesa BYD comprou a antiga fábrica da Ford em Camaçari, na Bahia.", ["china-acquisitions"]),
     # the region's large cities place an asset (GeoNames, scripts/places.py)
     ("La china State Grid compró la distribuidora eléctrica de Monterrey.", ["china-acquisitions"]),
     ("A chinesa CMOC comprou uma mineradora com sede em Uberlândia.", ["china-acquisitions"]),
