@@ -322,6 +322,9 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     # Chinese goods name no buyer; Spanish "donó" (gave away) folds to Portuguese "dono"
     ("O estado comprou em 2013 um lote de trens chineses para a linha de Duque de Caxias.", []),
     ("La empresa china donó 100 tarjetas a un hospital de México.", []),
+    # Portuguese as Spanish: "ficou com" (se quedó con), a headline's "assume controle"
+    ("A estatal chinesa CNOOC ficou com 10% do campo de Libra, no Brasil.", ["china-acquisitions"]),
+    ("Grupo chinês assume controle de porto em Paranaguá.", ["china-acquisitions"]),
     # an offer of a job, a transfer of technology, are no acquisition
     ("Una empresa china publicó una oferta de empleo para su planta en Argentina.", []),
     ("La china Huawei hizo una transferencia de tecnología a universidades de Chile.", []),
