@@ -298,6 +298,8 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("La iglesia protestante de Puno celebró su centenario.", []),
     ("Un turista murió de un paro cardiaco en Juliaca.", []),
     ("Transportistas de Juliaca cumplen paro contra el alza del combustible.", ["puno-protests"]),
+    # a bridge, premises, an airport taken, as roads were
+    ("Comuneros de Ilave mantienen tomado el puente internacional por tercer día.", ["puno-protests"]),
     # a match is no tie between two states
     ("Messi scored late as Argentina beat Iran 1-0 at the World Cup.", []),
     ("A seleção do Irã venceu o Brasil no torneio de vôlei.", []),
