@@ -171,16 +171,24 @@ def latin_american_cities() -> list[str]:
     return sorted(kept.values(), key=fold)
 
 
+# how Spanish and English name a division by its kind: a name that is also a word places
+# the text so qualified ("provincia de Salta", "Meta department")
+KINDS = {"Province": ("provincia de", "province"), "Department": ("departamento de", "department"),
+         "State": ("estado de", "state"), "Region": ("región de", "region")}
+
+
 def latin_american_divisions() -> list[str]:
     """The first-level divisions of the region's larger countries (ISO 3166-2, from
     pycountry: Brazil's states, Colombia's departments, Peru's regions...), by the name
-    the news gives them (Michoacán, not Michoacán de Ocampo), less the names a town of
-    SHARED people or more outside the region bears and NOT_PLACES."""
+    the news gives them (Michoacán, not Michoacán de Ocampo), in braces; less the names a
+    town of SHARED people or more outside the region bears, and NOT_PLACES, which are
+    kept qualified by their kind ("provincia de Salta"; La Rioja is Spain's province too)."""
     import pycountry
     places = cities()
     shared = {fold(p["name"]) for p in places.values()
               if p["countrycode"] not in REGION and p["population"] >= SHARED}
     kept: dict[str, str] = {}
+    qualified: set[str] = set()
     for code in sorted(DIVIDED):
         for division in pycountry.subdivisions.get(country_code=code) or []:
             if division.parent_code is not None:
@@ -189,10 +197,15 @@ def latin_american_divisions() -> list[str]:
             if code == "MX" and not name.startswith("Ciudad"):  # Coahuila de Zaragoza
                 name = name.split(" de ")[0]
             folded = fold(name)
-            if len(folded) < 4 or folded in shared or name in NOT_PLACES:
+            if len(folded) < 4 or folded in shared:
+                continue
+            if name in NOT_PLACES:
+                if division.type in KINDS and name != "La Rioja":
+                    spanish, english = KINDS[division.type]
+                    qualified |= {f"{spanish} {name}", f"{name} {english}"}
                 continue
             kept.setdefault(folded, name)
-    return sorted(kept.values(), key=fold)
+    return cased(sorted(kept.values(), key=fold)) + sorted(qualified, key=fold)
 
 
 def cased(names: list[str]) -> list[str]:
@@ -212,9 +225,10 @@ SETS: dict[str, tuple[Callable[[], list[str]], str]] = {
         "  # Spanish and Portuguese (pycountry), and their capitals of 100,000 people\n"
         "  # or more (GeoNames), less the names of towns elsewhere ({n})"),
     "latin-american-divisions": (
-        lambda: cased(latin_american_divisions()),
+        latin_american_divisions,
         "the first-level divisions of the region's larger countries (ISO 3166-2,\n"
-        "  # pycountry), less the names of towns elsewhere and of words or people ({n})"),
+        "  # pycountry), less the names of towns elsewhere; those that are words or\n"
+        "  # people only with their kind, \"provincia de Salta\" ({n})"),
     "latin-american-cities": (
         lambda: cased(latin_american_cities()),
         "the region's other cities of 300,000 people or more (GeoNames), less the\n"

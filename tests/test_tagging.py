@@ -332,6 +332,9 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("La china Huawei hizo una transferencia de tecnología a universidades de Chile.", []),
     # the states, departments and provinces of the region (ISO 3166-2, scripts/places.py)
     ("A chinesa BYD comprou a antiga fábrica da Ford em Camaçari, na Bahia.", ["china-acquisitions"]),
+    # a division whose name is also a word, by its kind
+    ("Ganfeng Lithium won control of the Mariana project in Salta province.", ["china-acquisitions"]),
+    ("Ganfeng Lithium won control of the project, Salta said.", []),
     # the region's large cities place an asset (GeoNames, scripts/places.py)
     ("La china State Grid compró la distribuidora eléctrica de Monterrey.", ["china-acquisitions"]),
     ("A chinesa CMOC comprou uma mineradora com sede em Uberlândia.", ["china-acquisitions"]),
