@@ -298,6 +298,10 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("La iglesia protestante de Puno celebró su centenario.", []),
     ("Un turista murió de un paro cardiaco en Juliaca.", []),
     ("Transportistas de Juliaca cumplen paro contra el alza del combustible.", ["puno-protests"]),
+    # a parade marches too; a march against school fees is a protest
+    ("Estudiantes marcharon en el desfile escolar por Fiestas Patrias en Juliaca.", []),
+    ("Estudiantes marcharon en Juliaca contra el alza de las pensiones escolares.", ["puno-protests"]),
+    ("Escolares marcharon en Juliaca contra el cierre de su colegio.", ["puno-protests"]),
     # a bridge, premises, an airport taken, as roads were
     ("Comuneros de Ilave mantienen tomado el puente internacional por tercer día.", ["puno-protests"]),
     # a match is no tie between two states
