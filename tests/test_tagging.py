@@ -325,6 +325,8 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("Argentina compró aviones de combate a China.", []),
     ("Em 2019 a Venezuela propôs à China comprar bônus da dívida.", []),
     ("La china Cofco compró la mayor planta de soja de Argentina.", ["china-acquisitions"]),
+    ("China compró cobre peruano por 10.000 millones de dólares en 2023.", []),
+    ("La china Zijin compró la mina de oro Buriticá en Colombia.", ["china-acquisitions"]),
     # Chinese goods name no buyer; Spanish "donó" (gave away) folds to Portuguese "dono"
     ("O estado comprou em 2013 um lote de trens chineses para a linha de Duque de Caxias.", []),
     ("La empresa china donó 100 tarjetas a un hospital de México.", []),
