@@ -1,6 +1,8 @@
 import gzip
 import json
 import re
+import subprocess
+import sys
 
 import pytest
 from conftest import DEMO_SITE, ES_DEV, SHARED
@@ -155,6 +157,24 @@ def test_the_fork_servers_warm_up_page_goes_down_the_date_cascade():
     assert preload.extraction is not None, "the warm-up extraction failed"
     assert (preload.extraction.date_source, preload.extraction.published) == ("text", "2022-04-21")
     assert preload.extraction.language == "es"
+
+
+def test_the_fork_server_reads_the_list_of_domain_suffixes_for_its_workers():
+    """trafilatura reads courlan's list of domain suffixes only for a host its quick
+    check cannot split (www.gob.pe); each worker forked without it read the list on its
+    first such page. A process that has loaded the preload reads no file for it."""
+    code = (
+        "import sys\n"
+        "from pipeline.extract import preload\n"
+        "from pipeline.extract.page import extract_page\n"
+        "opened = []\n"
+        "sys.addaudithook(lambda event, args: event == 'open' and opened.append(str(args[0])))\n"
+        "extraction = extract_page(preload._PAGE, 'https://www.gob.pe/institucion/regionpuno/noticias/1')\n"
+        "assert extraction is not None and extraction.site\n"
+        "print([path for path in opened if 'tld' in path])\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", f"a worker would read: {done.stdout}"
 
 
 PARAGRAPHS = "<p>Los gremios de Puno acataron un paro de 48 horas contra el gobierno regional, " \
