@@ -394,3 +394,34 @@ def test_a_worker_started_as_its_pool_closes_prints_no_traceback(tmp_path):
                          text=True, timeout=120)
     assert "worker exit code 1" in out.stdout, out.stderr  # it did fail to start
     assert "Traceback" not in out.stderr and "FileNotFoundError" not in out.stderr, out.stderr
+
+
+# The workers are forked as the pool opens, beside the first fetch: pebble forks them at
+# the first page given to it, and that call waited for them, the event loop with it.
+WORKERS_BEFORE_THE_FIRST_PAGE = textwrap.dedent("""
+    import time
+    from datetime import datetime, timezone
+    import psutil
+    from pipeline.core.settings import Settings
+    from pipeline.extract.pool import ExtractionPool
+    from pipeline.topics.definitions import load_topics
+
+    if __name__ == "__main__":
+        with ExtractionPool(Settings(workers=2), load_topics(), lambda: datetime.now(timezone.utc)):
+            # the fork server is this process's child; the workers are its children
+            for _ in range(600):
+                servers = psutil.Process().children()
+                workers = [w for s in servers for w in s.children()]
+                if len(workers) == 2:
+                    break
+                time.sleep(0.1)
+            print("workers before any page:", len(workers))
+""")
+
+
+def test_the_workers_are_forked_when_the_pool_opens(tmp_path):
+    script = tmp_path / "opening.py"
+    script.write_text(WORKERS_BEFORE_THE_FIRST_PAGE)
+    out = subprocess.run([sys.executable, str(script)], cwd=CHECKOUT, capture_output=True,
+                         text=True, timeout=180)
+    assert "workers before any page: 2" in out.stdout, out.stdout + out.stderr[-2000:]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
@@ -36,6 +38,7 @@ class ExtractionPool:
         self._args = (topics.model_dump(mode="json"),
                       load_sites(settings.sites).model_dump(mode="json"), memory)
         self._pool: ProcessPool | None = None
+        self._starting: threading.Thread | None = None
         self._open = ExitStack()
 
     def __enter__(self) -> "ExtractionPool":
@@ -51,9 +54,24 @@ class ExtractionPool:
                 max_workers=self.settings.workers, initializer=start_worker,
                 initargs=self._args, context=worker_context()))
             self._open = opening.pop_all()
+        # pebble forks its workers at the first page given to it, and that call waits
+        # for them (and for the fork server's preload, if it is still loading), the
+        # event loop with it: fork them now, beside the first fetches
+        self._starting = threading.Thread(target=self._fork_workers, daemon=True,
+                                          name="newsmon-workers-start")
+        self._starting.start()
         return self
 
+    def _fork_workers(self) -> None:
+        assert self._pool is not None
+        try:
+            self._pool.schedule(os.getpid)  # a task any worker does at once
+        except Exception:  # noqa: BLE001 - a pool that broke at once: the first page
+            pass           # given to it meets the fault, and records it
+
     def __exit__(self, *exc) -> None:
+        if self._starting is not None:
+            self._starting.join()
         self._open.close()  # the pool's own exit waits for its workers
 
     async def read(self, response: Response) -> tuple[str | None, str] | None:
