@@ -239,3 +239,25 @@ def test_without_a_cache_the_language_is_named_all_the_same(tmp_path, monkeypatc
     monkeypatch.setattr(language, "_classify", None)
     assert language._cached() is None
     assert language.classify("Os manifestantes bloquearam a estrada entre Juliaca e Puno") == "pt"
+
+
+def test_a_worker_takes_the_fork_servers_tagger_only_for_the_same_definitions(monkeypatch):
+    from pipeline.core.config import load_sites
+    from pipeline.extract import worker
+    from pipeline.topics.definitions import TopicsFile, load_topics
+    from pipeline.topics.tagging import Tagger
+
+    for name in ("_PREPARED", "_TAGGER", "_SITES"):  # put back after the test
+        monkeypatch.setattr(worker, name, getattr(worker, name))
+    topics = load_topics()
+    dumped, sites = topics.model_dump(mode="json"), load_sites().model_dump(mode="json")
+    other = TopicsFile.model_validate({**dumped, "topics": dumped["topics"][:1]})
+    worker.prepare_tagger(topics)
+    assert worker._PREPARED is not None
+    prepared = worker._PREPARED[1]
+
+    worker.start_worker(other.model_dump(mode="json"), sites, None)
+    assert worker._TAGGER is not prepared
+    assert worker._TAGGER is not None and worker._TAGGER.version == Tagger(other).version
+    worker.start_worker(dumped, sites, None)
+    assert worker._TAGGER is prepared

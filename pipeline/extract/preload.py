@@ -2,9 +2,10 @@
 pool's fork server, from which each worker is forked ready: the modules of `analyse`,
 py3langid's model (`language.py`), and what
 the libraries load on their first page (trafilatura's and htmldate's lazy tables,
-courlan's list of domain suffixes, dateparser's Spanish): one page extracted here. Each
-worker paid about 0.2 s for those on its first page, and about a second for the rest
-when workers were spawned, again for every replacement of a killed one.
+courlan's list of domain suffixes, dateparser's Spanish): one page extracted here; and
+the tagger of the topics the environment names. Each worker paid about 0.2 s for those
+on its first page, and about a second for the rest when workers were spawned, again for
+every replacement of a killed one.
 
 Imported by the fork server only: importing it elsewhere loads a 70 MB model for
 nothing."""
@@ -14,9 +15,11 @@ import traceback
 
 from courlan import extract_domain
 
-from pipeline.extract import worker  # noqa: F401
+from pipeline.core.settings import from_env
+from pipeline.extract import worker
 from pipeline.extract.page import extract_page
 from pipeline.stories.clustering import signature
+from pipeline.topics.definitions import load_topics
 
 
 def _quiet_when_the_pool_is_gone(kind, value, tb, default=sys.excepthook) -> None:
@@ -60,3 +63,8 @@ try:
     extract_domain("https://www.gob.pe/institucion/regionpuno", fast=False)
 except Exception:  # noqa: BLE001 - the fork server must start all the same: each worker
     pass           # meets the fault again, and each page records it as an extraction error
+
+try:  # the topics the environment names (a command's --topics may name others)
+    worker.prepare_tagger(load_topics(from_env().topics))
+except Exception:  # noqa: BLE001 - each worker builds its own, and meets the fault, if any
+    pass
