@@ -12,6 +12,7 @@ timeouts are per read and a small gzip body can inflate without bound.
 from __future__ import annotations
 
 import asyncio
+import functools
 import socket
 import ssl
 import time
@@ -119,6 +120,13 @@ def _address_policy(allow: frozenset[str]) -> Callable[[str, IPv4Address | IPv6A
     return admit
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The CA bundle, read once a process (20-40 ms), not for each host, nor for each
+    stage's fetcher: the polls', then the articles', in the start-up's path."""
+    return httpx.create_ssl_context()
+
+
 class Fetcher:
     """An async HTTP client for one stage: `async with Fetcher(settings) as f: await f.get(url)`."""
 
@@ -129,7 +137,6 @@ class Fetcher:
         # each), so one client for every host did work that grew with the hosts.
         self._clients: dict[str, httpx.AsyncClient] = {}  # the most recently used last
         self._busy: dict[str, int] = {}                    # requests in flight, by host
-        self._tls: ssl.SSLContext | None = None
         self._open = False
         self._total = asyncio.Semaphore(settings.concurrency)
         self._hosts: dict[str, asyncio.Semaphore] = {}
@@ -167,10 +174,8 @@ class Fetcher:
                 await self._clients.pop(idle).aclose()
 
     def _new_client(self) -> httpx.AsyncClient:
-        if self._tls is None:  # the CA bundle read once, not per host (30-60 ms)
-            self._tls = httpx.create_ssl_context()
         client = httpx.AsyncClient(
-            follow_redirects=True, max_redirects=MAX_REDIRECTS, verify=self._tls,
+            follow_redirects=True, max_redirects=MAX_REDIRECTS, verify=_tls(),
             timeout=httpx.Timeout(self.settings.deadline),
             limits=httpx.Limits(max_connections=self.settings.per_host),
             headers={"user-agent": self.settings.user_agent, "accept-encoding": ACCEPT},
