@@ -52,6 +52,7 @@ TERRITORIES = set("GF PR AW CW SX BQ KY TC VG VI AI MS MF BL GP MQ FK".split())
 SHARED = 20_000        # a name a town this large outside the region bears is not the region's
 CAPITAL = 100_000      # a capital this large is named in the news by its name alone
 CITY = 300_000         # nor is a city this large
+TOWN = 100_000         # nor a city this large whose name is no common word
 
 
 def puno_districts() -> list[str]:
@@ -157,9 +158,11 @@ DIVIDED = set("AR BO BR CL CO EC MX PE PY UY VE GT HN SV NI CR PA CU DO".split()
 
 
 def latin_american_cities() -> list[str]:
-    """The region's cities of CITY people or more (GeoNames), less its capitals (in
-    `latin-american-countries`), the names a town of SHARED people or more outside the
-    region bears, and NOT_PLACES."""
+    """The region's cities of CITY people or more (GeoNames), and those of TOWN or more
+    whose names are no common word (as for `puno-districts`: Sullana, Huaraz, not Cerro,
+    Coronel or Moreno), less its capitals (in `latin-american-countries`), the names a
+    town of SHARED people or more outside the region bears, and NOT_PLACES."""
+    import wordfreq
     states = REGION - TERRITORIES
     places = cities()
     shared = shared_names(places)
@@ -167,9 +170,12 @@ def latin_american_cities() -> list[str]:
     kept: dict[str, str] = {}
     for place in places.values():
         name, folded = place["name"], fold(place["name"])
-        if place["countrycode"] not in states or place["population"] < CITY or len(folded) < 4:
+        if place["countrycode"] not in states or place["population"] < TOWN or len(folded) < 4:
             continue
         if folded in shared or folded in countries or "(" in name or name in NOT_PLACES:
+            continue
+        if place["population"] < CITY and max(
+                wordfreq.zipf_frequency(folded, lang) for lang in LANGUAGES) >= COMMON:
             continue
         kept.setdefault(folded, name)
     return sorted(kept.values(), key=fold)
@@ -234,7 +240,8 @@ SETS: dict[str, tuple[Callable[[], list[str]], str]] = {
         "  # people only with their kind, \"provincia de Salta\" ({n})"),
     "latin-american-cities": (
         lambda: cased(latin_american_cities()),
-        "the region's other cities of 300,000 people or more (GeoNames), less the\n"
+        "the region's other cities of 300,000 people or more, and of 100,000 or\n"
+        "  # more whose names are no common word (GeoNames, wordfreq), less the\n"
         "  # names of towns elsewhere and of words or people ({n})"),
 }
 

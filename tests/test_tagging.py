@@ -344,6 +344,10 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     # the region's large cities place an asset (GeoNames, scripts/places.py)
     ("La china State Grid compró la distribuidora eléctrica de Monterrey.", ["china-acquisitions"]),
     ("A chinesa CMOC comprou uma mineradora com sede em Uberlândia.", ["china-acquisitions"]),
+    # and its cities of 100,000 or more whose names are no common word
+    ("A chinesa BYD comprou a fábrica da Ford em Camaçari.", ["china-acquisitions"]),
+    ("La china Hualong compró una planta textil en Juliaca.", ["china-acquisitions"]),
+    ("China Three Gorges adquiriu a usina de Ilha Solteira, em Sertãozinho.", ["china-acquisitions"]),
     # China in a saying: a bargain, Lima's Chinatown
     ("A Petrobras fez um negócio da China ao comprar a refinaria no Brasil.", []),
     ("Un empresario compró un local en el barrio chino de Lima.", []),
