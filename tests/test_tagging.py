@@ -272,6 +272,10 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("En Puno se vivió un estallido social.", ["puno-protests"]),
     ("Comuneros de Macusani tomaron la carretera en rechazo a la minera de litio.", ["puno-protests"]),
     ("Teachers in Juliaca walked out of classrooms to demand higher pay.", ["puno-protests"]),
+    # clashes with the police or between protesters, not a crash
+    ("Se registraron choques entre pobladores y agentes en Ilave.", ["puno-protests"]),
+    ("Un estudiante murió en un choque de buses en Puno.", []),
+    ("Los choques de tránsito aumentaron en Puno.", []),
     ("Hezbollah financiers in Ciudad del Este laundered money for Tehran.", ["iran-ties"]),
     ("A chinesa State Grid detém 94,75% da CPFL Energia.", ["china-acquisitions"]),
     ("La distribuidora Luz del Sur, controlada por la china CTG, elevó sus tarifas.", ["china-acquisitions"]),
