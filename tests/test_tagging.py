@@ -355,6 +355,14 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("Los chinos pagaron 3.000 millones por la soja argentina.", []),
     ("The Chinese firm paid $300 million in taxes in Mexico.", []),
     ("China paid $10 billion in loans to Ecuador.", []),
+    # a new owner, Chinese hands, coming to hold it, a merger the regulator approved
+    ("La china Yangtze Power es la nueva dueña de Luz del Sur.", ["china-acquisitions"]),
+    ("Luz del Sur pasó a manos chinas tras la venta de Sempra.", ["china-acquisitions"]),
+    ("Os chineses passaram a deter 90% do terminal de contêineres de Paranaguá.", ["china-acquisitions"]),
+    ("Indecopi aprobó la concentración entre China Southern Power Grid y Enel Distribución Perú.",
+     ["china-acquisitions"]),
+    ("La dueña del chifa, de origen chino, atendió a los clientes en Lima.", []),
+    ("Miles de personas se concentraron en Lima; la concentración fue pacífica, dijo el chino.", []),
     # and its cities of 100,000 or more whose names are no common word
     ("A chinesa BYD comprou a fábrica da Ford em Camaçari.", ["china-acquisitions"]),
     ("La china Hualong compró una planta textil en Juliaca.", ["china-acquisitions"]),
