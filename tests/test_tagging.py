@@ -310,6 +310,7 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("Comuneros de Ilave mantienen tomado el puente internacional por tercer día.", ["puno-protests"]),
     # a match is no tie between two states
     ("Messi scored late as Argentina beat Iran 1-0 at the World Cup.", []),
+    ("La selección de Irán empató con México en un amistoso.", []),
     ("A seleção do Irã venceu o Brasil no torneio de vôlei.", []),
     # 'irán', 'irão': they will go; 'das chinesas', the Chinese players; a participation
     ("Os ministros irão ao Brasil na semana que vem.", []),
@@ -355,6 +356,9 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("Los chinos pagaron 3.000 millones por la soja argentina.", []),
     ("The Chinese firm paid $300 million in taxes in Mexico.", []),
     ("China paid $10 billion in loans to Ecuador.", []),
+    # a purchase counted in tonnes is trade; a sum invested builds, it buys nothing
+    ("China compró 10 millones de toneladas de soja brasileña este año.", []),
+    ("A chinesa BYD pagou R$ 3 bilhões em investimentos na fábrica da Bahia.", []),
     # a new owner, Chinese hands, coming to hold it, a merger the regulator approved
     ("La china Yangtze Power es la nueva dueña de Luz del Sur.", ["china-acquisitions"]),
     ("Luz del Sur pasó a manos chinas tras la venta de Sempra.", ["china-acquisitions"]),
