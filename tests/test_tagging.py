@@ -272,6 +272,11 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("En Puno se vivió un estallido social.", ["puno-protests"]),
     ("Comuneros de Macusani tomaron la carretera en rechazo a la minera de litio.", ["puno-protests"]),
     ("Teachers in Juliaca walked out of classrooms to demand higher pay.", ["puno-protests"]),
+    # an account or a signal blocked is no blockade; a road blocked beside it is
+    ("Ordenan el bloqueo de las cuentas bancarias de la Municipalidad Provincial de Puno.", []),
+    ("Se bloqueó la señal de televisión en Juliaca por una falla técnica.", []),
+    ("Comuneros bloquearon la carretera en Puno y exigieron el bloqueo de las cuentas del alcalde.",
+     ["puno-protests"]),
     # clashes with the police or between protesters, not a crash
     ("Se registraron choques entre pobladores y agentes en Ilave.", ["puno-protests"]),
     ("Un estudiante murió en un choque de buses en Puno.", []),
