@@ -314,6 +314,10 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     # a bridge, premises, an airport taken, as roads were
     ("Comuneros de Ilave mantienen tomado el puente internacional por tercer día.", ["puno-protests"]),
     # a match is no tie between two states
+    # Bolivia's seat of government, not peace; a movement named after its leader
+    ("The Iranian ambassador presented his credentials to President Arce in La Paz.", ["iran-ties"]),
+    ("El Nobel de la Paz fue para una activista iraní.", []),
+    ("El régimen de los ayatolás estrecha lazos con el chavismo.", ["iran-ties"]),
     ("Messi scored late as Argentina beat Iran 1-0 at the World Cup.", []),
     ("La selección de Irán empató con México en un amistoso.", []),
     ("A seleção do Irã venceu o Brasil no torneio de vôlei.", []),
