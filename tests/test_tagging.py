@@ -365,6 +365,9 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("Los chinos pagaron 3.000 millones por la soja argentina.", []),
     ("The Chinese firm paid $300 million in taxes in Mexico.", []),
     ("China paid $10 billion in loans to Ecuador.", []),
+    ("Chinese investors now own Peru's two largest electricity distributors.", ["china-acquisitions"]),
+    ("China bought record amounts of Brazilian beef in March.", []),
+    ("Chinese tourists bought souvenirs in Cusco.", []),
     # a purchase counted in tonnes is trade; a sum invested builds, it buys nothing
     ("China compró 10 millones de toneladas de soja brasileña este año.", []),
     ("A chinesa BYD pagou R$ 3 bilhões em investimentos na fábrica da Bahia.", []),
