@@ -272,6 +272,8 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("En Puno se vivió un estallido social.", ["puno-protests"]),
     ("Comuneros de Macusani tomaron la carretera en rechazo a la minera de litio.", ["puno-protests"]),
     ("Teachers in Juliaca walked out of classrooms to demand higher pay.", ["puno-protests"]),
+    # a "medida de lucha", as Peru's unions and rondas call a strike
+    ("Las rondas campesinas de Puno levantaron la medida de lucha tras el acuerdo.", ["puno-protests"]),
     # an account or a signal blocked is no blockade; a road blocked beside it is
     ("Ordenan el bloqueo de las cuentas bancarias de la Municipalidad Provincial de Puno.", []),
     ("Se bloqueó la señal de televisión en Juliaca por una falla técnica.", []),
