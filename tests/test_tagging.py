@@ -361,7 +361,8 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("La china State Grid compró la distribuidora eléctrica de Monterrey.", ["china-acquisitions"]),
     ("A chinesa CMOC comprou uma mineradora com sede em Uberlândia.", ["china-acquisitions"]),
     # a purchase told by its price; a sum paid for goods, or as taxes or a loan, buys nothing
-    ("China Three Gorges paid $1.39 billion for the Chaglla hydroelectric plant in Peru.", ["china-acquisitions"]),
+    ("China Three Gorges paid $1.39 billion for the Chaglla hydroelectric plant in Peru.",
+     ["china-acquisitions"]),
     ("La china Cosco pagó 225 millones por el puerto de Chancay.", ["china-acquisitions"]),
     ("A chinesa State Grid pagou R$ 14 bilhões pela CPFL, no Brasil.", ["china-acquisitions"]),
     ("Los chinos pagaron 3.000 millones por la soja argentina.", []),
