@@ -56,7 +56,6 @@ TOWN = 100_000         # nor a city this large whose name is no common word
 
 
 def puno_districts() -> list[str]:
-    import wordfreq
     places = cities()
     inside = [p for p in places.values() if (p["countrycode"], p["admin1code"]) == PUNO]
     elsewhere = {fold(p["name"]) for p in places.values() if (p["countrycode"], p["admin1code"]) != PUNO}
@@ -68,10 +67,17 @@ def puno_districts() -> list[str]:
             continue
         if folded.split()[0] in ("hacienda", "estacion"):  # a farm or a station: a place's part
             continue
-        if max(wordfreq.zipf_frequency(folded, lang) for lang in LANGUAGES) >= COMMON:
+        if common_word(folded):
             continue
         kept.setdefault(folded, name)
     return sorted(kept.values(), key=fold)
+
+
+def common_word(folded: str) -> bool:
+    """Whether a name is a common word in Spanish, Portuguese or English (wordfreq: at
+    least once in a million words)."""
+    import wordfreq
+    return max(wordfreq.zipf_frequency(folded, lang) for lang in LANGUAGES) >= COMMON
 
 
 def country_names(keep: Callable[[str], bool]) -> dict[str, str]:
@@ -162,7 +168,6 @@ def latin_american_cities() -> list[str]:
     whose names are no common word (as for `puno-districts`: Sullana, Huaraz, not Cerro,
     Coronel or Moreno), less its capitals (in `latin-american-countries`), the names a
     town of SHARED people or more outside the region bears, and NOT_PLACES."""
-    import wordfreq
     states = REGION - TERRITORIES
     places = cities()
     shared = shared_names(places)
@@ -174,8 +179,7 @@ def latin_american_cities() -> list[str]:
             continue
         if folded in shared or folded in countries or "(" in name or name in NOT_PLACES:
             continue
-        if place["population"] < CITY and max(
-                wordfreq.zipf_frequency(folded, lang) for lang in LANGUAGES) >= COMMON:
+        if place["population"] < CITY and common_word(folded):
             continue
         kept.setdefault(folded, name)
     return sorted(kept.values(), key=fold)
