@@ -368,10 +368,11 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("Los chinos pagaron 3.000 millones por la soja argentina.", []),
     ("The Chinese firm paid $300 million in taxes in Mexico.", []),
     ("China paid $10 billion in loans to Ecuador.", []),
+    # ownership in English; a purchase counted in amounts or tonnes is trade, and tourists
+    # buy for themselves; a sum invested builds, it buys nothing
     ("Chinese investors now own Peru's two largest electricity distributors.", ["china-acquisitions"]),
     ("China bought record amounts of Brazilian beef in March.", []),
     ("Chinese tourists bought souvenirs in Cusco.", []),
-    # a purchase counted in tonnes is trade; a sum invested builds, it buys nothing
     ("China compró 10 millones de toneladas de soja brasileña este año.", []),
     ("A chinesa BYD pagou R$ 3 bilhões em investimentos na fábrica da Bahia.", []),
     # a new owner, Chinese hands, coming to hold it, a merger the regulator approved
@@ -382,7 +383,7 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
      ["china-acquisitions"]),
     ("La dueña del chifa, de origen chino, atendió a los clientes en Lima.", []),
     ("Miles de personas se concentraron en Lima; la concentración fue pacífica, dijo el chino.", []),
-    # and its cities of 100,000 or more whose names are no common word
+    # the region's cities of 100,000 or more whose names are no common word
     ("A chinesa BYD comprou a fábrica da Ford em Camaçari.", ["china-acquisitions"]),
     ("La china Hualong compró una planta textil en Juliaca.", ["china-acquisitions"]),
     ("China Three Gorges adquiriu a usina de Ilha Solteira, em Sertãozinho.", ["china-acquisitions"]),
