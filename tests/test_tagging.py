@@ -272,6 +272,8 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("En Puno se vivió un estallido social.", ["puno-protests"]),
     ("Comuneros de Macusani tomaron la carretera en rechazo a la minera de litio.", ["puno-protests"]),
     ("Teachers in Juliaca walked out of classrooms to demand higher pay.", ["puno-protests"]),
+    # a "cacerolazo"
+    ("Los vecinos de Juliaca protagonizaron un cacerolazo contra el gobierno.", ["puno-protests"]),
     # a "medida de lucha", as Peru's unions and rondas call a strike
     ("Las rondas campesinas de Puno levantaron la medida de lucha tras el acuerdo.", ["puno-protests"]),
     # an account or a signal blocked is no blockade; a road blocked beside it is
@@ -383,6 +385,12 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
      ["china-acquisitions"]),
     ("La dueña del chifa, de origen chino, atendió a los clientes en Lima.", []),
     ("Miles de personas se concentraron en Lima; la concentración fue pacífica, dijo el chino.", []),
+    # Salta after its preposition (not "salta", jumps); "taken over"
+    ("Tras meses de negociación, la china Ganfeng se quedó con Mariana. El proyecto de litio está en Salta.",
+     ["china-acquisitions"]),
+    ("Salta a la vista que la china Ganfeng compró la minera.", []),
+    ("Chinese mining giant Zijin has taken over the Buriticá gold mine in Colombia's Antioquia department.",
+     ["china-acquisitions"]),
     # the region's cities of 100,000 or more whose names are no common word
     ("A chinesa BYD comprou a fábrica da Ford em Camaçari.", ["china-acquisitions"]),
     ("La china Hualong compró una planta textil en Juliaca.", ["china-acquisitions"]),
