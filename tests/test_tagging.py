@@ -272,6 +272,13 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("En Puno se vivió un estallido social.", ["puno-protests"]),
     ("Comuneros de Macusani tomaron la carretera en rechazo a la minera de litio.", ["puno-protests"]),
     ("Teachers in Juliaca walked out of classrooms to demand higher pay.", ["puno-protests"]),
+    # a protest named beside another region of Peru is that region's, unless Puno is
+    # named beside it too
+    ("Protests in Arequipa and Cusco blocked roads to the south; flights to Juliaca were normal.", []),
+    ("Un bus que partió de Juliaca fue retenido por un bloqueo en Cusco.", []),
+    ("Hubo bloqueos en Puno y Cusco durante el paro.", ["puno-protests"]),
+    ("Bloqueos en Cusco y Puno por tercer día.", ["puno-protests"]),
+    ("Manifestantes de Puno llegaron a Lima para la marcha.", ["puno-protests"]),
     # a "cacerolazo"
     ("Los vecinos de Juliaca protagonizaron un cacerolazo contra el gobierno.", ["puno-protests"]),
     # a "medida de lucha", as Peru's unions and rondas call a strike
