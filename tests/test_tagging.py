@@ -45,6 +45,7 @@ def test_fold_keeps_length_and_removes_case_and_accents():
     ("adquiri* AND China", "China adquirió Chilquinta", True),
     ('"road blockade"', "a road\nblockade", True),                   # phrases over any space
     ('"road blockade"', "a blockade on the road", False),
+    ('"nueva dueña"', 'la  "nueva" dueña', True),                    # quotes, two spaces
     ("Puno NOT Candelaria", "Paro en Puno durante la Candelaria", False),
     ("Puno OR Juliaca", "Marcha en Juliaca", True),
     ("(Puno OR Juliaca) AND (paro OR marcha)", "Juliaca: paro de 48 horas", True),
@@ -189,6 +190,14 @@ def test_hits_explain_the_match():
     assert {(h.term, h.field) for h in match.hits} == {
         ("Azangaro", "text"), ("paro", "text"), ("Azangaro", "title"), ("paro", "title")}
     assert match.score == 2 + 2 + 1 + 1   # title hits count double
+
+
+def test_a_phrase_over_quotes_and_spaces_is_found_where_it_stands():
+    text = 'Dijo que  "Puno"  vive un   paro « indefinido ». Llovió en Puno.'
+    match, = tagger(topic('"Puno vive" AND "paro indefinido"')).tag(text)
+    assert [(text[h.start:h.end], h.found) for h in match.hits] == [
+        ('Puno"  vive', 'Puno"  vive'), ("paro « indefinido", "paro « indefinido")]
+    assert match.snippet == text.split(". ")[0] + "."
 
 
 def test_ruleset_version_follows_the_definitions():
@@ -405,6 +414,11 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     # China in a saying: a bargain, Lima's Chinatown
     ("A Petrobras fez um negócio da China ao comprar a refinaria no Brasil.", []),
     ("Un empresario compró un local en el barrio chino de Lima.", []),
+    # a country likened to China; the rights to a book are no asset, mining rights are
+    ('O Brasil vai virar uma "China"? O governo comprou as redes sociais.', []),
+    ("Editoriales chinas trataron de adquirir los derechos de la obra de García Márquez en Colombia.", []),
+    ("La china Zijin adquirió los derechos mineros de un yacimiento de oro en Colombia.",
+     ["china-acquisitions"]),
     # countries listed together; the region two sentences from Iran, in another item
     ("Hoy no pueden entrar a EE. UU. ciudadanos de Irán, Libia, Siria y Venezuela.", []),
     ("Trump sancionó a Irán. En Venezuela hubo protestas.", []),

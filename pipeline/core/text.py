@@ -1,7 +1,8 @@
 """Text from strangers made safe to store, match and show. Pure.
 
 - `fold`: lower case without accents, as long as the text, so that offsets found in
-  the folded text are offsets in the original (tagging, stories, boilerplate).
+  the folded text are offsets in the original (tagging, stories, boilerplate);
+  `fold_words` also reads quotation marks as spaces.
 - `clean`: valid UTF-8 without NUL or control characters (newlines and tabs stay): a
   title with ESC in it must not reach a terminal, a NUL must not reach the store.
 - `repair_references`: character references that name no character a document may hold
@@ -40,11 +41,18 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+# for matching words: quotation marks are no part of a phrase ('virar uma "China"')
+_FOLD_WORDS = {**_FOLD, **{ord(mark): " " for mark in '"“”«»„'}}
 
 
 def fold(text: str) -> str:
     """Lower case without accents, exactly as long as `text`."""
     return text.translate(_FOLD).lower()
+
+
+def fold_words(text: str) -> str:
+    """`fold`, and each quotation mark a space."""
+    return text.translate(_FOLD_WORDS).lower()
 
 
 def clean(text: str | None) -> str | None:

@@ -15,19 +15,19 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Iterator
+from typing import Callable, Iterator
 
 import ahocorasick
 
 from pipeline.core import events as ev
 from pipeline.core.events import stable_id
-from pipeline.core.text import fold
+from pipeline.core.text import fold, fold_words
 from pipeline.topics import rules
 from pipeline.topics.definitions import TopicsFile
 
 # Bump when matching behaves differently for the same definitions: it is part of the
 # ruleset version, so a re-tag can tell old decisions from new ones.
-MATCHER_VERSION = 3
+MATCHER_VERSION = 4
 SNIPPET_CHARS = 400
 MAX_PAIRS = 100_000  # pieces of evidence a NEAR weighs at most in one text (_Reach)
 FIELDS = ("title", "text")
@@ -167,7 +167,7 @@ class Tagger:
 
     def scan(self, text: str, field_name: str, found: dict[int, list[Hit]]) -> None:
         """Add every whole-word hit of every term in `text` to `found` (by leaf)."""
-        folded = fold(text)
+        folded, to_original = _squeezed(text)
         for last, (length, leaves) in self._automaton.iter(folded):
             start, end = last - length + 1, last + 1
             if start > 0 and folded[start - 1].isalnum():
@@ -178,11 +178,11 @@ class Tagger:
             for leaf, prefix, capitals in leaves:
                 if not prefix and word_end != end:
                     continue
-                if capitals and not all(text[start + i].isupper() for i in capitals):
+                if capitals and not all(text[to_original(start + i)].isupper() for i in capitals):
                     continue
-                stop = word_end if prefix else end
+                first, stop = to_original(start), to_original(word_end if prefix else end)
                 found.setdefault(leaf, []).append(
-                    Hit(str(self._terms[leaf]), field_name, start, stop, text[start:stop]))
+                    Hit(str(self._terms[leaf]), field_name, first, stop, text[first:stop]))
 
     def hits(self, text: str, title: str = "") -> dict[int, list[Hit]]:
         """Every term found in the title and the text, by its leaf."""
@@ -213,6 +213,29 @@ class Step:
     part: str           # "@iran", "NEAR/s1", "OR", "Juliaca"...
     holds: bool
     found: tuple[str, ...]
+
+
+# Between the words of a phrase the text may hold more than one space or quotation
+# marks ('vai virar uma "China"', 'la  nueva dueña'): the words are matched with every
+# run of spaces one space, quotation marks read as spaces (`fold_words`).
+_GAP = re.compile(" {2,}")
+
+
+def _squeezed(text: str) -> tuple[str, Callable[[int], int]]:
+    """`text` folded, each gap one space, and the function that takes an offset in it
+    back to the offset in `text`."""
+    after: list[int] = []   # where each gap's next word starts, in the squeezed text
+    removed = [0]           # characters dropped before it
+
+    def one_space(gap: re.Match) -> str:
+        after.append(gap.start() - removed[-1] + 1)
+        removed.append(removed[-1] + gap.end() - gap.start() - 1)
+        return " "
+
+    folded = _GAP.sub(one_space, fold_words(text))
+    if not after:
+        return folded, lambda offset: offset
+    return folded, lambda offset: offset + removed[bisect.bisect_right(after, offset)]
 
 
 def explain(tagger: "Tagger", topic: str, text: str, title: str = "") -> list[Step]:
