@@ -415,6 +415,15 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("La china Zijin compró una fundición de cobre cerca de Iquique.", ["china-acquisitions"]),
     ("A chinese company bought the container terminal in Talcahuano.", ["china-acquisitions"]),
     ("Un coronel chino compró un auto usado.", []),
+    # the region's seaports, by a name no word or town elsewhere shares, or as a port
+    ("Inversionistas de China se hicieron con la concesión del puerto de Paita.", ["china-acquisitions"]),
+    ("La naviera china Cosco compró una participación en el terminal de Manzanillo.",
+     ["china-acquisitions"]),
+    ("An Iranian tanker unloaded gasoline at Puerto Cabello.", ["iran-ties"]),
+    # an auction won is a purchase; a tourist buys for himself
+    ("The Chinese consortium won the auction for the Jirau hydroelectric plant in Brazil.",
+     ["china-acquisitions"]),
+    ("El turista chino compró artesanías en el mercado de Puno.", []),
     # China in a saying: a bargain, Lima's Chinatown
     ("A Petrobras fez um negócio da China ao comprar a refinaria no Brasil.", []),
     ("Un empresario compró un local en el barrio chino de Lima.", []),
