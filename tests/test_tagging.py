@@ -295,6 +295,7 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     # an account or a signal blocked is no blockade; a road blocked beside it is
     ("Ordenan el bloqueo de las cuentas bancarias de la Municipalidad Provincial de Puno.", []),
     ("Se bloqueó la señal de televisión en Juliaca por una falla técnica.", []),
+    ("Un bloqueo informático afectó los servidores del gobierno regional de Puno.", []),
     ("Comuneros bloquearon la carretera en Puno y exigieron el bloqueo de las cuentas del alcalde.",
      ["puno-protests"]),
     # clashes with the police or between protesters, not a crash
