@@ -425,6 +425,13 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("The Chinese consortium won the auction for the Jirau hydroelectric plant in Brazil.",
      ["china-acquisitions"]),
     ("El turista chino compró artesanías en el mercado de Puno.", []),
+    # an owner become, a payment told as done, an asset known by its project's name
+    ("State Grid se convirtió en dueña de Chilquinta.", ["china-acquisitions"]),
+    ("Tras pagar 3.590 millones de dólares a Sempra, la china CTG opera Luz del Sur en Perú.",
+     ["china-acquisitions"]),
+    ("A estatal chinesa comprou 49% da concessionária da linha de transmissão de Belo Monte.",
+     ["china-acquisitions"]),
+    ("La marcha de los cuatro suyos partió desde Puno hacia Lima.", ["puno-protests"]),
     # China in a saying: a bargain, Lima's Chinatown
     ("A Petrobras fez um negócio da China ao comprar a refinaria no Brasil.", []),
     ("Un empresario compró un local en el barrio chino de Lima.", []),
