@@ -432,6 +432,15 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("A estatal chinesa comprou 49% da concessionária da linha de transmissão de Belo Monte.",
      ["china-acquisitions"]),
     ("La marcha de los cuatro suyos partió desde Puno hacia Lima.", ["puno-protests"]),
+    # the buyer named as such, not the largest buyer of a country's goods; an offer; an
+    # oil field of the pre-salt
+    ("El Gobierno peruano aprobó la venta. La compradora es la china China Three Gorges, "
+     "que ya opera la hidroeléctrica Chaglla.", ["china-acquisitions"]),
+    ("China es el mayor comprador de Perú.", []),
+    ("La china Jiangxi Ganfeng Lithium ofertó por el proyecto de litio Mariana en Salta, Argentina.",
+     ["china-acquisitions"]),
+    ("A compra da participação de 15% da Petrobras no campo de Búzios pela chinesa CNOOC foi concluída.",
+     ["china-acquisitions"]),
     # China in a saying: a bargain, Lima's Chinatown
     ("A Petrobras fez um negócio da China ao comprar a refinaria no Brasil.", []),
     ("Un empresario compró un local en el barrio chino de Lima.", []),
