@@ -456,6 +456,13 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("El financista cumplió condena en Paraguay. Luego recaudó fondos para Hezbolá.", ["iran-ties"]),
     # a leader in the next sentence still is a party to it
     ("Irán envió una delegación a Caracas. Maduro la recibió en Miraflores.", ["iran-ties"]),
+    # a government of the region, in the next sentence; not a president's condolences
+    ("The tanker Fortune arrived on Monday. It was the first of five Iranian vessels carrying "
+     "gasoline to ease shortages. Venezuela's government welcomed the shipment.", ["iran-ties"]),
+    ("Iran sent aid after the earthquake. Brazil's president offered condolences to the victims.", []),
+    # a day of a strike
+    ("La región altiplánica vive su tercer día de paro. En Juliaca, los comercios permanecen cerrados.",
+     ["puno-protests"]),
     # Iran named once, in passing, deep in a long text; the same sentence in the lead
     (PAST_THE_LEAD + "Trump endureceu com Cuba e com o acordo nuclear iraniano.", []),
     ("Trump endureceu com Cuba e com o acordo nuclear iraniano. " + PAST_THE_LEAD, ["iran-ties"]),
