@@ -437,6 +437,11 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("El Gobierno peruano aprobó la venta. La compradora es la china China Three Gorges, "
      "que ya opera la hidroeléctrica Chaglla.", ["china-acquisitions"]),
     ("China es el mayor comprador de Perú.", []),
+    # a firm by its seat
+    ("Shanghai-based Jin Jiang International acquired a hotel chain with properties in Mexico.",
+     ["china-acquisitions"]),
+    ("La empresa Jin Jiang, con sede en Shanghái, compró una cadena hotelera en México.",
+     ["china-acquisitions"]),
     ("La china Jiangxi Ganfeng Lithium ofertó por el proyecto de litio Mariana en Salta, Argentina.",
      ["china-acquisitions"]),
     ("A compra da participação de 15% da Petrobras no campo de Búzios pela chinesa CNOOC foi concluída.",
