@@ -437,6 +437,14 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("El Gobierno peruano aprobó la venta. La compradora es la china China Three Gorges, "
      "que ya opera la hidroeléctrica Chaglla.", ["china-acquisitions"]),
     ("China es el mayor comprador de Perú.", []),
+    # control already held, an owner, an auction's winner; not a share of a world market
+    ("La operación convierte a la empresa asiática en el principal actor del mercado eléctrico "
+     "peruano. China Yangtze Power ya controlaba Luz del Sur desde 2023.", ["china-acquisitions"]),
+    ("La empresa minera estatal china Chinalco es la dueña de Toromocho, uno de los mayores "
+     "yacimientos de cobre del Perú.", ["china-acquisitions"]),
+    ("Sinopec e CNOOC, estatais chinesas, integram o consórcio vencedor do leilão de Libra, o maior "
+     "campo do pré-sal.", ["china-acquisitions"]),
+    ("China controla el 60% del mercado mundial de litio, mientras Chile busca inversionistas.", []),
     # a firm by its seat
     ("Shanghai-based Jin Jiang International acquired a hotel chain with properties in Mexico.",
      ["china-acquisitions"]),
