@@ -286,6 +286,10 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("Protests in Arequipa and Cusco blocked roads to the south; flights to Juliaca were normal.", []),
     ("Un bus que partió de Juliaca fue retenido por un bloqueo en Cusco.", []),
     ("Hubo bloqueos en Puno y Cusco durante el paro.", ["puno-protests"]),
+    ("Una huelga de controladores aéreos en Lima afectó los vuelos a Juliaca.", []),
+    ("El paro regional en Puno obligó a cancelar los vuelos entre Lima y Juliaca.", ["puno-protests"]),
+    ("La Defensoría del Pueblo registró 23 conflictos sociales activos en la región Puno.",
+     ["puno-protests"]),
     ("Bloqueos en Cusco y Puno por tercer día.", ["puno-protests"]),
     ("Manifestantes de Puno llegaron a Lima para la marcha.", ["puno-protests"]),
     # a "cacerolazo"
