@@ -449,6 +449,13 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("Sinopec e CNOOC, estatais chinesas, integram o consórcio vencedor do leilão de Libra, o maior "
      "campo do pré-sal.", ["china-acquisitions"]),
     ("China controla el 60% del mercado mundial de litio, mientras Chile busca inversionistas.", []),
+    # the region's largest firms place what is bought of them; a purchase denied is none
+    ("A chinesa HNA comprou 23,7% da aérea Azul.", ["china-acquisitions"]),
+    ("La china Sinochem compró una participación en un campo operado por Ecopetrol.",
+     ["china-acquisitions"]),
+    ("Eu garanto que chineses não irão comprá-la, a Petrobras.", []),
+    ("China Three Gorges did not buy the Peruvian utility, it said.", []),
+    ("A chinesa State Grid comprou a CPFL, mas não comprou a Eletrobras.", ["china-acquisitions"]),
     # a firm by its seat
     ("Shanghai-based Jin Jiang International acquired a hotel chain with properties in Mexico.",
      ["china-acquisitions"]),
