@@ -453,7 +453,7 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("A chinesa HNA comprou 23,7% da aérea Azul.", ["china-acquisitions"]),
     ("La china Sinochem compró una participación en un campo operado por Ecopetrol.",
      ["china-acquisitions"]),
-    ("Eu garanto que chineses não irão comprá-la, a Petrobras.", []),
+    ("A Petrobras será privatizada, mas os chineses não irão comprá-la.", []),
     ("China Three Gorges did not buy the Peruvian utility, it said.", []),
     ("A chinesa State Grid comprou a CPFL, mas não comprou a Eletrobras.", ["china-acquisitions"]),
     # a firm by its seat
