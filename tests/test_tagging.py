@@ -456,6 +456,9 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("A Petrobras será privatizada, mas os chineses não irão comprá-la.", []),
     ("China Three Gorges did not buy the Peruvian utility, it said.", []),
     ("A chinesa State Grid comprou a CPFL, mas não comprou a Eletrobras.", ["china-acquisitions"]),
+    # a firm by the people of its state or city
+    ("A chinesa State Grid comprou a distribuidora gaúcha CEEE-D.", ["china-acquisitions"]),
+    ("La empresa regiomontana fue adquirida por la china Hisense.", ["china-acquisitions"]),
     # a firm by its seat
     ("Shanghai-based Jin Jiang International acquired a hotel chain with properties in Mexico.",
      ["china-acquisitions"]),
