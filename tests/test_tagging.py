@@ -456,6 +456,15 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("A Petrobras será privatizada, mas os chineses não irão comprá-la.", []),
     ("China Three Gorges did not buy the Peruvian utility, it said.", []),
     ("A chinesa State Grid comprou a CPFL, mas não comprou a Eletrobras.", ["china-acquisitions"]),
+    # Chinese goods bought by the region: "chinos" after what was bought, made in China;
+    # firms, funds and people in the plural still buy
+    ("Ecuador compró radares chinos que nunca funcionaron.", []),
+    ("Uruguay compró buses eléctricos chinos para Montevideo.", []),
+    ("O Brasil comprou painéis solares chineses.", []),
+    ("Peru bought Chinese-made helicopters for its army.", []),
+    ("Colombia bought Chinese buses for Bogotá's TransMilenio.", []),
+    ("Inversores chinos compraron la mayor distribuidora eléctrica de Chile.", ["china-acquisitions"]),
+    ("Os chineses compraram a CPFL em 2017.", ["china-acquisitions"]),
     # a firm by the people of its state or city
     ("A chinesa State Grid comprou a distribuidora gaúcha CEEE-D.", ["china-acquisitions"]),
     ("La empresa regiomontana fue adquirida por la china Hisense.", ["china-acquisitions"]),
