@@ -463,6 +463,8 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("O Brasil comprou painéis solares chineses.", []),
     ("Peru bought Chinese-made helicopters for its army.", []),
     ("Colombia bought Chinese buses for Bogotá's TransMilenio.", []),
+    ("Peru's army bought Chinese trucks.", []),
+    ("Chinese firm Tianqi bought a stake in SQM.", ["china-acquisitions"]),
     ("Inversores chinos compraron la mayor distribuidora eléctrica de Chile.", ["china-acquisitions"]),
     ("Os chineses compraram a CPFL em 2017.", ["china-acquisitions"]),
     # a firm by the people of its state or city
