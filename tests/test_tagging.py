@@ -397,6 +397,8 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("China bought record amounts of Brazilian beef in March.", []),
     ("Chinese tourists bought souvenirs in Cusco.", []),
     ("China compró 10 millones de toneladas de soja brasileña este año.", []),
+    ("China adquirió el 40% de la producción de litio de Argentina en 2022.", []),
+    ("A China comprou toda a safra de soja do Mato Grosso.", []),
     ("A chinesa BYD pagou R$ 3 bilhões em investimentos na fábrica da Bahia.", []),
     # a new owner, Chinese hands, coming to hold it, a merger the regulator approved
     ("La china Yangtze Power es la nueva dueña de Luz del Sur.", ["china-acquisitions"]),
