@@ -496,6 +496,12 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("El financista cumplió condena en Paraguay. Luego recaudó fondos para Hezbolá.", ["iran-ties"]),
     # a leader in the next sentence still is a party to it
     ("Irán envió una delegación a Caracas. Maduro la recibió en Miraflores.", ["iran-ties"]),
+    # markets moved by Iran's news; a sports match; a firm of the region beside Iran
+    ("El precio del petróleo subió por las tensiones en Irán; la bolsa de São Paulo cayó.", []),
+    ("Argentina's central bank cut rates as oil prices rose on Iran tensions.", []),
+    ("Irán busca nuevos mercados en América Latina para su petróleo.", ["iran-ties"]),
+    ("Irán venció a México en el Mundial de vóley.", []),
+    ("A Petrobras aumentou o preço da gasolina após ataque ao Irã.", []),
     # a government of the region, in the next sentence; not a president's condolences
     ("The tanker Fortune arrived on Monday. It was the first of five Iranian vessels carrying "
      "gasoline to ease shortages. Venezuela's government welcomed the shipment.", ["iran-ties"]),
