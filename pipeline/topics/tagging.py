@@ -27,7 +27,7 @@ from pipeline.topics.definitions import TopicsFile
 
 # Bump when matching behaves differently for the same definitions: it is part of the
 # ruleset version, so a re-tag can tell old decisions from new ones.
-MATCHER_VERSION = 4
+MATCHER_VERSION = 5
 SNIPPET_CHARS = 400
 MAX_PAIRS = 100_000  # pieces of evidence a NEAR weighs at most in one text (_Reach)
 FIELDS = ("title", "text")
@@ -475,21 +475,24 @@ class _Reach:
 _OF = frozenset("de do da dos das del la el los las of the".split())
 _ITEMS = re.compile(r"\s*(?:,|\b(?:y|e|and|ou|o|or|et)\b)\s*")
 _LIST_CHARS = 200  # a longer stretch between two hits is read as prose, not a list
+# a list that goes on after the second hit: a comma or a conjunction, then a name
+_MORE_ITEMS = re.compile(r"\s*(?:,|\b(?:y|e|and|ou|o|or|et)\b)\s*[A-ZÀ-Þ]")
 
 
-def _listed(between: str) -> bool:
+def _listed(between: str, following: str) -> bool:
     """Whether the text between two hits holds only other items of one list, with a
     comma: countries or peoples listed together are not evidence that they deal with
     each other ("Irán, Libia, Siria y Venezuela"; "brasileiros, indianos, chineses e
     iranianos"). An item is a name (its words capitalised, joined by de, del, of...) or,
     among two or more, one word. A comma alone may be an apposition ("Luz del Sur,
-    controlada por la china CTG"), and words that say something are no item ("Irán,
-    aliado de Venezuela")."""
+    controlada por la china CTG"; "En Caracas, Irán firmó"), unless the list goes on
+    after the second hit ("Irán, Cuba y Venezuela"); and words that say something are
+    no item ("Irán, aliado de Venezuela")."""
     if "," not in between:
         return False
     items = [item for item in _ITEMS.split(between) if item.strip()]
     if not items:
-        return False
+        return _MORE_ITEMS.match(following) is not None
     for item in items:
         words = _Doc._WORD.findall(item)
         named = all(w[0].isupper() or w in _OF for w in words)
@@ -515,7 +518,8 @@ def _join(a: _Span, b: _Span, near: rules.Near, doc: _Doc) -> _Span | None:
             if between > near.distance:
                 return None
     if apart and after.start - before.end <= _LIST_CHARS \
-            and _listed(doc.text[a.field][before.end:after.start]):
+            and _listed(doc.text[a.field][before.end:after.start],
+                        doc.text[a.field][after.end:after.end + 40]):
         return None
     return _Span(a.field, first, last, min(a.start, b.start), max(a.end, b.end), window)
 
