@@ -471,6 +471,11 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("Chinese firm Tianqi bought a stake in SQM.", ["china-acquisitions"]),
     ("Inversores chinos compraron la mayor distribuidora eléctrica de Chile.", ["china-acquisitions"]),
     ("Os chineses compraram a CPFL em 2017.", ["china-acquisitions"]),
+    # a firm's capital entered, a tender offer, a firm taken into a portfolio
+    ("A chinesa CTG entrou no capital da elétrica brasileira com 30% das ações.", ["china-acquisitions"]),
+    ("La estatal china lanzó una OPA por la totalidad de las acciones de la eléctrica chilena.",
+     ["china-acquisitions"]),
+    ("A estatal chinesa incorporou a distribuidora paulista ao seu portfólio.", ["china-acquisitions"]),
     # a firm by the people of its state or city
     ("A chinesa State Grid comprou a distribuidora gaúcha CEEE-D.", ["china-acquisitions"]),
     ("La empresa regiomontana fue adquirida por la china Hisense.", ["china-acquisitions"]),
