@@ -1,5 +1,6 @@
 import functools
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -200,6 +201,19 @@ def test_a_phrase_over_quotes_and_spaces_is_found_where_it_stands():
     assert [(text[h.start:h.end], h.found) for h in match.hits] == [
         ('Puno"  vive', 'Puno"  vive'), ("paro « indefinido", "paro « indefinido")]
     assert match.snippet == text.split(". ")[0] + "."
+
+
+def test_the_same_text_records_its_evidence_in_the_same_order_in_every_process():
+    # hits at one offset ("China" and "China Three Gorges") came out in the order of a
+    # set of them, which string hashing changes from process to process
+    script = ("from pipeline.topics.definitions import load_topics\n"
+              "from pipeline.topics.tagging import Tagger\n"
+              "m, = Tagger(load_topics()).tag('China Three Gorges adquirió la central de Chaglla en Perú.')\n"
+              "print([(h.term, h.start) for h in m.hits])")
+    outputs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                              env={**os.environ, "PYTHONHASHSEED": str(seed)}).stdout
+               for seed in range(1, 5)}
+    assert len(outputs) == 1
 
 
 def test_ruleset_version_follows_the_definitions():
