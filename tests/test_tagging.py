@@ -105,6 +105,7 @@ def test_not_near_is_a_not_of_one_sentence_or_a_few_words():
     ("Irán y Venezuela firmaron un acuerdo.", True),       # two, not a list
     ("Irán, Venezuela y Cuba figuran en la lista.", False),  # only a comma, and the list goes on
     ("En Venezuela, Irán abrió una fábrica de drones.", True),  # only a comma, and no list
+    ("En Venezuela, Irán y Rusia firmaron acuerdos.", True),  # the first says where
     ("Irán, aliado de Venezuela, envió drones.", True),     # words between that are not names
     ("Irán, que Venezuela considera un aliado, envió drones.", True),
 ])

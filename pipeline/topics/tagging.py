@@ -483,22 +483,25 @@ _ITEMS = re.compile(r"\s*(?:,|\b(?:y|e|and|ou|o|or|et)\b)\s*")
 _LIST_CHARS = 200  # a longer stretch between two hits is read as prose, not a list
 # a list that goes on after the second hit: a comma or a conjunction, then a name
 _MORE_ITEMS = re.compile(r"\s*(?:,|\b(?:y|e|and|ou|o|or|et)\b)\s*[A-ZÀ-Þ]")
+# where something happens, said before a comma: "En Caracas, Irán y Rusia firmaron"
+_WHERE = re.compile(r"\b(?:en|in|em|no|na|desde|from|at)\s+$", re.IGNORECASE)
 
 
-def _listed(between: str, following: str) -> bool:
+def _listed(between: str, following: str, preceding: str = "") -> bool:
     """Whether the text between two hits holds only other items of one list, with a
     comma: countries or peoples listed together are not evidence that they deal with
     each other ("Irán, Libia, Siria y Venezuela"; "brasileiros, indianos, chineses e
     iranianos"). An item is a name (its words capitalised, joined by de, del, of...) or,
     among two or more, one word. A comma alone may be an apposition ("Luz del Sur,
     controlada por la china CTG"; "En Caracas, Irán firmó"), unless the list goes on
-    after the second hit ("Irán, Cuba y Venezuela"); and words that say something are
-    no item ("Irán, aliado de Venezuela")."""
+    after the second hit ("Irán, Cuba y Venezuela"; not "En Caracas, Irán y Rusia
+    firmaron", where the first says where); and words that say something are no item
+    ("Irán, aliado de Venezuela")."""
     if "," not in between:
         return False
     items = [item for item in _ITEMS.split(between) if item.strip()]
     if not items:
-        return _MORE_ITEMS.match(following) is not None
+        return _MORE_ITEMS.match(following) is not None and _WHERE.search(preceding) is None
     for item in items:
         words = _Doc._WORD.findall(item)
         named = all(w[0].isupper() or w in _OF for w in words)
@@ -525,7 +528,8 @@ def _join(a: _Span, b: _Span, near: rules.Near, doc: _Doc) -> _Span | None:
                 return None
     if apart and after.start - before.end <= _LIST_CHARS \
             and _listed(doc.text[a.field][before.end:after.start],
-                        doc.text[a.field][after.end:after.end + 40]):
+                        doc.text[a.field][after.end:after.end + 40],
+                        doc.text[a.field][max(0, before.start - 12):before.start]):
         return None
     return _Span(a.field, first, last, min(a.start, b.start), max(a.end, b.end), window)
 
