@@ -483,6 +483,8 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("Peru bought Chinese-made helicopters for its army.", []),
     ("Colombia bought Chinese buses for Bogotá's TransMilenio.", []),
     ("Peru's army bought Chinese trucks.", []),
+    ("Ecuador compró un radar chino que nunca funcionó.", []),
+    ("Venezuela compró un avión chino para su fuerza aérea.", []),
     ("Chinese firm Tianqi bought a stake in SQM.", ["china-acquisitions"]),
     ("Inversores chinos compraron la mayor distribuidora eléctrica de Chile.", ["china-acquisitions"]),
     ("Os chineses compraram a CPFL em 2017.", ["china-acquisitions"]),
