@@ -482,7 +482,7 @@ _OF = frozenset("de do da dos das del la el los las of the".split())
 _ITEMS = re.compile(r"\s*(?:,|\b(?:y|e|and|ou|o|or|et)\b)\s*")
 _LIST_CHARS = 200  # a longer stretch between two hits is read as prose, not a list
 # a list that goes on after the second hit: a comma or a conjunction, then a name
-_MORE_ITEMS = re.compile(r"\s*(?:,|\b(?:y|e|and|ou|o|or|et)\b)\s*[A-ZÀ-Þ]")
+_MORE_ITEMS = re.compile(_ITEMS.pattern + "[A-ZÀ-Þ]")
 # where something happens, said before a comma: "En Caracas, Irán y Rusia firmaron"
 _WHERE = re.compile(r"\b(?:en|in|em|no|na|desde|from|at)\s+$", re.IGNORECASE)
 
