@@ -536,6 +536,20 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     # Iran named once, in passing, deep in a long text; the same sentence in the lead
     (PAST_THE_LEAD + "Trump endureceu com Cuba e com o acordo nuclear iraniano.", []),
     ("Trump endureceu com Cuba e com o acordo nuclear iraniano. " + PAST_THE_LEAD, ["iran-ties"]),
+    # a comparison, a ranking, a currency's fall set the region beside Iran, tie nothing
+    ("Milei compared Argentina's inflation with that of Iran, Venezuela and Zimbabwe.", []),
+    ("Maduro comparó las sanciones contra Venezuela con las que sufre Irán.", []),
+    ("Chile y Perú figuran entre los países con más casos de sarampión, junto a Irán e Indonesia.", []),
+    ("El peso argentino se devaluó 2% mientras el mercado seguía la escalada entre Irán e Israel.", []),
+    # a weight of goods bought, however far from the verb; a firm named after a metal
+    ("China compró un récord de 70 millones de toneladas de soja brasileña en 2023.", []),
+    ("Hace treinta años que la china Shougang compró Hierro Perú, en Marcona.", ["china-acquisitions"]),
+    ("CNOOC se quedó con el 50% de Bridas, de la familia Bulgheroni.", ["china-acquisitions"]),
+    # a border town said to lie on the border with Bolivia is Peru's side of it
+    ("El puente internacional de Desaguadero, en la frontera con Bolivia, permanece bloqueado "
+     "por pobladores que exigen la renuncia de la presidenta.", ["puno-protests"]),
+    ("Estudiantes de la Universidad Nacional del Altiplano tomaron el campus en protesta contra "
+     "el rector.", ["puno-protests"]),
 ])
 def test_names_and_phrasings_the_passages_never_used(text, topics):
     # sentences written for the rules, from the region's politics, firms and languages,
