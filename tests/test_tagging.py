@@ -550,6 +550,11 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
      "por pobladores que exigen la renuncia de la presidenta.", ["puno-protests"]),
     ("Estudiantes de la Universidad Nacional del Altiplano tomaron el campus en protesta contra "
      "el rector.", ["puno-protests"]),
+    # the aftermath of the Juliaca killings; the customs' war on smuggling is no protest
+    ("Human Rights Watch said the killings of 18 people in Juliaca amounted to extrajudicial "
+     "executions.", ["puno-protests"]),
+    ("Este martes se cumple un año de la represión en Juliaca.", ["puno-protests"]),
+    ("La Sunat realizó operativos de represión del contrabando en Juliaca.", []),
 ])
 def test_names_and_phrasings_the_passages_never_used(text, topics):
     # sentences written for the rules, from the region's politics, firms and languages,
