@@ -555,6 +555,11 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
      "executions.", ["puno-protests"]),
     ("Este martes se cumple un año de la represión en Juliaca.", ["puno-protests"]),
     ("La Sunat realizó operativos de represión del contrabando en Juliaca.", []),
+    # a country of the region buying from China
+    ("Argentina compró a China 20 aviones de combate JF-17, según el Ministerio de Defensa.", []),
+    ("O Brasil comprou da China 2 milhões de doses da vacina.", []),
+    ("Bolivia bought from China six K-8 trainer jets.", []),
+    ("China Yangtze Power compró a Sempra su participación en Luz del Sur.", ["china-acquisitions"]),
 ])
 def test_names_and_phrasings_the_passages_never_used(text, topics):
     # sentences written for the rules, from the region's politics, firms and languages,
