@@ -66,6 +66,17 @@ def test_evidence_in_adjacent_sentences(text, next_sentence):
     assert not matches("bloqueo NEAR/s Puno", text)
 
 
+@pytest.mark.parametrize("turn", ["Mientras tanto, en", "Meanwhile, in", "Enquanto isso, em",
+                                  "«Por separado, en"])
+def test_evidence_is_not_joined_across_a_sentence_that_turns_to_other_news(turn):
+    assert matches("bloqueo NEAR/s1 Puno", "Hubo un bloqueo. En Puno hace frío.")
+    assert not matches("bloqueo NEAR/s1 Puno", f"Hubo un bloqueo. {turn} Puno hace frío.")
+    assert not matches("bloqueo NEAR/s2 Puno", f"Hubo un bloqueo. Llovió. {turn} Puno hace frío.")
+    # within the sentence that turns, and from it to the next, evidence still holds
+    assert matches("bloqueo NEAR/s Puno", f"Llovió. {turn} Puno hubo un bloqueo.")
+    assert matches("bloqueo NEAR/s1 Puno", f"Llovió. {turn} Puno hace frío. Hubo un bloqueo.")
+
+
 def test_braces_ask_for_the_capitals_of_a_name_that_is_also_a_word():
     # Irán is Iran, irán "they will go"; Irão is Iran in Portugal, irão "they will go"
     assert matches("{Irán} NEAR/s México", "Irán y México firmaron un acuerdo.")
@@ -111,6 +122,12 @@ def test_not_near_is_a_not_of_one_sentence_or_a_few_words():
 ])
 def test_items_of_one_list_are_not_near(text, near):
     assert matches("Irán NEAR/s Venezuela", text) is near
+
+
+@pytest.mark.parametrize("opener", ["Ayer, en", "Además,", "Hoy, en la ciudad de"])
+def test_a_list_does_not_run_over_a_sentence_end(opener):
+    # the opener of the next sentence and its comma are no items of a list
+    assert matches("Irán NEAR/s1 Venezuela", f"Los drones llegaron de Irán. {opener} Venezuela los exhibió.")
 
 
 def test_peoples_listed_one_word_each_are_not_near():
@@ -555,6 +572,9 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
      "executions.", ["puno-protests"]),
     ("Este martes se cumple un año de la represión en Juliaca.", ["puno-protests"]),
     ("La Sunat realizó operativos de represión del contrabando en Juliaca.", []),
+    # the next sentence turns to other news
+    ("El líder supremo de Irán atacó a Estados Unidos e Israel en un discurso. Mientras tanto, "
+     "en Venezuela, la oposición convocó a nuevas protestas contra Maduro.", []),
     # a country of the region buying from China
     ("Argentina compró a China 20 aviones de combate JF-17, según el Ministerio de Defensa.", []),
     ("O Brasil comprou da China 2 milhões de doses da vacina.", []),

@@ -27,7 +27,7 @@ from pipeline.topics.definitions import TopicsFile
 
 # Bump when matching behaves differently for the same definitions: it is part of the
 # ruleset version, so a re-tag can tell old decisions from new ones.
-MATCHER_VERSION = 5
+MATCHER_VERSION = 6
 SNIPPET_CHARS = 400
 MAX_PAIRS = 100_000  # pieces of evidence a NEAR weighs at most in one text (_Reach)
 FIELDS = ("title", "text")
@@ -87,6 +87,17 @@ class _Doc:
             text = self.text[field]
             self._sentences[field] = [0] + [m.end() for m in self._SENTENCE_END.finditer(text)]
         return self._sentences[field]
+
+    # A sentence that turns to other news ("Mientras tanto, en Venezuela...",
+    # "Meanwhile", "Enquanto isso", "Separately"): evidence is not joined across it.
+    _OTHER_NEWS = re.compile(r"[\"'“«(]*(?:mientras tanto|en otro orden|en otras noticias|por separado"
+                             r"|meanwhile|in other news|separately|enquanto isso|em outra frente)\b",
+                             re.IGNORECASE)
+
+    def turns(self, field: str, first: int, last: int) -> bool:
+        """Whether a sentence after `first`, up to `last`, turns to other news."""
+        starts = self.sentence_starts(field)
+        return any(self._OTHER_NEWS.match(self.text[field], starts[i]) for i in range(first + 1, last + 1))
 
     def sentence_index(self, field: str, offset: int) -> int:
         return bisect.bisect_right(self.sentence_starts(field), offset) - 1
@@ -520,13 +531,17 @@ def _join(a: _Span, b: _Span, near: rules.Near, doc: _Doc) -> _Span | None:
         window = max(near.sentences, a.window, b.window)
         if max(a.first - b.last, b.first - a.last) > near.sentences or last - first > window:
             return None
+        if last > first and doc.turns(a.field, first, last):
+            return None
     else:
         window = max(a.window, b.window, last - first)
         if apart:  # count the words between them
             between = doc.word_index(a.field, after.start) - doc.word_index(a.field, before.end - 1) - 1
             if between > near.distance:
                 return None
+    # (a list stays within its sentence: "Hubo un bloqueo. Ayer, en Puno..." is none)
     if apart and after.start - before.end <= _LIST_CHARS \
+            and doc.sentence_index(a.field, before.end - 1) == doc.sentence_index(a.field, after.start) \
             and _listed(doc.text[a.field][before.end:after.start],
                         doc.text[a.field][after.end:after.end + 40],
                         doc.text[a.field][max(0, before.start - 12):before.start]):
