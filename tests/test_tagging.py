@@ -580,6 +580,10 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("O Brasil comprou da China 2 milhões de doses da vacina.", []),
     ("Bolivia bought from China six K-8 trainer jets.", []),
     ("China Yangtze Power compró a Sempra su participación en Luz del Sur.", ["china-acquisitions"]),
+    # a contract to build is no purchase; a concession won is
+    ("La estatal china CRCC se adjudicó la construcción del hospital de Piura.", []),
+    ("La china CTG se adjudicó la concesión de la hidroeléctrica Chaglla, en Huánuco.",
+     ["china-acquisitions"]),
 ])
 def test_names_and_phrasings_the_passages_never_used(text, topics):
     # sentences written for the rules, from the region's politics, firms and languages,
