@@ -558,6 +558,8 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("Maduro comparó las sanciones contra Venezuela con las que sufre Irán.", []),
     ("Chile y Perú figuran entre los países con más casos de sarampión, junto a Irán e Indonesia.", []),
     ("El peso argentino se devaluó 2% mientras el mercado seguía la escalada entre Irán e Israel.", []),
+    ("Oil rose after Iran seized a tanker in the Strait of Hormuz; Brazil's Petrobras shares "
+     "gained 2%.", []),
     # a weight of goods bought, however far from the verb; a firm named after a metal
     ("China compró un récord de 70 millones de toneladas de soja brasileña en 2023.", []),
     ("Hace treinta años que la china Shougang compró Hierro Perú, en Marcona.", ["china-acquisitions"]),
