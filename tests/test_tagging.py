@@ -582,6 +582,11 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("O Brasil comprou da China 2 milhões de doses da vacina.", []),
     ("Bolivia bought from China six K-8 trainer jets.", []),
     ("China Yangtze Power compró a Sempra su participación en Luz del Sur.", ["china-acquisitions"]),
+    # control held of a firm or an asset named; not of a market
+    ("State Grid controla a CPFL Energia desde 2017.", ["china-acquisitions"]),
+    ("El puerto de Chancay, de mayoría china, recibió su primer buque.", ["china-acquisitions"]),
+    ("China controla el 80% del mercado mundial de tierras raras, mientras Brasil busca "
+     "desarrollar su industria.", []),
     # a contract to build is no purchase; a concession won is
     ("La estatal china CRCC se adjudicó la construcción del hospital de Piura.", []),
     ("La china CTG se adjudicó la concesión de la hidroeléctrica Chaglla, en Huánuco.",
