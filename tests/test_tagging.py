@@ -564,6 +564,8 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("China compró un récord de 70 millones de toneladas de soja brasileña en 2023.", []),
     ("Hace treinta años que la china Shougang compró Hierro Perú, en Marcona.", ["china-acquisitions"]),
     ("CNOOC se quedó con el 50% de Bridas, de la familia Bulgheroni.", ["china-acquisitions"]),
+    ("A Shanghai Electric adquiriu 40% da Eletrosul Transmissão por R$ 700 milhões.",
+     ["china-acquisitions"]),
     # a border town said to lie on the border with Bolivia is Peru's side of it
     ("El puente internacional de Desaguadero, en la frontera con Bolivia, permanece bloqueado "
      "por pobladores que exigen la renuncia de la presidenta.", ["puno-protests"]),
