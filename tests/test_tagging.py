@@ -560,6 +560,21 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("El peso argentino se devaluó 2% mientras el mercado seguía la escalada entre Irán e Israel.", []),
     ("Oil rose after Iran seized a tanker in the Strait of Hormuz; Brazil's Petrobras shares "
      "gained 2%.", []),
+    # what a government of the region says of Iran's war with Israel, or of its nuclear
+    # talks with the world powers, what it tells its own people of Iran: no dealings
+    ("El Gobierno argentino expresó su preocupación por la escalada militar entre Israel e Irán.", []),
+    ("Mexican airline Aeroméxico suspended flights to Tel Aviv after Iran's missile attack on Israel.",
+     []),
+    ("Chile's foreign ministry welcomed the nuclear deal between Iran and world powers.", []),
+    ("Cancillería del Perú informó que no hay peruanos afectados por el terremoto en Irán.", []),
+    ("El Ministerio de Relaciones Exteriores de Chile emitió una alerta de viaje para Irán, Irak y "
+     "el Líbano.", []),
+    ("Petroleras venezolanas y mexicanas celebran el alza del crudo por la tensión con Irán.", []),
+    # ... and what it does with Iran, Israel named or not
+    ("Uruguay expulsó a un diplomático iraní por el artefacto explosivo hallado junto a la "
+     "embajada de Israel en Montevideo.", ["iran-ties"]),
+    ("Brazil's government summoned Iran's ambassador in Brasília to explain the detention of a "
+     "Brazilian citizen in Tehran.", ["iran-ties"]),
     # a weight of goods bought, however far from the verb; a firm named after a metal
     ("China compró un récord de 70 millones de toneladas de soja brasileña en 2023.", []),
     ("Hace treinta años que la china Shougang compró Hierro Perú, en Marcona.", ["china-acquisitions"]),
