@@ -27,7 +27,7 @@ from pipeline.topics.definitions import TopicsFile
 
 # Bump when matching behaves differently for the same definitions: it is part of the
 # ruleset version, so a re-tag can tell old decisions from new ones.
-MATCHER_VERSION = 6
+MATCHER_VERSION = 7
 SNIPPET_CHARS = 400
 MAX_PAIRS = 100_000  # pieces of evidence a NEAR weighs at most in one text (_Reach)
 FIELDS = ("title", "text")
@@ -527,6 +527,8 @@ def _join(a: _Span, b: _Span, near: rules.Near, doc: _Doc) -> _Span | None:
     before, after = (a, b) if a.start <= b.start else (b, a)
     apart = after.start >= before.end
     first, last = min(a.first, b.first), max(a.last, b.last)
+    one_sentence = not apart or \
+        doc.sentence_index(a.field, before.end - 1) == doc.sentence_index(a.field, after.start)
     if near.distance is None:
         window = max(near.sentences, a.window, b.window)
         if max(a.first - b.last, b.first - a.last) > near.sentences or last - first > window:
@@ -534,14 +536,17 @@ def _join(a: _Span, b: _Span, near: rules.Near, doc: _Doc) -> _Span | None:
         if last > first and doc.turns(a.field, first, last):
             return None
     else:
+        # a few words apart, and no sentence's end between them: "compró la distribuidora
+        # de Portugal. Opera en Chile." has Chile two words after Portugal's sentence
+        if not one_sentence:
+            return None
         window = max(a.window, b.window, last - first)
         if apart:  # count the words between them
             between = doc.word_index(a.field, after.start) - doc.word_index(a.field, before.end - 1) - 1
             if between > near.distance:
                 return None
     # (a list stays within its sentence: "Hubo un bloqueo. Ayer, en Puno..." is none)
-    if apart and after.start - before.end <= _LIST_CHARS \
-            and doc.sentence_index(a.field, before.end - 1) == doc.sentence_index(a.field, after.start) \
+    if apart and one_sentence and after.start - before.end <= _LIST_CHARS \
             and _listed(doc.text[a.field][before.end:after.start],
                         doc.text[a.field][after.end:after.end + 40],
                         doc.text[a.field][max(0, before.start - 12):before.start]):
