@@ -130,6 +130,12 @@ def test_a_list_does_not_run_over_a_sentence_end(opener):
     assert matches("Irán NEAR/s1 Venezuela", f"Los drones llegaron de Irán. {opener} Venezuela los exhibió.")
 
 
+def test_where_a_name_stands_is_no_item_of_a_list():
+    # "Belagrícola, no" are not two names listed: "no" says where it is
+    assert matches("controle NEAR/s Paraná", "A firma assumiu o controle da Belagrícola, no Paraná.")
+    assert matches("compró NEAR/s Perú", "La firma compró Cobriza, en Perú.")
+
+
 def test_peoples_listed_one_word_each_are_not_near():
     assert not matches("brasileños NEAR/s iraníes", "Los brasileños, indios, chinos e iraníes de la lista.")
     assert matches("brasileños NEAR/s iraníes", "Los brasileños, que los iraníes recibieron.")
@@ -601,6 +607,8 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("China Yangtze Power compró a Sempra su participación en Luz del Sur.", ["china-acquisitions"]),
     # a purchase elsewhere by a buyer that also works in the region; a purchase in the
     # region by a buyer that also works elsewhere
+    ("A chinesa Hunan Dakang assumiu o controle da Belagrícola, no Paraná, por R$ 1,5 bilhão.",
+     ["china-acquisitions"]),
     ("A chinesa CMOC comprou a mina de cobre de Tenke Fungurume, no Congo, e já opera minas de "
      "nióbio no Brasil.", []),
     ("La minera china MMG, con minas en Australia y la República Democrática del Congo, compró "

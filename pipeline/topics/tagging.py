@@ -27,7 +27,7 @@ from pipeline.topics.definitions import TopicsFile
 
 # Bump when matching behaves differently for the same definitions: it is part of the
 # ruleset version, so a re-tag can tell old decisions from new ones.
-MATCHER_VERSION = 7
+MATCHER_VERSION = 8
 SNIPPET_CHARS = 400
 MAX_PAIRS = 100_000  # pieces of evidence a NEAR weighs at most in one text (_Reach)
 FIELDS = ("title", "text")
@@ -496,6 +496,8 @@ _LIST_CHARS = 200  # a longer stretch between two hits is read as prose, not a l
 _MORE_ITEMS = re.compile(_ITEMS.pattern + "[A-ZÀ-Þ]")
 # where something happens, said before a comma: "En Caracas, Irán y Rusia firmaron"
 _WHERE = re.compile(r"\b(?:en|in|em|no|na|desde|from|at)\s+$", re.IGNORECASE)
+# words that say where or whence, never an item of a list ("la Belagrícola, no Paraná")
+_PLACING = frozenset("en in em no na nos nas desde from at".split())
 
 
 def _listed(between: str, following: str, preceding: str = "") -> bool:
@@ -515,6 +517,8 @@ def _listed(between: str, following: str, preceding: str = "") -> bool:
         return _MORE_ITEMS.match(following) is not None and _WHERE.search(preceding) is None
     for item in items:
         words = _Doc._WORD.findall(item)
+        if len(words) == 1 and words[0].lower() in _PLACING:
+            return False
         named = all(w[0].isupper() or w in _OF for w in words)
         if not named and (len(words) > 1 or len(items) < 2):
             return False
