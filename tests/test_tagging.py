@@ -592,6 +592,11 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
      "por pobladores que exigen la renuncia de la presidenta.", ["puno-protests"]),
     ("Estudiantes de la Universidad Nacional del Altiplano tomaron el campus en protesta contra "
      "el rector.", ["puno-protests"]),
+    # money mobilised is no mobilisation; a strike for money is a strike
+    ("Estudiantes de Juliaca ganaron el concurso de robótica tras una movilización de recursos "
+     "del gobierno regional.", []),
+    ("Docentes de Juliaca inician huelga para exigir recursos para las escuelas rurales.",
+     ["puno-protests"]),
     # the aftermath of the Juliaca killings; the customs' war on smuggling is no protest
     ("Human Rights Watch said the killings of 18 people in Juliaca amounted to extrajudicial "
      "executions.", ["puno-protests"]),
