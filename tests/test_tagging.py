@@ -618,6 +618,15 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
      "nióbio no Brasil.", []),
     ("La minera china MMG, con minas en Australia y la República Democrática del Congo, compró "
      "Las Bambas, en Perú.", ["china-acquisitions"]),
+    # a sale told from the seller's side, to a Chinese buyer; not a Chinese firm's sale,
+    # nor Portugal's "a China" as the one that sells
+    ("Volcan vendió el 60% del puerto de Chancay a la china Cosco en 225 millones de dólares.",
+     ["china-acquisitions"]),
+    ("La venta de Hudbay Perú a la china Jiangxi Copper fue anunciada este lunes.",
+     ["china-acquisitions"]),
+    ("A chinesa Chery, que tem fábrica em Jacareí, vendeu metade de sua operação para o Grupo Caoa.",
+     []),
+    ("A China vende mais carros ao Brasil do que os Estados Unidos.", []),
     # control held of a firm or an asset named; not of a market
     ("State Grid controla a CPFL Energia desde 2017.", ["china-acquisitions"]),
     ("El puerto de Chancay, de mayoría china, recibió su primer buque.", ["china-acquisitions"]),
