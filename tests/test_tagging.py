@@ -576,6 +576,10 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("El Ministerio de Relaciones Exteriores de Chile emitió una alerta de viaje para Irán, Irak y "
      "el Líbano.", []),
     ("Petroleras venezolanas y mexicanas celebran el alza del crudo por la tensión con Irán.", []),
+    ("La OPEP, de la que forman parte Venezuela e Irán, decidió recortar su producción.", []),
+    ("Petróleos de Venezuela compite con el crudo iraní por los compradores asiáticos.", []),
+    ("El Gobierno de Chile condenó la ejecución de manifestantes en Irán.", []),
+    ("Venezuela e Irán revisaron la ejecución de los 300 acuerdos de cooperación.", ["iran-ties"]),
     # ... and what it does with Iran, Israel named or not
     ("Uruguay expulsó a un diplomático iraní por el artefacto explosivo hallado junto a la "
      "embajada de Israel en Montevideo.", ["iran-ties"]),
