@@ -77,6 +77,14 @@ def test_evidence_is_not_joined_across_a_sentence_that_turns_to_other_news(turn)
     assert matches("bloqueo NEAR/s1 Puno", f"Llovió. {turn} Puno hace frío. Hubo un bloqueo.")
 
 
+@pytest.mark.parametrize("clause", ["mientras en", "while in", "enquanto em"])
+def test_a_clause_that_sets_something_else_against_the_first_is_apart(clause):
+    text = f"Hubo un bloqueo en Cusco, {clause} Puno hubo calma."
+    assert matches("bloqueo NEAR/s Cusco", text)
+    assert not matches("bloqueo NEAR/s Puno", text)
+    assert not matches("bloqueo NEAR/s1 Puno", text)
+
+
 def test_braces_ask_for_the_capitals_of_a_name_that_is_also_a_word():
     # Irán is Iran, irán "they will go"; Irão is Iran in Portugal, irão "they will go"
     assert matches("{Irán} NEAR/s México", "Irán y México firmaron un acuerdo.")
@@ -606,6 +614,10 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
      "executions.", ["puno-protests"]),
     ("Este martes se cumple un año de la represión en Juliaca.", ["puno-protests"]),
     ("La Sunat realizó operativos de represión del contrabando en Juliaca.", []),
+    ("Irán celebró el aniversario de la Revolución Islámica con marchas en Teherán, mientras en "
+     "Caracas se conmemoraba el 4 de febrero.", []),
+    ("Alibaba adquirió la cadena de supermercados Sun Art en China, mientras su rival Mercado "
+     "Libre crece en Argentina.", []),
     # the next sentence turns to other news
     ("El líder supremo de Irán atacó a Estados Unidos e Israel en un discurso. Mientras tanto, "
      "en Venezuela, la oposición convocó a nuevas protestas contra Maduro.", []),

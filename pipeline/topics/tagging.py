@@ -27,7 +27,7 @@ from pipeline.topics.definitions import TopicsFile
 
 # Bump when matching behaves differently for the same definitions: it is part of the
 # ruleset version, so a re-tag can tell old decisions from new ones.
-MATCHER_VERSION = 8
+MATCHER_VERSION = 9
 SNIPPET_CHARS = 400
 MAX_PAIRS = 100_000  # pieces of evidence a NEAR weighs at most in one text (_Reach)
 FIELDS = ("title", "text")
@@ -68,9 +68,11 @@ class _Doc:
     _WORD = re.compile(r"\w+")
     # a full stop, then a space and no lower case letter; or a word's full stop that the
     # next sentence's first word follows unspaced ("etc.Debilitamiento": text pasted from
-    # lines), which EE.UU. or S.A. are not
+    # lines), which EE.UU. or S.A. are not; a comma before a clause that sets something
+    # else against the first ("..., mientras en Caracas se conmemoraba...")
     _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”»)]*\s+(?=[^a-z])|\n+"
-                               r"|(?<=[a-zß-ÿ]{2}\.)(?=[A-ZÀ-Þ][a-zß-ÿ])")
+                               r"|(?<=[a-zß-ÿ]{2}\.)(?=[A-ZÀ-Þ][a-zß-ÿ])"
+                               r"|(?<=,)\s+(?=(?:mientras|while|whereas|enquanto)\s)")
 
     def __init__(self, title: str, text: str):
         self.text = {"title": title, "text": text}
@@ -90,9 +92,10 @@ class _Doc:
 
     # A sentence that turns to other news ("Mientras tanto, en Venezuela...",
     # "Meanwhile", "Enquanto isso", "Separately"): evidence is not joined across it.
-    _OTHER_NEWS = re.compile(r"[\"'“«(]*(?:mientras tanto|en otro orden|en otras noticias|por separado"
-                             r"|meanwhile|in other news|separately|enquanto isso|em outra frente)\b",
-                             re.IGNORECASE)
+    # (and a clause that sets something else against it: "..., mientras en Caracas...")
+    _OTHER_NEWS = re.compile(r"[\"'“«(]*(?:mientras|en otro orden|en otras noticias|por separado"
+                             r"|meanwhile|in other news|separately|while|whereas|enquanto"
+                             r"|em outra frente)\b", re.IGNORECASE)
 
     def turns(self, field: str, first: int, last: int) -> bool:
         """Whether a sentence after `first`, up to `last`, turns to other news."""
