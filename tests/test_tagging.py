@@ -602,6 +602,10 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     # a border town said to lie on the border with Bolivia is Peru's side of it
     ("El puente internacional de Desaguadero, en la frontera con Bolivia, permanece bloqueado "
      "por pobladores que exigen la renuncia de la presidenta.", ["puno-protests"]),
+    ("Protesters blocked the border crossing at Desaguadero, halting trade between Peru and "
+     "Bolivia for a second week.", ["puno-protests"]),
+    ("Bolivian truckers blocked the bridge at Desaguadero to protest fuel shortages in Bolivia, "
+     "halting trade between Peru and Bolivia.", []),
     ("Estudiantes de la Universidad Nacional del Altiplano tomaron el campus en protesta contra "
      "el rector.", ["puno-protests"]),
     # money mobilised is no mobilisation; a strike for money is a strike
