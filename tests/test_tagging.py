@@ -588,6 +588,11 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("Petróleos de Venezuela compite con el crudo iraní por los compradores asiáticos.", []),
     ("El Gobierno de Chile condenó la ejecución de manifestantes en Irán.", []),
     ("Venezuela e Irán revisaron la ejecución de los 300 acuerdos de cooperación.", ["iran-ties"]),
+    # an Iranian film awarded in the region; an agreement to make films together
+    ("La película iraní El viajante ganó el premio a mejor película extranjera en el Festival de "
+     "Cine de Lima.", []),
+    ("Irán y Venezuela firmaron un acuerdo de cooperación cultural que incluye la coproducción de "
+     "películas.", ["iran-ties"]),
     # ... and what it does with Iran, Israel named or not
     ("Uruguay expulsó a un diplomático iraní por el artefacto explosivo hallado junto a la "
      "embajada de Israel en Montevideo.", ["iran-ties"]),
