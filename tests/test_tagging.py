@@ -613,6 +613,15 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
      "halting trade between Peru and Bolivia.", []),
     ("Estudiantes de la Universidad Nacional del Altiplano tomaron el campus en protesta contra "
      "el rector.", ["puno-protests"]),
+    # how Puno's press tells a protest: premises taken, what it is against, a strike ended
+    ("Pobladores de la provincia de Carabaya tomaron las instalaciones de la minera en Corani.",
+     ["puno-protests"]),
+    ("En Ilave, la población quemó la sede de la Municipalidad Provincial de El Collao en rechazo "
+     "a la gestión del alcalde.", ["puno-protests"]),
+    ("Transportistas de Juliaca a Arequipa suspendieron su paro tras llegar a un acuerdo con el MTC.",
+     ["puno-protests"]),
+    ("Dirigentes de la ciudad de Puno anunciaron que se sumarán a la marcha nacional del 19 de julio.",
+     ["puno-protests"]),
     # money mobilised is no mobilisation; a strike for money is a strike
     ("Estudiantes de Juliaca ganaron el concurso de robótica tras una movilización de recursos "
      "del gobierno regional.", []),
