@@ -622,6 +622,13 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
      ["puno-protests"]),
     ("Dirigentes de la ciudad de Puno anunciaron que se sumarán a la marcha nacional del 19 de julio.",
      ["puno-protests"]),
+    # a football match in Juliaca is no clash; a clash with the police is
+    ("El enfrentamiento entre Binacional y Melgar en Juliaca terminó 2-2.", []),
+    ("Binacional y Melgar se enfrentaron en Juliaca en el clásico del sur.", []),
+    ("Azángaro: pobladores se enfrentan a la Policía durante el desalojo de la vía Juliaca-Azángaro.",
+     ["puno-protests"]),
+    ("Universitarios de la UNA Puno toman el campus y exigen la renuncia del rector.",
+     ["puno-protests"]),
     # money mobilised is no mobilisation; a strike for money is a strike
     ("Estudiantes de Juliaca ganaron el concurso de robótica tras una movilización de recursos "
      "del gobierno regional.", []),
