@@ -668,6 +668,12 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("A chinesa Chery, que tem fábrica em Jacareí, vendeu metade de sua operação para o Grupo Caoa.",
      []),
     ("A China vende mais carros ao Brasil do que os Estados Unidos.", []),
+    # a sum offered for it is a bid; aid, financing, a swap or people served are not
+    ("China Three Gorges ofrece US$ 3.590 millones por Luz del Sur.", ["china-acquisitions"]),
+    ("China ofreció US$ 2.000 millones en ayuda para la reconstrucción de Ecuador.", []),
+    ("China ofrece 10.000 millones de dólares en financiamiento para proyectos en América Latina.",
+     []),
+    ("DiDi ofrece viajes a 10 millones de usuarios en México.", []),
     # control held of a firm or an asset named; not of a market
     ("State Grid controla a CPFL Energia desde 2017.", ["china-acquisitions"]),
     ("El puerto de Chancay, de mayoría china, recibió su primer buque.", ["china-acquisitions"]),
