@@ -674,6 +674,13 @@ PAST_THE_LEAD = "O ano começou. A economia cresceu. O Congresso votou. "
     ("China ofrece 10.000 millones de dólares en financiamiento para proyectos en América Latina.",
      []),
     ("DiDi ofrece viajes a 10 millones de usuarios en México.", []),
+    # the holder of a project; a Chinese firm's people are not its holdings
+    ("La china Jinzhao Mining Perú es titular del proyecto Pampa de Pongo desde 2009.",
+     ["china-acquisitions"]),
+    ("El titular del Ministerio de Energía y Minas se reunió con representantes de la china "
+     "Minmetals en Lima.", []),
+    ("Trabajadores de la china Shougang en Marcona iniciaron una huelga.", []),
+    ("La mina Toromocho, de la china Chinalco, amplió su producción en Junín.", ["china-acquisitions"]),
     # control held of a firm or an asset named; not of a market
     ("State Grid controla a CPFL Energia desde 2017.", ["china-acquisitions"]),
     ("El puerto de Chancay, de mayoría china, recibió su primer buque.", ["china-acquisitions"]),
