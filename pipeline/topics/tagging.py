@@ -27,7 +27,7 @@ from pipeline.topics.definitions import TopicsFile
 
 # Bump when matching behaves differently for the same definitions: it is part of the
 # ruleset version, so a re-tag can tell old decisions from new ones.
-MATCHER_VERSION = 9
+MATCHER_VERSION = 10
 SNIPPET_CHARS = 400
 MAX_PAIRS = 100_000  # pieces of evidence a NEAR weighs at most in one text (_Reach)
 FIELDS = ("title", "text")
@@ -497,10 +497,10 @@ _ITEMS = re.compile(r"\s*(?:,|\b(?:y|e|and|ou|o|or|et)\b)\s*")
 _LIST_CHARS = 200  # a longer stretch between two hits is read as prose, not a list
 # a list that goes on after the second hit: a comma or a conjunction, then a name
 _MORE_ITEMS = re.compile(_ITEMS.pattern + "[A-ZÀ-Þ]")
-# where something happens, said before a comma: "En Caracas, Irán y Rusia firmaron"
-_WHERE = re.compile(r"\b(?:en|in|em|no|na|desde|from|at)\s+$", re.IGNORECASE)
-# words that say where or whence, never an item of a list ("la Belagrícola, no Paraná")
+# words that say where or whence: never an item of a list ("la Belagrícola, no Paraná"),
+# and, said before a comma, where something happens ("En Caracas, Irán y Rusia firmaron")
 _PLACING = frozenset("en in em no na nos nas desde from at".split())
+_WHERE = re.compile(r"\b(?:" + "|".join(sorted(_PLACING)) + r")\s+$", re.IGNORECASE)
 
 
 def _listed(between: str, following: str, preceding: str = "") -> bool:
