@@ -18,8 +18,8 @@ from pathlib import Path
 
 from bench.common import machine
 
-BENCHES = ["pipeline", "appends", "polling", "latency", "archive", "scaling", "extraction", "tagging",
-           "trends", "airflow"]
+BENCHES = ["pipeline", "budget", "appends", "polling", "latency", "archive", "scaling", "extraction",
+           "tagging", "trends", "airflow"]
 RESULTS = Path(__file__).resolve().parent / "results.md"
 
 
