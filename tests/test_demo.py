@@ -114,15 +114,13 @@ def story_groups(store: Store) -> set[frozenset[str]]:
 
 
 @pytest.mark.slow  # a whole run, 6-9 s: CI runs it, the quick loop does not
-def test_stories_are_clustered_as_batches_commit_and_come_out_the_same(demo_runs, tmp_path,
-                                                                       monkeypatch):
-    # `newsmon run` clusters after every commit while the workers go on extracting,
-    # instead of all at the end, a few articles at a time (here 3, as each commit of 5
-    # leaves them): each article once, and the same stories
+def test_stories_are_clustered_in_each_batchs_commit_and_come_out_the_same(demo_runs, tmp_path,
+                                                                          monkeypatch):
+    # `newsmon run` puts each batch's articles in stories in the batch's own commit while
+    # the workers go on extracting, instead of all at the end: each article once, in the
+    # transaction that records its extraction, and the same stories
     import pipeline.runs.cycle
-    from pipeline.stories import stage
     monkeypatch.setattr(pipeline.runs.cycle, "COMMIT_EVERY", 5)
-    monkeypatch.setattr(stage, "CLUSTER_BATCH", 3)
     settings = Settings(db=tmp_path / "demo.duckdb", workers=2, lock_wait=10)
     report = run_demo(settings, free_port(), tmp_path / "mail", NoProgress())
     store = FileStore(settings.db)
@@ -134,6 +132,10 @@ def test_stories_are_clustered_as_batches_commit_and_come_out_the_same(demo_runs
         "SELECT min(seq) FILTER (WHERE type = 'StoryClustered'), "
         "max(seq) FILTER (WHERE type = 'ArticleExtracted') FROM events")[1][0]
     assert first_story < last_extraction
+    apart = store.sql("SELECT count(*) FROM events AS s JOIN events AS x USING (article_id) "
+                      "WHERE s.type = 'StoryClustered' AND x.type = 'ArticleExtracted' "
+                      "AND s.recorded_at <> x.recorded_at")[1]
+    assert apart == [(0,)]
     assert story_groups(store) == story_groups(demo_runs[0])
     assert report.copies == demo_runs[1].copies > 0
 

@@ -41,6 +41,35 @@ def test_an_article_joins_the_story_of_its_earlier_copy_across_runs():
     assert later.assign("b", copy, signature(copy)).story_id == "a"  # decided once
 
 
+def test_a_story_put_in_a_commit_is_recorded_only_with_its_extraction(tmp_path):
+    # `newsmon run` puts a batch's articles in stories in the batch's own commit: when
+    # another run recorded the same fetch attempt first, the extraction that follows it
+    # is not recorded, and neither is the story made from that extraction
+    from dataclasses import replace
+    from datetime import datetime, timezone
+
+    from pipeline.core import events as ev
+    from pipeline.store import FileStore
+    from pipeline.stories.stage import Clustering
+    at = datetime(2026, 12, 5, tzinfo=timezone.utc)
+    store = FileStore(tmp_path / "s.duckdb")
+    store.append([ev.article_discovered(a, "f", at, url=f"http://x/{a}", title=a) for a in ("a1", "a2")]
+                 + [ev.article_fetched("a1", 1, at, url="http://x/a1", status=200)], "other-run")
+    text = "Los gremios de Puno acataron un paro de 48 horas contra el gobierno regional."
+    batch = []
+    for article in ("a1", "a2"):
+        fetched = ev.article_fetched(article, 1, at, url=f"http://x/{article}", status=200)
+        extracted = ev.article_extracted(article, 1, at, title=article, text=text, language="es",
+                                         minhash=signature(text))
+        batch += [fetched, replace(extracted, follows=fetched.event_id)]
+    clustering = Clustering(store, "this-run", lambda: at)
+    made = clustering.stories_of([e for e in batch if e.type == ev.ARTICLE_EXTRACTED])
+    assert [e.article_id for e in made] == ["a1", "a2"]
+    store.append(batch + made, "this-run")
+    recorded = store.sql("SELECT article_id, type FROM events WHERE run_id = 'this-run' ORDER BY seq")[1]
+    assert recorded == [("a2", "ArticleFetched"), ("a2", "ArticleExtracted"), ("a2", "StoryClustered")]
+
+
 def test_shingles_ignore_case_and_accents():
     assert shingles("Irán y Perú").tolist() == shingles("IRAN Y PERU").tolist()
     assert jaccard(shingles("a b c"), shingles("a b d")) == 1 / 3

@@ -58,15 +58,14 @@ def process_articles(plans: list[ArticlePlan], settings: Settings, topics: Topic
         asyncio.run(fetch_articles(plans, settings, pool.extract, clock, done))
 
 
-def process_stage(ctx: Context, report: Report,
-                  after_commit: Callable[[], None] | None = None) -> None:
-    """Fetch, extract and tag the planned articles; `after_commit` runs after each batch
-    is committed, in the committer's thread."""
+def process_stage(ctx: Context, report: Report, stories: Clustering | None = None) -> None:
+    """Fetch, extract and tag the planned articles; with `stories`, each batch's articles
+    are put in stories in the batch's own commit."""
     plans, held = plan_articles(ctx.store, ctx.settings)
     report.articles_planned += len(plans)
     report.held_offline += len(held)
     ctx.progress.start("process", len(plans))
-    with Committer(ctx, report, after_commit, expected=len(plans)) as committer:
+    with Committer(ctx, report, _stories_of(stories, plans), expected=len(plans)) as committer:
         def done(events: list[ev.Event]) -> None:
             committer.add(events)
             ctx.progress.advance("process")
@@ -74,16 +73,33 @@ def process_stage(ctx: Context, report: Report,
         process_articles(plans, ctx.settings, ctx.topics, ctx.clock, done)
 
 
+def _stories_of(stories: Clustering | None, plans: list[ArticlePlan]
+                ) -> Callable[[list[ev.Event]], list[ev.Event]] | None:
+    """The StoryClustered of a batch's extracted articles, assigned in the order they were
+    discovered (the plans' order), as the story stage assigns them, whatever order their
+    pages came back in."""
+    if stories is None:
+        return None
+    order = {plan.article_id: i for i, plan in enumerate(plans)}
+
+    def of(batch: list[ev.Event]) -> list[ev.Event]:
+        extracted = [e for e in batch if e.type == ev.ARTICLE_EXTRACTED and e.payload.get("minhash")]
+        return stories.stories_of(sorted(extracted, key=lambda e: order.get(e.article_id or "", len(order))))
+    return of
+
+
 class Committer:
     """Commits the events of every COMMIT_EVERY articles in a thread of its own, one batch
     after another, so fetching goes on while a commit waits for the database (another
     process reading it, say); the first error stops the stage when it ends. The last
     batch goes once the `expected` articles are in, not when the stage has closed its
-    workers (a tenth of a second of a one-page run)."""
+    workers (a tenth of a second of a one-page run). `more` adds events of its own to a
+    batch, committed with it (the stories of its articles)."""
 
     def __init__(self, ctx: Context, report: Report,
-                 after_commit: Callable[[], None] | None = None, expected: int | None = None):
-        self.ctx, self.report, self.after_commit = ctx, report, after_commit
+                 more: Callable[[list[ev.Event]], list[ev.Event]] | None = None,
+                 expected: int | None = None):
+        self.ctx, self.report, self.more = ctx, report, more
         self.expected = expected
         self.pending: list[ev.Event] = []
         self.articles = 0
@@ -101,17 +117,14 @@ class Committer:
         self.futures.append(self.thread.submit(self._commit, batch))
 
     def _commit(self, batch: list[ev.Event]) -> None:
-        commit(self.ctx, batch, self.report)
-        if self.after_commit is not None:
-            self.after_commit()
+        commit(self.ctx, batch + (self.more(batch) if self.more is not None else []), self.report)
 
     def __enter__(self) -> "Committer":
         return self
 
     def __exit__(self, *exc) -> None:
-        # what is done is committed, even when the stage was interrupted; a stage with
-        # nothing to commit still runs `after_commit` once
-        if self.pending or not self.futures:
+        # what is done is committed, even when the stage was interrupted
+        if self.pending:
             self._submit()
         self.thread.shutdown(wait=True)
         for future in self.futures:
@@ -209,9 +222,10 @@ def run_cycle(ctx: Context) -> Report:
 def follow_up(ctx: Context, report: Report) -> None:
     """What new entries lead to, however they came (a poll, a WebSub push): fetch,
     extract, tag, put in stories, alert."""
-    # clustered after every commit, the last included, while the workers go on
     stories = clustering(ctx, report)
-    process_stage(ctx, report, after_commit=stories)
+    stories()  # articles left without a story (by a run that stopped) go first, as discovered
+    process_stage(ctx, report, stories)  # each batch's articles in stories in its commit
+    stories()  # and any committed meanwhile by another process
     report.copies += stories.copies
     recheck_stage(ctx, report)
     alert_stage(ctx, report)

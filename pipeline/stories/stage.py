@@ -3,6 +3,7 @@ story, its own or that of an earlier copy, and record it as a StoryClustered."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
@@ -16,14 +17,20 @@ CLUSTER_BATCH = 500  # articles
 STORY_WINDOW = timedelta(days=30)  # how far back a copy's original may be
 
 
+def _method() -> str:
+    from pipeline.stories import clustering
+    return clustering.METHOD
+
+
 class Clustering:
-    """Clusters the articles committed and not yet in a story, CLUSTER_BATCH at a time,
-    each batch committed, so memory stays flat. Called again, it goes on with the same
-    clusterer, so `newsmon run` can cluster after every commit of the process stage
-    instead of all at the end, while the workers go on extracting. The stories come out
-    the same; only when a copy is committed before its original (discovered first,
-    extracted later) is the copy the one the story is named after. `recorded` receives
-    each batch's events and the ids the store appended; returns the copies found."""
+    """Called, clusters the articles committed and not yet in a story, CLUSTER_BATCH at a
+    time, each batch committed, so memory stays flat. `stories_of` clusters articles not
+    yet committed, for their own commit (`newsmon run`'s process stage: no second commit,
+    no texts read back). Both go on with the same clusterer, in the order they are
+    given articles. The stories come out the same; only when a copy is committed before
+    its original (discovered first, extracted later) is the copy the one the story is
+    named after. `recorded` receives each batch's events and the ids the store appended;
+    `copies` counts the copies found."""
 
     def __init__(self, store: Store, run_id: str, clock: Callable[[], datetime],
                  recorded: Callable[[list[ev.Event], set[str]], None] = lambda e, n: None):
@@ -32,28 +39,38 @@ class Clustering:
         self._clusterer: clustering.Clusterer | None = None
 
     def __call__(self) -> None:
-        # numpy (a quarter of a second) is imported at the first clustering, not when the
-        # run starts: `newsmon run` reaches its first commit without it
-        from pipeline.stories import clustering
         while True:
-            new = self.store.rows("unclustered_articles", {"method": clustering.METHOD,
-                                                           "limit": CLUSTER_BATCH})
+            new = self.store.rows("unclustered_articles", {"method": _method(), "limit": CLUSTER_BATCH})
             if not new:
                 return
-            if self._clusterer is None:
-                self._clusterer = self._start()
-            at = self.clock()
-            events = []
-            for row in new:
-                found = self._clusterer.assign(row["article_id"], row["text"] or "", row["minhash"])
-                events.append(ev.story_clustered(found.article_id, found.story_id,
-                                                 clustering.METHOD, at,
-                                                 similar_to=found.similar_to,
-                                                 similarity=found.similarity))
-                self.copies += bool(found.similar_to)
+            events = self._assign([(row["article_id"], row["text"] or "", row["minhash"]) for row in new])
             self.recorded(events, self.store.append(events, self.run_id))
             if len(new) < CLUSTER_BATCH:
                 return
+
+    def stories_of(self, extracted: list[ev.Event]) -> list[ev.Event]:
+        """The StoryClustered of articles about to be committed (their ArticleExtracted,
+        in the order they were discovered), to be committed with them: a run's articles
+        are put in stories in their own commit, not read back and committed again. Each
+        is recorded only with the fetch its extraction follows, as the extraction is."""
+        return [replace(story, follows=extraction.follows) for story, extraction in zip(
+            self._assign([(e.article_id or "", e.payload.get("text") or "", e.payload["minhash"])
+                          for e in extracted]), extracted)]
+
+    def _assign(self, articles: list[tuple[str, str, str]]) -> list[ev.Event]:
+        # numpy (a quarter of a second) is imported at the first clustering, not when the
+        # run starts: `newsmon run` reaches its first commit without it
+        from pipeline.stories import clustering
+        if self._clusterer is None:
+            self._clusterer = self._start()
+        at = self.clock()
+        events = []
+        for article_id, text, minhash in articles:
+            found = self._clusterer.assign(article_id, text, minhash)
+            events.append(ev.story_clustered(found.article_id, found.story_id, clustering.METHOD, at,
+                                             similar_to=found.similar_to, similarity=found.similarity))
+            self.copies += bool(found.similar_to)
+        return events
 
     def _start(self) -> clustering.Clusterer:
         from pipeline.stories import clustering
