@@ -1,7 +1,5 @@
 """`python -m pipeline`: the `newsmon` command."""
 
-import sys
+from pipeline.ui.cli import entry
 
-from pipeline.ui.cli import main
-
-sys.exit(main())
+entry()

@@ -82,6 +82,17 @@ def test_sql_as_csv_and_json(db):
     assert "puno-protests" in table.stdout and table.stdout.endswith("\n1 row\n")
 
 
+def test_a_command_that_leaves_at_once_has_written_all_its_output(db, monkeypatch):
+    # the process ends without the interpreter's teardown (cli.entry): what it wrote to
+    # a pipe, and Python buffered (as it does unless told not to), reaches the reader
+    monkeypatch.delenv("PYTHONUNBUFFERED", raising=False)
+    for rows in (3, 100_000):
+        done = newsmon("sql", "--db", db, "--format", "csv", f"SELECT * FROM range({rows})")
+        assert (done.returncode, done.stdout.splitlines()) == (0, ["range", *map(str, range(rows))])
+    shown = newsmon("sql", "--db", db, "SELECT 'último' AS w")
+    assert (shown.returncode, shown.stdout.split()) == (0, ["w", "último", "1", "row"])
+
+
 def test_sql_refuses_to_write(db):
     result = newsmon("sql", "--db", db, "DELETE FROM events")
     assert result.returncode == 2 and "error:" in result.stderr

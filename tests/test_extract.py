@@ -177,6 +177,19 @@ def test_the_fork_server_reads_the_list_of_domain_suffixes_for_its_workers():
     assert done.stdout.strip() == "[]", f"a worker would read: {done.stdout}"
 
 
+def test_the_preload_leaves_the_exit_of_any_other_process_alone():
+    """The fork server leaves without its interpreter's teardown once its exit handlers
+    have run (preload.py); a process that merely imports the preload (a test) exits as
+    ever, with its own exit code, its handlers run and its output written."""
+    code = ("import atexit, sys\n"
+            "from pipeline.extract import preload\n"
+            "atexit.register(print, 'handled')\n"
+            "sys.stdout.write('unflushed')\n"
+            "sys.exit(3)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout) == (3, "unflushedhandled\n"), done.stderr
+
+
 PARAGRAPHS = "<p>Los gremios de Puno acataron un paro de 48 horas contra el gobierno regional, " \
              "con bloqueos en las principales vías de acceso a la ciudad de Juliaca.</p>" \
              "<p>La prefectura pidió diálogo y el libre tránsito de ambulancias en la región.</p>"
