@@ -272,6 +272,14 @@ def test_a_run_reaches_its_first_article_without_what_comes_after(tmp_path):
              "print('pyarrow' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", small], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "False", done.stderr
+    # nor numpy (0.25 s), which only clustering needs: the story stage asks the store
+    # what is left to cluster before the articles without it
+    unclustered = ("import sys; from pathlib import Path; from datetime import datetime, timezone; "
+                   "from pipeline.store import FileStore; from pipeline.stories.stage import Clustering; "
+                   f"Clustering(FileStore(Path({str(tmp_path / 'x.duckdb')!r})), 'r', "
+                   "lambda: datetime.now(timezone.utc))(); print('numpy' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", unclustered], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr
 
 
 def test_data_is_shown_as_written_and_control_characters_do_nothing(db):

@@ -78,8 +78,9 @@ def _stories_of(stories: Clustering | None, plans: list[ArticlePlan]
     """The StoryClustered of a batch's extracted articles, assigned in the order they were
     discovered (the plans' order), as the story stage assigns them, whatever order their
     pages came back in."""
-    if stories is None:
+    if stories is None or not plans:
         return None
+    stories.warm_up()
     order = {plan.article_id: i for i, plan in enumerate(plans)}
 
     def of(batch: list[ev.Event]) -> list[ev.Event]:

@@ -22,12 +22,11 @@ from typing import Callable, Iterable
 import numpy as np
 
 from pipeline.core.text import fold
+from pipeline.stories import METHOD, NUM_PERM, SAME_STORY  # noqa: F401 - METHOD: the clusterer's name
 
-NUM_PERM = 128
 SEED = 1
 SCHEME = "affine32"  # datasketch's 32-bit hashing: signatures fit in uint32
-CANDIDATE_THRESHOLD = 0.15   # LSH: cast the net wide...
-SAME_STORY = 0.25            # ...then keep only what is this close, exactly
+CANDIDATE_THRESHOLD = 0.15   # LSH: cast the net wide, then keep only what is SAME_STORY close
 # Articles whose bigrams are kept at hand (about 6 KB each: some 60 MB when full). Too few
 # and a story copied by dozens of outlets makes every new copy read its candidates'
 # texts from the log again: with 1,000, 40 copies of 47 pages took 60 s instead of 2.
@@ -35,7 +34,6 @@ SHINGLE_CACHE = 10_000
 # LSH: 51 bands of 2 hashes each, the split datasketch's MinHashLSH finds best for
 # CANDIDATE_THRESHOLD with NUM_PERM permutations (tests/test_stories.py checks both).
 BANDS, ROWS = 51, 2
-METHOD = f"minhash{NUM_PERM}-lsh/word-bigrams/jaccard>={SAME_STORY}"
 _WORD = re.compile(r"\w+")
 _NONE = np.empty(0, dtype=np.int64)
 

@@ -3,23 +3,21 @@ story, its own or that of an earlier copy, and record it as a StoryClustered."""
 
 from __future__ import annotations
 
+import importlib
+import threading
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Callable
 
 from pipeline.core import events as ev
 from pipeline.store import Store
+from pipeline.stories import METHOD
 
 if TYPE_CHECKING:
     from pipeline.stories import clustering
 
 CLUSTER_BATCH = 500  # articles
 STORY_WINDOW = timedelta(days=30)  # how far back a copy's original may be
-
-
-def _method() -> str:
-    from pipeline.stories import clustering
-    return clustering.METHOD
 
 
 class Clustering:
@@ -40,7 +38,7 @@ class Clustering:
 
     def __call__(self) -> None:
         while True:
-            new = self.store.rows("unclustered_articles", {"method": _method(), "limit": CLUSTER_BATCH})
+            new = self.store.rows("unclustered_articles", {"method": METHOD, "limit": CLUSTER_BATCH})
             if not new:
                 return
             events = self._assign([(row["article_id"], row["text"] or "", row["minhash"]) for row in new])
@@ -57,24 +55,28 @@ class Clustering:
             self._assign([(e.article_id or "", e.payload.get("text") or "", e.payload["minhash"])
                           for e in extracted]), extracted)]
 
+    def warm_up(self) -> None:
+        """Import the clusterer (numpy: a quarter of a second) in a thread of its own, so
+        that a run's first commit, which now clusters its articles, does not wait for it:
+        it is not imported when the run starts, nor on the way to its first fetch."""
+        threading.Thread(target=importlib.import_module, args=("pipeline.stories.clustering",),
+                         daemon=True, name="newsmon-stories-import").start()
+
     def _assign(self, articles: list[tuple[str, str, str]]) -> list[ev.Event]:
-        # numpy (a quarter of a second) is imported at the first clustering, not when the
-        # run starts: `newsmon run` reaches its first commit without it
-        from pipeline.stories import clustering
         if self._clusterer is None:
             self._clusterer = self._start()
         at = self.clock()
         events = []
         for article_id, text, minhash in articles:
             found = self._clusterer.assign(article_id, text, minhash)
-            events.append(ev.story_clustered(found.article_id, found.story_id, clustering.METHOD, at,
+            events.append(ev.story_clustered(found.article_id, found.story_id, METHOD, at,
                                              similar_to=found.similar_to, similarity=found.similarity))
             self.copies += bool(found.similar_to)
         return events
 
     def _start(self) -> clustering.Clusterer:
         from pipeline.stories import clustering
-        known = self.store.rows("story_signatures", {"method": clustering.METHOD,
+        known = self.store.rows("story_signatures", {"method": METHOD,
                                                      "since": self.clock() - STORY_WINDOW})
 
         def texts(ids: list[str]) -> dict[str, str]:
