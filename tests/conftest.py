@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 from pipeline.core.settings import Settings
-from pipeline.demo.mailcatcher import free_port
 from pipeline.demo.siteserver import SiteServer
 from pipeline.store import FileStore, Store
 
@@ -61,8 +62,13 @@ def fixed_clock(when: str = "2026-11-28T12:00:00+00:00"):
 
 
 @pytest.fixture
-def port() -> int:
-    return free_port()
+def port() -> Iterator[int]:
+    """A loopback port nothing listens on, for the whole test: held bound, not listening
+    (a connection to it is refused), so that neither another test's server nor a
+    client's own ephemeral port (a socket connected to itself) takes it meanwhile."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
 
 
 @pytest.fixture(scope="session")
