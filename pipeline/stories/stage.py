@@ -50,7 +50,10 @@ class Clustering:
         """The StoryClustered of articles about to be committed (their ArticleExtracted,
         in the order they were discovered), to be committed with them: a run's articles
         are put in stories in their own commit, not read back and committed again. Each
-        is recorded only with the fetch its extraction follows, as the extraction is."""
+        is recorded only with the fetch its extraction follows, as the extraction is.
+        (When another run recorded that fetch first, the log keeps that run's story for
+        the article; a later copy of it in this run joins the story this run found, so
+        such a race can at worst split a story in two.)"""
         return [replace(story, follows=extraction.follows) for story, extraction in zip(
             self._assign([(e.article_id or "", e.payload.get("text") or "", e.payload["minhash"])
                           for e in extracted]), extracted)]
