@@ -58,9 +58,9 @@ def process_articles(plans: list[ArticlePlan], settings: Settings, topics: Topic
         asyncio.run(fetch_articles(plans, settings, pool.extract, clock, done))
 
 
-def process_stage(ctx: Context, report: Report, stories: Clustering | None = None) -> None:
+def process_stage(ctx: Context, report: Report, stories: Clustering | None = None) -> int:
     """Fetch, extract and tag the planned articles; with `stories`, each batch's articles
-    are put in stories in the batch's own commit."""
+    are put in stories in the batch's own commit. Returns how many were planned."""
     plans, held = plan_articles(ctx.store, ctx.settings)
     report.articles_planned += len(plans)
     report.held_offline += len(held)
@@ -71,6 +71,7 @@ def process_stage(ctx: Context, report: Report, stories: Clustering | None = Non
             ctx.progress.advance("process")
 
         process_articles(plans, ctx.settings, ctx.topics, ctx.clock, done)
+    return len(plans)
 
 
 def _stories_of(stories: Clustering | None, plans: list[ArticlePlan]
@@ -225,8 +226,8 @@ def follow_up(ctx: Context, report: Report) -> None:
     extract, tag, put in stories, alert."""
     stories = clustering(ctx, report)
     stories()  # articles left without a story (by a run that stopped) go first, as discovered
-    process_stage(ctx, report, stories)  # each batch's articles in stories in its commit
-    stories()  # and any committed meanwhile by another process
+    if process_stage(ctx, report, stories):  # each batch's articles in stories in its commit
+        stories()  # and any committed meanwhile by another process
     report.copies += stories.copies
     recheck_stage(ctx, report)
     alert_stage(ctx, report)
