@@ -70,6 +70,34 @@ def test_a_story_put_in_a_commit_is_recorded_only_with_its_extraction(tmp_path):
     assert recorded == [("a2", "ArticleFetched"), ("a2", "ArticleExtracted"), ("a2", "StoryClustered")]
 
 
+def test_the_story_stage_files_what_is_left_a_batch_a_commit_at_a_time(tmp_path, monkeypatch):
+    # what a run left without a story (or another process committed), CLUSTER_BATCH
+    # articles to a commit, each once, in the order they were discovered
+    from datetime import datetime, timezone
+
+    from pipeline.core import events as ev
+    from pipeline.store import FileStore
+    from pipeline.stories import stage
+    monkeypatch.setattr(stage, "CLUSTER_BATCH", 2)
+    at = datetime(2026, 12, 5, tzinfo=timezone.utc)
+    wire = "La Comisión del Indecopi autorizó la compra de Enel Distribución Perú por China Southern."
+    texts = {"a1": wire, "a2": "Los gremios de Puno acataron un paro de 48 horas.", "a3": wire,
+             "a4": "Irán y Venezuela firmaron acuerdos de cooperación.", "a5": wire}
+    store = FileStore(tmp_path / "s.duckdb")
+    store.append([e for a, text in texts.items() for e in (
+        ev.article_discovered(a, "f", at, url=f"http://x/{a}", title=a),
+        ev.article_extracted(a, 1, at, title=a, text=text, language="es", minhash=signature(text)))], "r")
+    clustering = stage.Clustering(store, "r", lambda: at)
+    clustering()
+    rows = store.sql("SELECT article_id, payload->>'story_id', recorded_at FROM events "
+                     "WHERE type = 'StoryClustered' ORDER BY seq")[1]
+    assert [(a, story) for a, story, _ in rows] == [("a1", "a1"), ("a2", "a2"), ("a3", "a1"),
+                                                    ("a4", "a4"), ("a5", "a1")]
+    assert len({when for *_, when in rows}) == 3 and clustering.copies == 2
+    clustering()  # nothing left
+    assert store.sql("SELECT count(*) FROM events WHERE type = 'StoryClustered'")[1] == [(5,)]
+
+
 def test_shingles_ignore_case_and_accents():
     assert shingles("Irán y Perú").tolist() == shingles("IRAN Y PERU").tolist()
     assert jaccard(shingles("a b c"), shingles("a b d")) == 1 / 3
