@@ -30,6 +30,7 @@ from pipeline.extract.page import OPTIONS, decode
 from pipeline.extract.worker import Page, analyse
 from pipeline.ingest import archive
 from pipeline.ingest.net import Fetcher
+from pipeline.runs.cycle import COMMIT_EVERY
 from pipeline.store import FileStore
 from pipeline.stories.clustering import Clusterer
 from pipeline.topics.definitions import load_topics
@@ -37,9 +38,9 @@ from pipeline.topics.tagging import Tagger
 
 TARGET = 0.85
 ROUNDS = 3
-COMMIT = 200  # articles a commit, as pipeline.runs.cycle.COMMIT_EVERY
+FETCH = "fetch through the SSRF guard (httpx)"
 WORKER = "worker: decode, extract, recall, boilerplate, dates, language, MinHash, tagging"
-COMMITS = "commit with the read models (batches of 200, a new store)"
+COMMITS = f"commit with the read models (batches of {COMMIT_EVERY}, a new store)"
 CLUSTERING = "story clustering (the assignments alone, not their own commit)"
 
 
@@ -50,8 +51,12 @@ def cpu(work: Callable[[], object], clock: Callable[[], float] = time.process_ti
 
 
 def run() -> list[tuple[str, str, str]]:
+    with tempfile.TemporaryDirectory(prefix="newsmon-bench-budget-") as tmp:
+        return measure(Path(tmp))
+
+
+def measure(folder: Path) -> list[tuple[str, str, str]]:
     raw = pages()
-    folder = Path(tempfile.mkdtemp(prefix="newsmon-bench-budget-"))
     site = folder / "site"
     site.mkdir()
     for name, body in raw:  # stored compressed: served as the site stores them
@@ -86,8 +91,8 @@ def run() -> list[tuple[str, str, str]]:
                                                 title=p.article_id) for p in pages_], "bench")
             per_page = [[ev.article_fetched(p.article_id, 1, at, url=p.url, status=200), *events]
                         for p, events in zip(pages_, found)]
-            batches = [[e for events in per_page[i:i + COMMIT] for e in events]
-                       for i in range(0, len(per_page), COMMIT)]
+            batches = [[e for events in per_page[i:i + COMMIT_EVERY] for e in events]
+                       for i in range(0, len(per_page), COMMIT_EVERY)]
             return lambda: [store.append(b, "bench") for b in batches]
 
         def clustering(found: list[list[ev.Event]]) -> Callable[[], object]:
@@ -113,7 +118,7 @@ def run() -> list[tuple[str, str, str]]:
             measured = {
                 "bare: urllib fetch": cpu(bare_fetch, time.thread_time),
                 "bare: trafilatura": bare_pages,
-                "fetch through the SSRF guard (httpx)": cpu(newsmon_fetch, time.thread_time),
+                FETCH: cpu(newsmon_fetch, time.thread_time),
                 WORKER: worker_pages,
                 "page to a worker and its events back (pickled, not sent)":
                     cpu(lambda: [pickle.loads(pickle.dumps(p)) and pickle.loads(pickle.dumps(f))
@@ -130,22 +135,18 @@ def run() -> list[tuple[str, str, str]]:
     ms = {name: statistics.median(r[name] for r in rounds) for name in rounds[0]}
     bare = ms["bare: urllib fetch"] + ms["bare: trafilatura"]
     allowance = bare * (1 / TARGET - 1)
-    added = {"fetch through the SSRF guard (httpx)": ms["fetch through the SSRF guard (httpx)"]
-             - ms["bare: urllib fetch"],
-             WORKER: ms[WORKER] - ms["bare: trafilatura"]}
+    added = {FETCH: ms[FETCH] - ms["bare: urllib fetch"], WORKER: ms[WORKER] - ms["bare: trafilatura"]}
+    beyond = {FETCH: " beyond urllib's", WORKER: " beyond bare trafilatura's"}
     rows = [("bare loop, a page", f"{bare:.2f} ms ({ms['bare: urllib fetch']:.2f} fetch, "
              f"{ms['bare: trafilatura']:.2f} extraction; {len(raw)} pages)", "1.0 (the yardstick)"),
             ("what the target leaves for newsmon's additions", f"{allowance:.2f} ms a page",
              f"{allowance / bare:.3f} of the bare loop")]
     total = 0.0
-    for name in ("fetch through the SSRF guard (httpx)",
-                 WORKER, "page to a worker and its events back (pickled, not sent)", "WARC record",
-                 COMMITS, CLUSTERING):
+    for name in (FETCH, WORKER, "page to a worker and its events back (pickled, not sent)",
+                 "WARC record", COMMITS, CLUSTERING):
         cost = added.get(name, ms[name])
         total += cost
-        label = "beyond urllib's" if name.startswith("fetch") else \
-            "beyond bare trafilatura's" if name.startswith("worker") else ""
-        rows.append((name, f"{cost:.2f} ms a page {label}".strip(),
+        rows.append((name, f"{cost:.2f} ms a page{beyond.get(name, '')}",
                      f"{cost / allowance:.2f} of the allowance"))
     rows.append(("all of the above", f"{total:.2f} ms a page",
                  f"{total / allowance:.2f} of the allowance; in one process, at best "
